@@ -1,0 +1,56 @@
+"""Command group, error handling and the top-level commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from exam_tools import __version__
+from exam_tools.errors import ExamToolsError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def fail(message: str) -> None:
+    """Print a one-line error (in red on a terminal) and exit 1."""
+    click.secho(f"错误：{message}", fg="red", err=True)
+    sys.exit(1)
+
+
+class ExamToolsGroup(click.Group):
+    """A group whose commands turn domain and file errors into messages, not tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ExamToolsError as exc:
+            fail(str(exc))
+        except FileNotFoundError as exc:
+            fail(f"找不到文件：{exc.filename}")
+        except PermissionError as exc:
+            fail(f"没有权限读写：{exc.filename}")
+        except IsADirectoryError as exc:
+            fail(f"这是一个目录，不是文件：{exc.filename}")
+        except KeyboardInterrupt:
+            fail("已中断")
+        return None
+
+
+@click.group(cls=ExamToolsGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="exam-tools")
+def cli() -> None:
+    """exam-tools：基层党员教育培训与考试工具。
+
+    题库（bank）、课程与组卷、测验、阅卷与统计。每个命令都有 --help。
+    """
+
+
+def main() -> None:
+    cli(prog_name="exam-tools")
+
+
+# Sub-command groups register themselves on import.
+from exam_tools.cli import bank as _bank  # noqa: E402,F401  # registers `bank` on `cli`
+from exam_tools.cli import demo as _demo  # noqa: E402,F401  # registers `demo` on `cli`
