@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from exam_tools.bank.model import BLANK_RE, Question
 
-DEFAULT_THRESHOLD = 0.85
+DEFAULT_THRESHOLD = 0.7
 _DROP = re.compile(r"[\W_]+", re.UNICODE)
 
 

@@ -265,6 +265,9 @@ def _answer(
 ) -> Answer | None:
     value = c.raw.get("answer")
     if value is None:
+        if qtype is QType.SHORT and c.draft:  # e.g. a Moodle essay: no reference answer yet
+            c.problems.add(c.locate("answer"), c.qid, "answer", "缺少参考答案（导入后请补写）", "warning")
+            return ""
         c.err("answer", "缺少必填字段 answer")
         return None
     if qtype is None:

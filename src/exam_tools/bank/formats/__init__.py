@@ -142,11 +142,11 @@ def convert(
             data["id"] = stable_id(prefix, data)
         q, found = parse_question(data, raw.locate, draft=True)
         for p in found:
+            if p.field in _OPTION_HINTS and p.message.startswith("缺少必填字段"):
+                p = Problem(p.location, p.qid, p.field, _OPTION_HINTS[p.field], p.severity)
             (warnings if p.severity == "warning" else errors).append(p)
         if q is None:
             failed += 1
-            if any(p.field == "domain" for p in found) and not data.get("domain"):
-                errors.append(Problem(raw.locate("domain"), data.get("id"), "domain", _DOMAIN_HINT))
         else:
             questions.append(q)
     unique, found = check_questions(questions)
@@ -162,7 +162,11 @@ def convert(
     return ImportResult(unique, warnings, _dedupe(errors), failed)
 
 
-_DOMAIN_HINT = "源文件没有领域信息，请用 --domain 指定（党章党规、政策理论、实用技术）"
+_OPTION_HINTS = {
+    "domain": "源文件没有领域，请用 --domain 指定（党章党规、政策理论、实用技术）",
+    "difficulty": "源文件没有难度，请用 --difficulty 指定（简单、中等、困难）",
+    "technology": "源文件没有所属实用技术，请用 --technology 指定（如 水稻种植）",
+}
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -124,7 +124,7 @@ def parse_block(block: str, meta: dict[str, Any]) -> dict[str, Any]:
     if close_at < 0:
         raise GiftSyntaxError("答案部分缺少右括号 }")
     before = _html_to_text(_unescape(text[:open_at]), is_html)
-    after = _html_to_text(_unescape(text[close_at + 1 :]), is_html).strip()
+    after = _html_to_text(_unescape(text[close_at + 1 :]), is_html).rstrip()
     body, general = _split_unescaped(text[open_at + 1 : close_at], "####")
     body = body.strip()
     raw: dict[str, Any] = dict(meta)
@@ -143,13 +143,13 @@ def parse_block(block: str, meta: dict[str, Any]) -> dict[str, Any]:
         if all(marker == "=" for marker, _, _ in answers):
             raw["type"] = "fill"
             raw["answer"] = [[_unescape(t) for _, w, t in answers if w is None or w > 0]]
-            return {**raw, "stem": (before + BLANK + (after if after else "")).strip()}
+            return {**raw, "stem": (before + BLANK + after).strip()}
         correct = [LETTERS[k] for k, (mk, w, _) in enumerate(answers)
                    if (w is not None and w > 0) or (w is None and mk == "=")]  # fmt: skip
         raw["type"] = "single" if len(correct) == 1 else "multiple"
         raw["options"] = [_unescape(t) for _, _, t in answers]
         raw["answer"] = correct[0] if len(correct) == 1 else correct
-    raw["stem"] = (before.rstrip() + "（ ）" + after) if after else before.strip()
+    raw["stem"] = (before.rstrip() + "（ ）" + after.lstrip()).strip() if after.strip() else before.strip()
     return raw
 
 

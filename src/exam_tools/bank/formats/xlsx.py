@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -111,7 +112,10 @@ def read(data: bytes, source_name: str) -> tuple[list[RawQuestion], list[Problem
     from openpyxl.utils import get_column_letter
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it skips; they do not affect cell values.
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise FormatError(
             f"{source_name} 不是有效的 .xlsx 文件（{type(exc).__name__}）；"

@@ -1,0 +1,59 @@
+"""Shared fixtures: the repository's paths, a small sample bank, and golden files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from exam_tools.bank.load import parse_bank_text
+from exam_tools.bank.model import Question
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+GOLDENS = Path(__file__).parent / "goldens"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite golden files from the current output instead of comparing",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with ``tests/goldens/NAME``; ``pytest --update-goldens`` rewrites it."""
+    update = request.config.getoption("--update-goldens")
+
+    def check(name: str, actual: str) -> None:
+        path = GOLDENS / name
+        if update:
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert path.exists(), f"golden file {path} missing: run pytest --update-goldens"
+        expected = path.read_text(encoding="utf-8")
+        assert actual == expected, f"{name} differs from its golden file (pytest --update-goldens)"
+
+    return check
+
+
+@pytest.fixture
+def sample_questions() -> list[Question]:
+    """One question of every type and domain, including the awkward cases formats must keep."""
+    questions, problems = parse_bank_text((DATA / "sample_bank.yaml").read_text("utf-8"), "s.yaml")
+    assert not [p for p in problems if p.severity == "error"], problems
+    return questions
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path) -> Path:
+    """Run the test inside an empty temporary directory."""
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    yield tmp_path  # type: ignore[misc]
+    os.chdir(old)
