@@ -16,6 +16,13 @@ DATA = Path(__file__).parent / "data"
 GOLDENS = Path(__file__).parent / "goldens"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Never read or write the user's real cache; subprocesses inherit this.
+    import tempfile
+
+    os.environ["EXAM_TOOLS_CACHE"] = tempfile.mkdtemp(prefix="exam-tools-cache-")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens",

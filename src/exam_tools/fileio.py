@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from exam_tools.errors import FormatError
+
 
 def write_atomic(path: str | Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
@@ -27,4 +29,10 @@ def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FormatError(
+            "文件不是文本文件（既不是 UTF-8 也不是 GBK 编码），请检查文件格式"
+        ) from None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exam_tools.bank import cache
 from exam_tools.bank.model import Bank, Question
 from exam_tools.bank.similar import DEFAULT_THRESHOLD, near_duplicates
 from exam_tools.bank.validate import parse_question
@@ -98,9 +99,12 @@ def parse_bank_text(text: str, path: str) -> tuple[list[Question], list[Problem]
 
 
 def check_questions(
-    questions: list[Question], threshold: float = DEFAULT_THRESHOLD
+    questions: list[Question], threshold: float | None = DEFAULT_THRESHOLD
 ) -> tuple[list[Question], list[Problem]]:
-    """Bank-wide rules: unique ids (naming both places) and near-duplicate warnings."""
+    """Bank-wide rules: unique ids (naming both places) and near-duplicate warnings.
+
+    ``threshold=None`` skips the near-duplicate search (loading a bank for use needs only ids).
+    """
     problems = ProblemList()
     first: dict[str, Question] = {}
     unique: list[Question] = []
@@ -115,7 +119,8 @@ def check_questions(
             continue
         first[q.id] = q
         unique.append(q)
-    for i, j, sim in near_duplicates(unique, threshold):
+    pairs = near_duplicates(unique, threshold) if threshold is not None else []
+    for i, j, sim in pairs:
         a, b = unique[i], unique[j]
         problems.add(
             b.origin or Location(),
@@ -136,18 +141,24 @@ def check_bank(path: str | Path = "question_bank", *, similar: bool = True) -> C
     for f in files:
         shown_path = display_path(f)
         shown.append(shown_path)
-        try:
-            text = f.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            problems.append(
-                Problem(Location(shown_path), None, None, "文件不是 UTF-8 编码，请另存为 UTF-8")
-            )
-            continue
-        qs, found = parse_bank_text(text, shown_path)
+        data = f.read_bytes()
+        cached = cache.get(data, shown_path)
+        if cached is not None:
+            qs, found = cached
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                message = "文件不是 UTF-8 编码，请用编辑器另存为 UTF-8"
+                problems.append(Problem(Location(shown_path), None, None, message))
+                continue
+            qs, found = parse_bank_text(text, shown_path)
+            cache.put(data, shown_path, (qs, found))
         questions.extend(qs)
         problems.extend(found)
-    threshold = DEFAULT_THRESHOLD if similar else 1.01
-    unique, found = check_questions(questions, threshold)
+    order = {path: i for i, path in enumerate(shown)}
+    problems.sort(key=lambda p: (order.get(p.location.path or "", 0), p.location.line or 0))
+    unique, found = check_questions(questions, DEFAULT_THRESHOLD if similar else None)
     problems.extend(found)
     return CheckResult(Bank.of(unique, str(path)), problems, shown)
 

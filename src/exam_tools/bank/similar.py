@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 
 from exam_tools.bank.model import BLANK_RE, Question
@@ -28,41 +28,51 @@ def fingerprint(q: Question) -> str:
     return _DROP.sub("", stem + "".join(opts)).lower()
 
 
-def _tokens(text: str) -> frozenset[str]:
-    if len(text) < 2:
-        return frozenset({text})
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+def _token_ids(text: str, vocab: dict[str, int]) -> frozenset[int]:
+    grams = [text] if len(text) < 2 else [text[i : i + 2] for i in range(len(text) - 1)]
+    return frozenset(vocab.setdefault(g, len(vocab)) for g in grams)
 
 
 def near_duplicates(
     questions: Sequence[Question], threshold: float = DEFAULT_THRESHOLD
 ) -> list[tuple[int, int, float]]:
     """Pairs ``(i, j, similarity)`` with ``i < j`` whose similarity is at least ``threshold``."""
-    sets = [_tokens(fingerprint(q)) for q in questions]
-    freq: Counter[str] = Counter()
+    vocab: dict[str, int] = {}
+    sets = [_token_ids(fingerprint(q), vocab) for q in questions]
+    freq = [0] * len(vocab)
     for s in sets:
-        freq.update(s)
-    ordered = [sorted(s, key=lambda t: (freq[t], t)) for s in sets]
+        for t in s:
+            freq[t] += 1
+    # One global order, rarest first (prefix filtering is only correct with a shared order).
+    rank = [0] * len(vocab)
+    for r, t in enumerate(sorted(range(len(vocab)), key=freq.__getitem__)):
+        rank[t] = r
     order = sorted(range(len(sets)), key=lambda i: len(sets[i]))
-    index: dict[str, list[int]] = defaultdict(list)
+    index: dict[int, list[int]] = defaultdict(list)
     pairs: list[tuple[int, int, float]] = []
     for i in order:
-        toks = ordered[i]
+        toks = sets[i]
         size = len(toks)
         if size == 0:
             continue
-        prefix = size - math.ceil(threshold * size) + 1
+        # Tokens of one question only can never make a pair: they fill the front of the prefix.
+        shared = [t for t in toks if freq[t] > 1]
+        prefix = size - math.ceil(threshold * size) + 1 - (size - len(shared))
+        if prefix <= 0:
+            continue
+        shared.sort(key=rank.__getitem__)
         min_size = threshold * size
         seen: set[int] = set()
-        for tok in toks[:prefix]:
-            for j in index[tok]:
+        for tok in shared[:prefix]:
+            bucket = index[tok]
+            for j in bucket:
                 if j in seen or len(sets[j]) < min_size:
                     continue
                 seen.add(j)
-                inter = len(sets[i] & sets[j])
+                inter = len(toks & sets[j])
                 sim = inter / (size + len(sets[j]) - inter)
                 if sim >= threshold:
                     pairs.append((min(i, j), max(i, j), sim))
-            index[tok].append(i)
+            bucket.append(i)
     pairs.sort()
     return pairs

@@ -264,9 +264,10 @@ def _answer(
     c: _Checker, qtype: QType | None, options: tuple[str, ...] | None, stem: str | None
 ) -> Answer | None:
     value = c.raw.get("answer")
-    if value is None:
+    if value is None or (c.draft and qtype is QType.SHORT and value == ""):
         if qtype is QType.SHORT and c.draft:  # e.g. a Moodle essay: no reference answer yet
-            c.problems.add(c.locate("answer"), c.qid, "answer", "缺少参考答案（导入后请补写）", "warning")
+            message = "缺少参考答案（导入后请补写）"
+            c.problems.add(c.locate("answer"), c.qid, "answer", message, "warning")
             return ""
         c.err("answer", "缺少必填字段 answer")
         return None

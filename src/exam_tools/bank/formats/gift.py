@@ -149,7 +149,10 @@ def parse_block(block: str, meta: dict[str, Any]) -> dict[str, Any]:
         raw["type"] = "single" if len(correct) == 1 else "multiple"
         raw["options"] = [_unescape(t) for _, _, t in answers]
         raw["answer"] = correct[0] if len(correct) == 1 else correct
-    raw["stem"] = (before.rstrip() + "（ ）" + after.lstrip()).strip() if after.strip() else before.strip()
+    if after.strip():  # missing-word format: the answer box stood inside the sentence
+        raw["stem"] = (before.rstrip() + "（ ）" + after.lstrip()).strip()
+    else:
+        raw["stem"] = before.strip()
     return raw
 
 

@@ -59,7 +59,7 @@ def _question(item: Any) -> dict[str, Any]:
     kind = item.get("type")
     if kind == "numeric":
         raise ValueError("jupyterquiz 的数值题（numeric）在题库中没有对应题型")
-    if kind not in TYPES:
+    if not isinstance(kind, str) or kind not in TYPES:
         raise ValueError(f"未知的 jupyterquiz 题型：{kind!r}（支持 {'、'.join(TYPES)}）")
     stem = _text(item.get("question"))
     answers = item.get("answers")

@@ -1,0 +1,191 @@
+"""The `exam-tools` command as an instructor uses it: exit codes, messages, files written or not."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from exam_tools.cli import cli
+
+from .conftest import DATA, ROOT
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a subprocess, as a user's shell runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "exam_tools", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_check_passes_on_the_shipped_bank() -> None:
+    result = run("bank", "check", str(ROOT / "question_bank"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 个错误" in result.stderr and "题库检查通过" in result.stderr
+
+
+def test_check_fails_on_a_broken_bank_with_one_line_per_problem(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    shutil.copy(DATA / "sample_bank.yaml", bank / "a.yaml")
+    broken = (DATA / "sample_bank.yaml").read_text("utf-8")
+    broken = broken.replace("answer: B\n", "answer: F\n", 1).replace(
+        "explanation: 党章第七条规定，党员的党龄", "explanaton: 党章第七条规定，党员的党龄"
+    )
+    (bank / "b.yaml").write_text(broken, "utf-8")
+    result = run("bank", "check", str(bank))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    b = str(bank / "b.yaml")
+    assert f"{b}:17: s-multiple: id: 编号重复：{bank / 'a.yaml'}:17 已经使用了这个编号" in lines
+    assert f"{b}:14: s-single: answer: 答案“F”不对应任何选项（本题选项为 A、B、C、D）" in lines
+    assert any(
+        line.startswith(f"{b}:42: s-judge: explanaton: 未知字段“explanaton”") for line in lines
+    )
+    assert all(re.match(r"^.+:\d+: \S+: \S+: .+$", line) for line in lines), lines
+    assert "Traceback" not in result.stderr
+
+
+def test_check_strict_fails_on_warnings(tmp_path: Path) -> None:
+    text = (DATA / "sample_bank.yaml").read_text("utf-8")
+    twin = text.split("\n\n")[0].replace("s-single", "s-twin").replace("预备期为", "预备期是")
+    (tmp_path / "a.yaml").write_text(text + "\n" + twin + "\n", "utf-8")
+    assert run("bank", "check", str(tmp_path)).returncode == 0
+    strict = run("bank", "check", "--strict", str(tmp_path))
+    assert strict.returncode == 1 and "几乎相同" in strict.stdout
+
+
+def test_stats_json_has_the_documented_keys() -> None:
+    result = run("bank", "stats", str(DATA / "sample_bank.yaml"), "--json")
+    stats = json.loads(result.stdout)
+    assert {"total", "by_domain", "by_type", "by_difficulty", "by_technology"} <= stats.keys()
+    assert stats["total"] == 7
+    assert stats["by_type"] == {"single": 2, "multiple": 1, "judge": 1, "fill": 2, "short": 1}
+    assert stats["by_technology"] == {"水稻种植": 1}
+
+
+def test_stats_text_is_chinese() -> None:
+    result = run("bank", "stats", str(DATA / "sample_bank.yaml"))
+    assert "题目总数：7" in result.stdout and "按题型：单选 2" in result.stdout
+
+
+def test_schema_is_printed_as_json() -> None:
+    schema = json.loads(run("bank", "schema").stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+
+
+def test_import_writes_nothing_when_a_row_is_invalid(tmp_path: Path) -> None:
+    gift = tmp_path / "q.gift"
+    gift.write_text("::a:: 预备期为一年。{T}\n\n::b:: 配对 { =a -> b =c -> d }\n", "utf-8")
+    out = tmp_path / "out.yaml"
+    result = run("bank", "import", str(gift), "-o", str(out), "--domain", "实用技术",
+                 "--technology", "水稻种植", "--difficulty", "简单")  # fmt: skip
+    assert result.returncode == 1
+    assert not out.exists()
+    assert f"{gift.name}:3: -: -: GIFT 格式错误：配对题（->）不支持" in result.stderr
+    assert "Traceback" not in result.stderr
+    again = run("bank", "import", str(gift), "-o", str(out), "--domain", "实用技术",
+                "--technology", "水稻种植", "--difficulty", "简单", "--skip-invalid")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "已跳过" in again.stdout and "已导入 1 道题" in again.stderr
+    assert "缺少解析" in again.stderr  # GIFT gave no 解析: says what to complete
+
+
+def test_import_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    out.write_text("# my work\n", "utf-8")
+    result = run(
+        "bank", "import", str(DATA / "wps_style.xlsx"), "-o", str(out), "--domain", "党章党规"
+    )
+    assert result.returncode != 0 and "--force" in result.stderr
+    assert out.read_text("utf-8") == "# my work\n"
+
+
+def test_excel_import_then_check_then_export_roundtrip(tmp_path: Path) -> None:
+    out = tmp_path / "bank" / "wps.yaml"
+    assert (
+        run(
+            "bank", "import", str(DATA / "wps_style.xlsx"), "-o", str(out), "--domain", "党章党规"
+        ).returncode
+        == 0
+    )
+    assert run("bank", "check", str(out)).returncode == 0
+    xlsx = tmp_path / "export.xlsx"
+    assert run("bank", "export", str(out), "--format", "xlsx", "-o", str(xlsx)).returncode == 0
+    back = tmp_path / "back.yaml"
+    assert run("bank", "import", str(xlsx), "-o", str(back)).returncode == 0
+    assert back.read_text("utf-8").split("\n", 1)[1] == out.read_text("utf-8").split("\n", 1)[1]
+
+
+def test_export_reports_questions_the_format_cannot_express(tmp_path: Path) -> None:
+    out = tmp_path / "q.txt"
+    result = run(
+        "bank", "export", str(DATA / "sample_bank.yaml"), "--format", "aiken", "-o", str(out)
+    )
+    assert result.returncode == 1 and not out.exists()
+    assert "Aiken 格式无法表达 5 道题" in result.stderr and "s-judge" in result.stderr
+    ok = run(
+        "bank",
+        "export",
+        str(DATA / "sample_bank.yaml"),
+        "--format",
+        "aiken",
+        "-o",
+        str(out),
+        "--skip-unsupported",
+    )
+    assert ok.returncode == 0 and out.exists() and "跳过 5 道" in ok.stderr
+
+
+def test_template_command(tmp_path: Path) -> None:
+    path = tmp_path / "模板.xlsx"
+    assert run("bank", "template", str(path)).returncode == 0
+    assert path.stat().st_size > 0
+    assert run("bank", "import", str(path), "-o", str(tmp_path / "t.yaml")).returncode == 0
+
+
+def test_missing_bank_is_a_one_line_error(tmp_path: Path) -> None:
+    result = run("bank", "check", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"错误：找不到题库：{tmp_path / 'nope'}（应为题库目录或 .yaml 文件）"
+    )
+
+
+def test_demo_summarises_the_bundled_bank() -> None:
+    result = subprocess.run([sys.executable, "-m", "exam_tools", "demo"], capture_output=True,
+                            text=True, cwd=ROOT, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "题目总数" in result.stdout and "接下来可以试试" in result.stdout
+
+
+# ---- every command has help and is documented (as sqlite-utils checks) -------------------------
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out: list[tuple[str, click.Command]] = []
+    for name, cmd in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        out.append((full, cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(all_commands(cmd, full + " "))
+    return out
+
+
+@pytest.mark.parametrize(("name", "command"), all_commands(cli))
+def test_every_command_has_chinese_help_and_is_documented(
+    name: str, command: click.Command
+) -> None:
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert result.exit_code == 0
+    assert command.help and re.search(r"[\u4e00-\u9fff]", command.help)
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert f"exam-tools {name}" in readme, f"`exam-tools {name}` is not documented in README.md"

@@ -1,0 +1,64 @@
+"""The shipped JSON Schema agrees with the checker, so editors flag what `bank check` flags."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+import yaml
+
+from exam_tools.bank.load import bank_files
+from exam_tools.bank.schema import schema
+
+from .conftest import DATA, ROOT
+
+VALIDATOR = jsonschema.Draft202012Validator(schema())
+
+
+def test_schema_is_valid_draft_2020_12() -> None:
+    jsonschema.Draft202012Validator.check_schema(schema())
+
+
+@pytest.mark.parametrize("path", bank_files(ROOT / "question_bank"), ids=lambda p: p.name)
+def test_every_shipped_bank_file_validates(path) -> None:  # type: ignore[no-untyped-def]
+    errors = list(VALIDATOR.iter_errors(yaml.safe_load(path.read_text("utf-8"))))
+    assert errors == [], [e.message for e in errors[:3]]
+
+
+def test_sample_bank_validates() -> None:
+    assert (
+        list(VALIDATOR.iter_errors(yaml.safe_load((DATA / "sample_bank.yaml").read_text("utf-8"))))
+        == []
+    )
+
+
+BASE = {"id": "q1", "type": "single", "domain": "党章党规", "difficulty": "简单", "source": "党章 第七条",
+        "stem": "预备期为（ ）。", "options": ["半年", "一年"], "answer": "B", "explanation": "党章第七条。"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"source": None},
+        {"answer": "Z"},
+        {"explanaton": "typo"},
+        {"type": "judge", "answer": "正确", "options": None},
+        {"type": "multiple", "answer": ["A"]},
+        {"difficulty": "难"},
+        {"options": ["一年", "一年"]},
+        {"stem": ""},
+        {"domain": "实用技术", "source": None},  # technology missing
+        {"explanation": None},
+    ],
+)
+def test_schema_rejects_what_check_rejects(change: dict[str, object]) -> None:
+    q = {k: v for k, v in {**BASE, **change}.items() if v is not None}
+    assert not VALIDATOR.is_valid([q])
+    from exam_tools.bank.validate import parse_question
+    from exam_tools.errors import Location
+
+    question, _ = parse_question(q, lambda f: Location("x.yaml", 1))
+    assert question is None
+
+
+def test_schema_accepts_base() -> None:
+    assert VALIDATOR.is_valid([BASE])

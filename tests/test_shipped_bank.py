@@ -1,0 +1,96 @@
+"""The shipped question bank: size, coverage, and the facts of domain.md keyed correctly."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from exam_tools.bank.load import check_bank
+from exam_tools.bank.model import DIFFICULTIES, QType, Question
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def bank() -> list[Question]:
+    result = check_bank(ROOT / "question_bank")
+    assert result.errors == [], [str(p) for p in result.errors[:5]]
+    assert result.warnings == [], [str(p) for p in result.warnings[:5]]
+    return list(result.bank)
+
+
+def test_size_per_domain(bank: list[Question]) -> None:
+    by_domain = Counter(q.domain for q in bank)
+    assert len(bank) >= 400
+    assert by_domain["党章党规"] >= 120
+    assert by_domain["政策理论"] >= 120
+    assert by_domain["实用技术"] >= 160
+
+
+def test_at_least_eight_technologies_with_fifteen_questions(bank: list[Question]) -> None:
+    techs = Counter(q.technology for q in bank if q.technology)
+    assert sum(1 for n in techs.values() if n >= 15) >= 8
+
+
+@pytest.mark.parametrize("domain", ["党章党规", "政策理论", "实用技术"])
+def test_every_type_and_difficulty_in_each_domain(bank: list[Question], domain: str) -> None:
+    qs = [q for q in bank if q.domain == domain]
+    assert {q.type for q in qs} == set(QType)
+    counts = Counter(q.difficulty for q in qs)
+    assert all(counts[d] >= len(qs) * 0.1 for d in DIFFICULTIES), counts
+
+
+def test_every_question_is_explained_and_sourced(bank: list[Question]) -> None:
+    for q in bank:
+        assert len(q.explanation) >= 8, q.id
+        if q.domain != "实用技术":
+            assert q.source and len(q.source) >= 3, q.id
+
+
+def test_explanations_do_not_point_at_option_letters(bank: list[Question]) -> None:
+    """Options are shuffled per member, so "选项A" or "所以B错误" in a 解析 would mislead."""
+    import re
+
+    pattern = re.compile(r"(选项\s*[A-H]|[A-H]\s*项|所以\s*[A-H]|[A-H]\s*(错误|正确|不对))")
+    assert [q.id for q in bank if pattern.search(q.explanation)] == []
+
+
+def keyed(q: Question) -> str:
+    """The text of the keyed answer, whatever the type."""
+    if q.type.is_choice:
+        return "、".join(q.options[i] for i in q.correct_indices)
+    return q.answer_text()
+
+
+# The checked facts of domain.md ("Facts: cite, never invent") and the questions that ask them:
+# (id, cited article, keyed answer). A wrong key or a wrong citation fails here.
+FACTS = [
+    ("dz-0012", "党章 第一条", "错误"),  # 年满十八岁, not 十六岁
+    ("dz-0026", "党章 第五条", "两名正式党员"),
+    ("dz-0035", "党章 第七条", "一年/1年"),  # 预备期为一年
+    ("dz-0036", "党章 第七条", "一年"),  # 延长不超过一年
+    ("dz-0037", "党章 第七条", "表决权、选举权和被选举权"),
+    ("dz-0040", "党章 第七条", "错误"),  # 党龄从转为正式党员之日算起
+    (
+        "dz-0046",
+        "党章 第九条",
+        "连续六个月不参加党的组织生活、连续六个月不交纳党费、连续六个月不做党所分配的工作",
+    ),
+    ("dz-0054", "党章 第三十条", "三人"),
+    ("dz-0057", "党章 第三十一条", "三年至五年"),
+    ("dz-0061", "党章 第三十四条", "基础组织"),
+    ("tl-0001", "第二十条", "32"),
+    ("tl-0002", "第十六条", "每月"),
+    ("tl-0003", "第十七条", "1次"),
+    ("zs-0016", "第十八条", "每年"),
+]
+
+
+@pytest.mark.parametrize(("qid", "source", "answer"), FACTS)
+def test_domain_facts_are_keyed_and_cited_correctly(
+    bank: list[Question], qid: str, source: str, answer: str
+) -> None:
+    q = next(q for q in bank if q.id == qid)
+    assert q.source is not None and source in q.source
+    assert keyed(q) == answer
