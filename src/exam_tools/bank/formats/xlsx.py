@@ -17,6 +17,7 @@ from typing import Any
 
 from exam_tools.bank.formats import RawQuestion
 from exam_tools.bank.model import DEFAULT_POINTS, LETTERS, QType, Question
+from exam_tools.bank.validate import FIELDS
 from exam_tools.errors import FormatError, Location, Problem
 
 # Canonical columns (export/template order) and the header spellings accepted on import.
@@ -268,23 +269,15 @@ def unsupported(q: Question) -> str | None:
 
 
 def _columns(n_options: int) -> list[str]:
-    head = [
-        HEADER[k]
-        for k in (
-            "seq",
-            "id",
-            "type",
-            "domain",
-            "technology",
-            "difficulty",
-            "tags",
-            "source",
-            "stem",
-        )
-    ]
+    """序号, then the bank's fields in their canonical order with one column per option."""
+    at = FIELDS.index("options")
     opts = [f"选项{LETTERS[i]}" for i in range(n_options)]
-    tail = [HEADER[k] for k in ("answer", "keywords", "points", "explanation")]
-    return head + opts + tail
+    return [
+        HEADER["seq"],
+        *(HEADER[f] for f in FIELDS[:at]),
+        *opts,
+        *(HEADER[f] for f in FIELDS[at + 1 :]),
+    ]
 
 
 def _row(seq: int, q: Question, n_options: int) -> list[Any]:
