@@ -189,3 +189,17 @@ def test_every_command_has_chinese_help_and_is_documented(
     assert command.help and re.search(r"[\u4e00-\u9fff]", command.help)
     readme = (ROOT / "README.md").read_text("utf-8")
     assert f"exam-tools {name}" in readme, f"`exam-tools {name}` is not documented in README.md"
+
+
+def test_an_internal_bug_is_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import exam_tools.bank.load as load
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(load, "check_bank", broken)
+    monkeypatch.delenv("EXAM_TOOLS_DEBUG", raising=False)
+    result = CliRunner().invoke(cli, ["bank", "check", str(DATA / "sample_bank.yaml")])
+    assert result.exit_code == 1
+    assert "程序内部错误（ZeroDivisionError: boom）" in result.output
+    assert "Traceback" not in result.output

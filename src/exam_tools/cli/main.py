@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -35,6 +36,15 @@ class ExamToolsGroup(click.Group):
             fail(f"这是一个目录，不是文件：{exc.filename}")
         except KeyboardInterrupt:
             fail("已中断")
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click prints these itself (usage errors, --help, Ctrl-C at a prompt)
+        except Exception as exc:
+            if os.environ.get("EXAM_TOOLS_DEBUG"):
+                raise
+            fail(
+                f"程序内部错误（{type(exc).__name__}: {exc}）。这是 exam-tools 的缺陷，不是您的错；"
+                "请设置 EXAM_TOOLS_DEBUG=1 重新运行，并把完整输出报告给开发者"
+            )
         return None
 
 
