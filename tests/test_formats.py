@@ -81,7 +81,7 @@ def test_aiken_roundtrip_keeps_stem_options_and_answer(sample_questions: list[Qu
             "Aiken 格式只能表达单选题",
         ),
         ("gift", {"s-fill2"}, "GIFT 的填空（缺词）题只能有一个空"),
-        ("qti", {"s-fill1", "s-fill2"}, "QTI match_correct"),
+        ("qti", {"s-fill2"}, "QTI 标准评分模板只能处理一个空的填空题"),
     ],
 )
 def test_unsupported_questions_are_reported(
@@ -210,7 +210,7 @@ def test_qti_package_has_manifest_and_one_match_correct_item_per_question(
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = ET.fromstring(zf.read("imsmanifest.xml"))
         resources = manifest.findall("cp:resources/cp:resource", ns)
-        assert len(resources) == report.written == 5
+        assert len(resources) == report.written == 6
         items = {}
         for res in resources:
             assert res.get("type") == "imsqti_item_xmlv3p0"
@@ -224,6 +224,11 @@ def test_qti_package_has_manifest_and_one_match_correct_item_per_question(
     multi = items["s-multiple"]
     assert [v.text for v in multi.iterfind(".//q:qti-value", ns)][:3] == ["A", "B", "C"]
     assert items["s-judge"].find(".//q:qti-correct-response/q:qti-value", ns).text == "F"  # type: ignore[union-attr]
+    fill = items["s-fill1"]  # one blank, three accepted spellings: map_response
+    keys = [e.get("map-key") for e in fill.iterfind(".//q:qti-map-entry", ns)]
+    assert keys == ["两", "2", "二"]
+    rp = fill.find("q:qti-response-processing", ns)
+    assert rp is not None and rp.get("template", "").endswith("rptemplates/map_response.xml")
     short = items["s-short"]
     assert short.find("q:qti-response-processing", ns) is None  # scored by a person
     assert short.find(".//q:qti-extended-text-interaction", ns) is not None

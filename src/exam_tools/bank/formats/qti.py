@@ -3,9 +3,10 @@
 Choice questions use ``qti-choice-interaction``; a judge question is a choice between 正确 and
 错误; a fill-in with one blank and one accepted answer uses an inline
 ``qti-text-entry-interaction``; all of these score with the standard ``match_correct`` response
-processing template. A short-answer question is an ``qti-extended-text-interaction`` scored by a
-person, with the reference answer in a scorer rubric. Fill-ins with several blanks or several
-accepted spellings cannot be scored by ``match_correct`` and are reported.
+processing template. A one-blank fill-in that accepts several spellings scores with the standard
+``map_response`` template instead (each accepted spelling maps to full marks). A short-answer
+question is an ``qti-extended-text-interaction`` scored by a person, with the reference answer in
+a scorer rubric. Fill-ins with several blanks need custom response processing and are reported.
 """
 
 from __future__ import annotations
@@ -24,15 +25,13 @@ NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 ITEM_XSD = "https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd"
 CP_XSD = "https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqtiv3p0_imscpv1p2_v1p0.xsd"
 MATCH_CORRECT = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml"
+MAP_RESPONSE = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/map_response.xml"
 ITEM_TYPE = "imsqti_item_xmlv3p0"
 
 
 def unsupported(q: Question) -> str | None:
-    if q.type is QType.FILL:
-        if len(q.blanks) != 1:
-            return "QTI match_correct 评分只能处理一个空的填空题"
-        if len(q.blanks[0]) != 1:
-            return "QTI match_correct 评分只能接受一种标准答案，本题有多种写法"
+    if q.type is QType.FILL and len(q.blanks) != 1:
+        return "QTI 标准评分模板只能处理一个空的填空题"
     return None
 
 
@@ -91,6 +90,11 @@ def item_xml(q: Question) -> bytes:
             base_type="string",
         )
         _sub(_sub(decl, "qti-correct-response"), "qti-value", q.blanks[0][0])
+        if len(q.blanks[0]) > 1:
+            mapping = _sub(decl, "qti-mapping", default_value="0")
+            for alt in q.blanks[0]:
+                _sub(mapping, "qti-map-entry", map_key=alt, mapped_value=f"{q.points:g}",
+                     case_sensitive="false")  # fmt: skip
     else:
         _sub(
             item,
@@ -149,7 +153,8 @@ def item_xml(q: Question) -> bytes:
         for ident_, text in choices:
             _sub(inter, "qti-simple-choice", text, identifier=ident_)
     if scored:
-        _sub(item, "qti-response-processing", template=MATCH_CORRECT)
+        several = q.type is QType.FILL and len(q.blanks[0]) > 1
+        _sub(item, "qti-response-processing", template=MAP_RESPONSE if several else MATCH_CORRECT)
     ET.indent(item, space="  ")
     out: bytes = ET.tostring(item, encoding="utf-8", xml_declaration=True)
     return out
