@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from exam_tools.bank.load import check_questions
-from exam_tools.bank.model import SOURCED_DOMAINS, TECH_DOMAIN, Question
+from exam_tools.bank.model import TECH_DOMAIN, Question
 from exam_tools.bank.validate import ID_RE, Locator, parse_question
 from exam_tools.bank.yamlio import dump_questions
 from exam_tools.errors import (
@@ -297,7 +297,6 @@ def export_file(
 
 
 __all__ = [
-    "SOURCED_DOMAINS",
     "ExportReport",
     "ImportDefaults",
     "ImportResult",
