@@ -119,31 +119,25 @@ def test_judge_answer_must_be_true_or_false(answer: str) -> None:
     )
 
 
+FILL = """\
+- id: f
+  type: fill
+  domain: 实用技术
+  technology: 水稻种植
+  difficulty: 简单
+  stem: {stem}
+  answer: [壮秧]
+  explanation: 说明。
+"""
+
+
 def test_fill_blank_count_must_match_answers() -> None:
-    text = """\
-    - id: f
-      type: fill
-      domain: 实用技术
-      technology: 水稻种植
-      difficulty: 简单
-      stem: 水稻育秧要做到____、____。
-      answer: [壮秧]
-      explanation: 说明。
-    """
+    text = FILL.format(stem="水稻育秧要做到____、____。")
     assert "b.yaml:7: f: answer: 题干有 2 个空，答案却给了 1 项（每个空一项）" in problems_of(text)
 
 
 def test_fill_without_blank_in_stem() -> None:
-    text = """\
-    - id: f
-      type: fill
-      domain: 实用技术
-      technology: 水稻种植
-      difficulty: 简单
-      stem: 水稻育秧要做到什么。
-      answer: [壮秧]
-      explanation: 说明。
-    """
+    text = FILL.format(stem="水稻育秧要做到什么。")
     assert any("f: stem: 填空题的题干中没有空" in p for p in problems_of(text))
 
 

@@ -61,6 +61,10 @@ def errors_of(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
+def warnings_of(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "warning"]
+
+
 class ExamToolsError(Exception):
     """Base of every error exam-tools raises on purpose."""
 
@@ -108,7 +112,7 @@ class UnsupportedQuestionError(FormatError):
 
 @dataclass
 class ProblemList:
-    """Collects problems while checking; ``raise_if_errors`` turns them into one exception."""
+    """Collects problems while checking, errors and warnings together, in the order found."""
 
     items: list[Problem] = field(default_factory=list)
 
@@ -131,4 +135,4 @@ class ProblemList:
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "warning"]
+        return warnings_of(self.items)

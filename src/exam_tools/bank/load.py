@@ -12,7 +12,7 @@ from exam_tools.bank.model import Bank, Question
 from exam_tools.bank.similar import DEFAULT_THRESHOLD, near_duplicates
 from exam_tools.bank.validate import parse_question
 from exam_tools.bank.yamlio import LineDict, YamlSyntaxError, load_yaml, locator
-from exam_tools.errors import BankError, Location, Problem, ProblemList
+from exam_tools.errors import BankError, Location, Problem, ProblemList, errors_of, warnings_of
 
 BANK_SUFFIXES = (".yaml", ".yml")
 
@@ -25,15 +25,11 @@ class CheckResult:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return errors_of(self.problems)
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+        return warnings_of(self.problems)
 
 
 def display_path(path: Path) -> str:

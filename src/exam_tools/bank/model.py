@@ -74,10 +74,6 @@ def count_blanks(stem: str) -> int:
     return len(BLANK_RE.findall(stem))
 
 
-def letter(index: int) -> str:
-    return LETTERS[index]
-
-
 @dataclass(frozen=True, slots=True)
 class Question:
     id: str

@@ -60,10 +60,18 @@ def normalize_text(text: str) -> str:
 
 
 class _Checker:
-    def __init__(self, raw: Mapping[str, Any], locate: Locator, *, draft: bool = False) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        locate: Locator,
+        *,
+        draft: bool = False,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
         self.raw = raw
         self.locate = locate
         self.draft = draft
+        self.hints = hints or {}
         self.problems = ProblemList()
         rid = raw.get("id")
         self.qid = rid if isinstance(rid, str) and rid.strip() else None
@@ -72,13 +80,17 @@ class _Checker:
         self.problems.add(self.locate(fld), self.qid, fld, message)
 
     def missing(self, fld: str, message: str) -> None:
-        """A required field is absent: an error, or a warning for drafts' completeness fields."""
+        """A required field is absent: an error, or a warning for drafts' completeness fields.
+
+        The caller's hint for the field, if any, replaces the message (an import says which
+        command-line option supplies a field its source format lacks).
+        """
         if self.draft and fld in COMPLETENESS_FIELDS:
             self.problems.add(
                 self.locate(fld), self.qid, fld, message + "（导入后请补写）", "warning"
             )
         else:
-            self.err(fld, message)
+            self.err(fld, self.hints.get(fld, message))
 
     def text(self, fld: str, *, required: bool = True) -> str | None:
         value = self.raw.get(fld)
@@ -111,15 +123,19 @@ COMPLETENESS_FIELDS = frozenset({"explanation", "source"})
 
 
 def parse_question(
-    raw: Mapping[str, Any], locate: Locator, *, draft: bool = False
+    raw: Mapping[str, Any],
+    locate: Locator,
+    *,
+    draft: bool = False,
+    missing_hints: Mapping[str, str] | None = None,
 ) -> tuple[Question | None, list[Problem]]:
     """Validate ``raw``; return the question (``None`` if it has errors) and every problem found.
 
     With ``draft=True`` (used by importers) a missing explanation or source is a warning and the
     question is still built, so a converted file can be completed by hand; ``bank check`` will
-    keep reporting it until it is.
+    keep reporting it until it is. ``missing_hints`` replaces the message for a missing field.
     """
-    c = _Checker(raw, locate, draft=draft)
+    c = _Checker(raw, locate, draft=draft, hints=missing_hints)
 
     for key in raw:
         if key not in FIELDS:
@@ -150,7 +166,7 @@ def parse_question(
     if domain in SOURCED_DOMAINS and source is None and (raw.get("source") is None or c.draft):
         c.missing("source", f"{domain}题必须注明出处（如“党章 第七条”）")
     if domain == TECH_DOMAIN and technology is None and raw.get("technology") is None:
-        c.err("technology", "实用技术题必须填写所属技术（如“水稻种植”）")
+        c.missing("technology", "实用技术题必须填写所属技术（如“水稻种植”）")
     if domain is not None and domain != TECH_DOMAIN and technology is not None:
         c.err("technology", "只有实用技术题填写 technology")
 

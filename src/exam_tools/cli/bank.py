@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
+from exam_tools.bank.formats import READERS, WRITERS
+from exam_tools.bank.model import DIFFICULTIES, DOMAINS
 from exam_tools.cli.main import cli
 
 DEFAULT_BANK = "question_bank"
-IMPORT_FORMATS = ("auto", "xlsx", "gift", "aiken", "moodle-xml", "jupyterquiz")
-EXPORT_FORMATS = ("xlsx", "gift", "aiken", "moodle-xml", "qti")
+IMPORT_FORMATS = ("auto", *READERS)
+EXPORT_FORMATS = tuple(WRITERS)
 
 bank_path_argument = click.argument(
     "path", required=False, default=DEFAULT_BANK, type=click.Path(path_type=Path)
@@ -99,12 +101,10 @@ def schema() -> None:
 @click.option("--id-prefix", help="新编号的前缀（默认取文件名）。源文件自带编号时沿用源编号。")
 @click.option(
     "--domain",
-    type=click.Choice(["党章党规", "政策理论", "实用技术"]),
+    type=click.Choice(DOMAINS),
     help="源文件没写领域时使用。",
 )
-@click.option(
-    "--difficulty", type=click.Choice(["简单", "中等", "困难"]), help="源文件没写难度时使用。"
-)
+@click.option("--difficulty", type=click.Choice(DIFFICULTIES), help="源文件没写难度时使用。")
 @click.option("--technology", help="源文件没写所属实用技术时使用（如 水稻种植）。")
 @click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
 def import_(

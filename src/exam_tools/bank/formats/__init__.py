@@ -29,6 +29,7 @@ from exam_tools.errors import (
     FormatError,
     Location,
     Problem,
+    ProblemList,
     UnsupportedQuestionError,
 )
 from exam_tools.fileio import write_atomic
@@ -125,11 +126,9 @@ def convert(
 ) -> ImportResult:
     """Validate raw questions as a whole import: all or nothing unless ``skip_invalid``."""
     prefix = defaults.id_prefix or default_prefix(source_name)
+    found = ProblemList(list(reader_problems))
+    failed = len({(p.location, p.qid) for p in found.errors})
     questions: list[Question] = []
-    warnings: list[Problem] = []
-    errors: list[Problem] = [p for p in reader_problems if p.severity == "error"]
-    warnings.extend(p for p in reader_problems if p.severity == "warning")
-    failed = len({(p.location, p.qid) for p in errors})
     for raw in raws:
         data = dict(raw.data)
         if not data.get("domain") and defaults.domain:
@@ -140,28 +139,25 @@ def convert(
             data["technology"] = defaults.technology
         if not data.get("id"):
             data["id"] = stable_id(prefix, data)
-        q, found = parse_question(data, raw.locate, draft=True)
-        for p in found:
-            if p.field in _OPTION_HINTS and p.message.startswith("缺少必填字段"):
-                p = Problem(p.location, p.qid, p.field, _OPTION_HINTS[p.field], p.severity)
-            (warnings if p.severity == "warning" else errors).append(p)
+        q, problems = parse_question(data, raw.locate, draft=True, missing_hints=_OPTION_HINTS)
+        found.extend(problems)
         if q is None:
             failed += 1
         else:
             questions.append(q)
-    unique, found = check_questions(questions)
-    for p in found:
-        (warnings if p.severity == "warning" else errors).append(p)
+    unique, problems = check_questions(questions)
+    found.extend(problems)
     failed += len(questions) - len(unique)
-    if errors and not skip_invalid:
+    if found.errors and not skip_invalid:
         raise BankError(
             f"导入失败：{failed} 道题有错误，没有写出任何文件"
             "（加 --skip-invalid 可跳过有错的题）：",
-            _dedupe(errors),
+            found.errors,
         )
-    return ImportResult(unique, warnings, _dedupe(errors), failed)
+    return ImportResult(unique, found.warnings, found.errors, failed)
 
 
+#: What to say when a source format lacks a required field that an option can supply.
 _OPTION_HINTS = {
     "domain": "源文件没有领域，请用 --domain 指定（党章党规、政策理论、实用技术）",
     "difficulty": "源文件没有难度，请用 --difficulty 指定（简单、中等、困难）",
@@ -169,20 +165,19 @@ _OPTION_HINTS = {
 }
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
-    out: list[Problem] = []
-    for p in problems:
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
-    return out
+def share_percent(n: int) -> str:
+    """Each of ``n`` correct options' share of the marks, as Moodle writes grade fractions."""
+    return f"{100 / n:.5f}".rstrip("0").rstrip(".")
 
 
 def _module(table: dict[str, str], fmt: str) -> ModuleType:
     if fmt not in table:
         raise FormatError(f"不支持的格式：{fmt}（可用：{'、'.join(table)}）")
     return importlib.import_module(table[fmt])
+
+
+#: An Aiken answer line; the colon may be ASCII or full-width "：" (its UTF-8 bytes).
+_AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*(?::|\xef\xbc\x9a)", re.MULTILINE | re.IGNORECASE)
 
 
 def detect_format(path: Path, data: bytes) -> str:
@@ -195,7 +190,7 @@ def detect_format(path: Path, data: bytes) -> str:
         return "jupyterquiz"
     if suffix == ".gift":
         return "gift"
-    if re.search(rb"^\s*ANSWER\s*[:\xef]", data, re.MULTILINE | re.IGNORECASE):
+    if _AIKEN_ANSWER.search(data):
         return "aiken"
     if b"{" in data:
         return "gift"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from exam_tools.bank.formats import RawQuestion, fixed_locator
+from exam_tools.bank.formats import RawQuestion, fixed_locator, share_percent
 from exam_tools.bank.model import BLANK, DEFAULT_POINTS, LETTERS, QType, Question
 from exam_tools.errors import Location, Problem
 from exam_tools.fileio import decode_text
@@ -244,10 +244,6 @@ def unsupported(q: Question) -> str | None:
     return None
 
 
-def _fraction(n: int) -> str:
-    return f"{100 / n:.5f}".rstrip("0").rstrip(".")
-
-
 def dump_one(q: Question) -> str:
     meta = [f"[id:{_escape_meta(q.id)}]"]
     meta += [f"[tag:{_escape_meta(t)}]" for t in q.tags]
@@ -265,9 +261,11 @@ def dump_one(q: Question) -> str:
     title = f"::{_escape(q.id)}::"
     if q.type is QType.FILL:
         before, _, after = q.stem.partition(BLANK)
-        alts = " ".join(f"={_escape(a)}" for a in q.blanks[0])
-        body = f"{title}{_escape(before)}{{{alts}{general.strip() and ' ' + general.strip()}}}"
-        return "// " + " ".join(meta) + "\n" + body + _escape(after) + "\n"
+        answers = [f"={_escape(a)}" for a in q.blanks[0]]
+        if q.explanation:
+            answers.append(f"####{_escape(q.explanation)}")
+        body = f"{title}{_escape(before)}{{{' '.join(answers)}}}{_escape(after)}"
+        return f"// {' '.join(meta)}\n{body}\n"
     if q.type is QType.JUDGE:
         answer = "\tTRUE\n" if q.truth else "\tFALSE\n"
     elif q.type is QType.SHORT:
@@ -278,7 +276,7 @@ def dump_one(q: Question) -> str:
             for i, o in enumerate(q.options)
         )
     else:
-        right = _fraction(len(q.correct_letters))
+        right = share_percent(len(q.correct_letters))
         answer = "".join(
             f"\t~%{right if LETTERS[i] in q.correct_letters else '-100'}%{_escape(o)}\n"
             for i, o in enumerate(q.options)

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from exam_tools.bank.formats import RawQuestion, fixed_locator
+from exam_tools.bank.formats import RawQuestion, fixed_locator, share_percent
 from exam_tools.bank.model import BLANK, LETTERS, QType, Question
 from exam_tools.errors import FormatError, Location, Problem
 
@@ -233,7 +233,7 @@ def _element(q: Question) -> ET.Element:
         n = len(q.correct_letters)
         for i, option in enumerate(q.options):
             right = LETTERS[i] in q.correct_letters
-            fraction = "100" if q.type is QType.SINGLE else f"{100 / n:.5f}".rstrip("0").rstrip(".")
+            fraction = "100" if q.type is QType.SINGLE else share_percent(n)
             _answer(e, option, fraction if right else ("0" if q.type is QType.SINGLE else "-100"))
     elif q.type is QType.JUDGE:
         _answer(e, "true", "100" if q.truth else "0", fmt="moodle_auto_format")

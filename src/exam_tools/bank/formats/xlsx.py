@@ -11,6 +11,7 @@ import io
 import re
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -173,9 +174,9 @@ def _read_rows(
 
         def locate(fld: str | None, base: Location = base) -> Location:
             if fld == "options" and option_cols:
-                return _with_col(base, col_letter(option_cols[0] + 1))
+                return replace(base, column=col_letter(option_cols[0] + 1))
             if fld in fields:
-                return _with_col(base, col_letter(fields[fld] + 1))
+                return replace(base, column=col_letter(fields[fld] + 1))
             return base
 
         raw, found = _row_to_raw(
@@ -185,10 +186,6 @@ def _read_rows(
         if raw is not None:
             raws.append(RawQuestion(raw, locate))
     return raws, problems
-
-
-def _with_col(base: Location, column: str) -> Location:
-    return Location(base.path, base.line, base.sheet, base.row, column)
 
 
 def _row_to_raw(
