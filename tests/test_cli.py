@@ -203,3 +203,10 @@ def test_an_internal_bug_is_a_message_not_a_traceback(monkeypatch: pytest.Monkey
     assert result.exit_code == 1
     assert "程序内部错误（ZeroDivisionError: boom）" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("name", "command"), all_commands(cli))
+def test_help_option_itself_is_chinese(name: str, command: click.Command) -> None:
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert "显示本帮助并退出。" in result.output
+    assert "Show this message" not in result.output

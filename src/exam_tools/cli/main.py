@@ -20,8 +20,31 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def _chinese_help(option: click.Option | None) -> click.Option | None:
+    if option is not None:
+        option.help = "显示本帮助并退出。"
+    return option
+
+
+class ExamToolsCommand(click.Command):
+    """A command whose --help option is described in Chinese."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _chinese_help(super().get_help_option(ctx))
+
+
 class ExamToolsGroup(click.Group):
-    """A group whose commands turn domain and file errors into messages, not tracebacks."""
+    """A group whose commands turn domain and file errors into messages, not tracebacks.
+
+    Sub-commands and sub-groups are created with the same classes, so every level has Chinese
+    help options.
+    """
+
+    command_class = ExamToolsCommand
+    group_class = type  # sub-groups are ExamToolsGroup too
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _chinese_help(super().get_help_option(ctx))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -49,7 +72,9 @@ class ExamToolsGroup(click.Group):
 
 
 @click.group(cls=ExamToolsGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", prog_name="exam-tools")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="exam-tools", help="显示版本号并退出。"
+)
 def cli() -> None:
     """exam-tools：基层党员教育培训与考试工具。
 
