@@ -210,3 +210,27 @@ def test_help_option_itself_is_chinese(name: str, command: click.Command) -> Non
     result = CliRunner().invoke(cli, [*name.split(), "--help"])
     assert "显示本帮助并退出。" in result.output
     assert "Show this message" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bank", "import", str(DATA / "wps_style.xlsx")], "错误：缺少 '-o' / '--output'"),
+        (
+            ["bank", "export", "--format", "pdf", "-o", "x"],
+            "可选：xlsx、gift、aiken、moodle-xml、qti",
+        ),
+        (["bank", "chek"], "错误：没有命令 chek；是不是想用 check"),
+        (["bank", "check", "--strct"], "错误：没有选项 --strct；是不是想用 --strict？"),
+    ],
+)
+def test_usage_errors_are_chinese(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "--help 查看用法" in result.stderr
+
+
+def test_import_of_a_missing_file_names_it(tmp_path: Path) -> None:
+    result = run("bank", "import", str(tmp_path / "无此文件.xlsx"), "-o", str(tmp_path / "o.yaml"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"错误：找不到文件：{tmp_path / '无此文件.xlsx'}"

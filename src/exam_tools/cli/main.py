@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from typing import Any
@@ -46,6 +47,16 @@ class ExamToolsGroup(click.Group):
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _chinese_help(super().get_help_option(ctx))
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            near = difflib.get_close_matches(name, self.list_commands(ctx), n=2)
+            hint = f"；是不是想用 {'、'.join(near)}？" if near else ""
+            raise click.UsageError(f"没有命令 {name}{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -82,8 +93,40 @@ def cli() -> None:
     """
 
 
+def usage_message(exc: click.UsageError) -> str:
+    """Click's usage errors in Chinese (click itself only speaks English)."""
+    param = getattr(exc, "param", None)
+    hint = exc.param_hint if isinstance(exc, click.BadParameter) else None
+    if param is not None and exc.ctx is not None:
+        hint = param.get_error_hint(exc.ctx)
+    if isinstance(exc, click.MissingParameter):
+        return f"缺少 {hint}"
+    if isinstance(exc, click.NoSuchOption):
+        near = f"；是不是想用 {'、'.join(exc.possibilities)}？" if exc.possibilities else ""
+        return f"没有选项 {exc.option_name}{near}"
+    if isinstance(exc, click.BadParameter):
+        if param is not None and isinstance(param.type, click.Choice):
+            choices = "、".join(str(c) for c in param.type.choices)
+            return f"{hint} 的值无效，可选：{choices}"
+        return f"{hint} 的值无效：{exc.message}"
+    return exc.format_message()
+
+
 def main() -> None:
-    cli(prog_name="exam-tools")
+    try:
+        code = cli.main(prog_name="exam-tools", standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "exam-tools"
+        click.secho(f"错误：{usage_message(exc)}", fg="red", err=True)
+        click.echo(f"运行 {command} --help 查看用法。", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.secho(f"错误：{exc.format_message()}", fg="red", err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.secho("已中断", fg="red", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 # Sub-command groups register themselves on import.
