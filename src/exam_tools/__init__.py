@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from exam_tools.errors import (
     BankError,
+    CourseError,
     ExamToolsError,
     FormatError,
     InvalidInputError,
     Location,
+    PaperError,
     Problem,
+    QuizError,
     UnsupportedQuestionError,
 )
 
@@ -26,12 +29,15 @@ __version__ = "0.1.0"
 __all__ = [
     "Bank",
     "BankError",
+    "CourseError",
     "ExamToolsError",
     "FormatError",
     "InvalidInputError",
     "Location",
+    "PaperError",
     "Problem",
     "Question",
+    "QuizError",
     "UnsupportedQuestionError",
     "__version__",
     "check_bank",

@@ -106,6 +106,18 @@ class FormatError(InvalidInputError):
     """A file in an exchange format (xlsx, GIFT, Moodle XML, ...) cannot be read or written."""
 
 
+class CourseError(InvalidInputError):
+    """A course (``course.yaml``, its lessons or assessments) is invalid."""
+
+
+class PaperError(InvalidInputError):
+    """A paper cannot be built (a draw rule the bank cannot satisfy) or read."""
+
+
+class QuizError(InvalidInputError):
+    """A quiz cannot be shown: a bad paper or responses file, or a key offered in exam mode."""
+
+
 class UnsupportedQuestionError(FormatError):
     """Questions that an export format cannot express; reported, never silently dropped."""
 

@@ -11,15 +11,7 @@ from pathlib import Path
 import click
 
 from exam_tools.cli.main import cli
-
-
-def find_bundled(name: str) -> Path:
-    """``name`` in the working directory, else beside the source checkout (editable install)."""
-    here = Path(name)
-    if here.exists():
-        return here
-    checkout = Path(__file__).resolve().parents[3] / name
-    return checkout if checkout.exists() else here
+from exam_tools.paths import find_bundled
 
 
 @cli.command()

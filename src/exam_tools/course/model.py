@@ -1,0 +1,162 @@
+"""Courses, their lessons and assessments, and the draw rules papers are built from.
+
+These are plain frozen values made by :mod:`exam_tools.course.load` from ``course.yaml``; they know
+where in that file they were written (``line``) so that a rule the bank cannot satisfy is reported
+at its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from exam_tools.bank.model import QType
+from exam_tools.errors import CourseError
+
+
+class Mode(StrEnum):
+    """How a paper is taken: practice shows answers at once, exam shows nothing until released."""
+
+    PRACTICE = "practice"
+    EXAM = "exam"
+
+    @property
+    def label(self) -> str:
+        return "练习" if self is Mode.PRACTICE else "考试"
+
+
+class Drawable(Protocol):
+    """What drawing needs of a question; a bank :class:`~exam_tools.bank.model.Question` has it,
+    and so does a keyless public copy of one (no answer, no 解析)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> QType: ...
+    @property
+    def domain(self) -> str: ...
+    @property
+    def difficulty(self) -> str: ...
+    @property
+    def stem(self) -> str: ...
+    @property
+    def options(self) -> tuple[str, ...]: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def technology(self) -> str | None: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def points(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DrawRule:
+    """Draw ``count`` questions matching every filter given; ``points`` overrides each one's value.
+
+    ``tags`` and ``difficulty`` match any of their values; ``source`` matches a part of the
+    question's source (``党章`` matches ``党章 第七条``).
+    """
+
+    count: int
+    domain: str | None = None
+    technology: str | None = None
+    tags: tuple[str, ...] = ()
+    type: QType | None = None
+    difficulty: tuple[str, ...] = ()
+    source: str | None = None
+    points: float | None = None
+    line: int | None = None
+
+    def matches(self, q: Drawable) -> bool:
+        return (
+            (self.domain is None or q.domain == self.domain)
+            and (self.technology is None or q.technology == self.technology)
+            and (self.type is None or q.type == self.type)
+            and (not self.difficulty or q.difficulty in self.difficulty)
+            and (not self.tags or any(t in q.tags for t in self.tags))
+            and (self.source is None or (q.source is not None and self.source in q.source))
+        )
+
+    def describe(self) -> str:
+        """The filters in Chinese, e.g. ``技术=水稻种植，题型=多选``."""
+        parts = []
+        if self.domain:
+            parts.append(f"领域={self.domain}")
+        if self.technology:
+            parts.append(f"技术={self.technology}")
+        if self.type:
+            parts.append(f"题型={self.type.label}")
+        if self.difficulty:
+            parts.append(f"难度={'/'.join(self.difficulty)}")
+        if self.tags:
+            parts.append(f"知识点={'/'.join(self.tags)}")
+        if self.source:
+            parts.append(f"出处含“{self.source}”")
+        return "，".join(parts) or "全部题目"
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    id: str
+    title: str
+    mode: Mode
+    rules: tuple[DrawRule, ...]
+    pass_percent: float = 60.0
+    time_limit: int | None = None  # minutes; None = untimed
+    attempts: int | None = 1  # None = unlimited
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    variants: bool = False  # each member draws their own paper
+    line: int | None = None
+
+    @property
+    def size(self) -> int:
+        return sum(r.count for r in self.rules)
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    notebook: str
+    title: str
+    hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class Certification:
+    """Passing ``assessment`` with at least ``pass_percent`` means mastering ``technology``."""
+
+    assessment: str
+    pass_percent: float
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    id: str
+    title: str
+    category: str
+    lessons: tuple[Lesson, ...]
+    assessments: tuple[Assessment, ...]
+    audience: tuple[str, ...] = ()
+    description: str = ""
+    technology: str | None = None
+    certification: Certification | None = None
+    path: str | None = None  # the course.yaml it was read from
+
+    @property
+    def hours(self) -> float:
+        return sum(lesson.hours for lesson in self.lessons)
+
+    def assessment(self, assessment_id: str) -> Assessment:
+        for a in self.assessments:
+            if a.id == assessment_id or a.title == assessment_id:
+                return a
+        known = "、".join(f"{a.id}（{a.title}）" for a in self.assessments) or "无"
+        raise CourseError(f"课程“{self.title}”没有考核“{assessment_id}”；可用的有：{known}")
+
+
+def course_index(courses: Iterable[Course]) -> dict[str, Course]:
+    return {c.id: c for c in courses}

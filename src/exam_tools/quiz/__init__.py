@@ -1,0 +1,91 @@
+"""The member's quiz in JupyterLab (ipywidgets): ``show_quiz("paper.json")``.
+
+Exam papers are shown without any key; the practice helpers (:func:`practice`,
+:func:`practice_topic`, :func:`review_mistakes`, :func:`practice_menu`) load the bank to explain
+answers and live in :mod:`exam_tools.quiz.practice`, imported only when used. Nothing here imports the
+grading or records code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from exam_tools.course.paper import Paper, read_paper
+
+if TYPE_CHECKING:
+    from exam_tools.quiz.app import Key, QuizApp
+    from exam_tools.quiz.practice import practice, practice_menu, practice_topic, review_mistakes
+
+__all__ = [
+    "QuizApp",
+    "practice",
+    "practice_menu",
+    "practice_topic",
+    "responses_path",
+    "review_mistakes",
+    "show_quiz",
+]
+
+_LAZY = {
+    "QuizApp": "exam_tools.quiz.app",
+    "practice": "exam_tools.quiz.practice",
+    "practice_menu": "exam_tools.quiz.practice",
+    "practice_topic": "exam_tools.quiz.practice",
+    "review_mistakes": "exam_tools.quiz.practice",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'exam_tools.quiz' has no attribute {name!r}")
+
+
+def responses_path(paper_path: str | Path) -> Path:
+    """Where the answers to the paper at ``paper_path`` are saved: beside it, ``<name>.responses.json``."""
+    p = Path(paper_path)
+    return p.with_name(f"{p.stem}.responses.json")
+
+
+def show_quiz(
+    paper: str | Path | Paper,
+    *,
+    key: Key | None = None,
+    responses: str | Path | None = None,
+    member: str | None = None,
+    display: bool = True,
+    clock: Callable[[], float] = time.time,
+    timer: bool = True,
+) -> QuizApp:
+    """Show the quiz for ``paper`` (a paper file or object) and return it.
+
+    Answers are saved to ``responses`` at every change (default: beside the paper file); opening
+    the same paper again resumes them, with the time that is left.
+    """
+    from exam_tools.quiz.app import QuizApp
+    from exam_tools.quiz.store import ResponseStore
+
+    if isinstance(paper, Paper):
+        if responses is None:
+            responses = Path.cwd() / f"{paper.id}.responses.json"
+    else:
+        if responses is None:
+            responses = responses_path(paper)
+        paper = read_paper(paper)
+    store = ResponseStore(responses, paper, member=member, clock=clock)
+    app = QuizApp(paper, store, key=key, clock=clock, timer=timer)
+    if display:
+        show(app.widget)
+    return app
+
+
+def show(obj: Any) -> None:
+    """Display ``obj`` in the notebook (IPython's ``display``, which is untyped)."""
+    from IPython.display import display as ipy_display
+
+    ipy_display(obj)  # type: ignore[no-untyped-call]  # IPython has no type hints

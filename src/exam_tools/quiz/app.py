@@ -1,0 +1,448 @@
+"""The quiz a member sees: one question at a time, large Chinese text, nothing to type but answers.
+
+Practice (练习) checks each answer at once and shows the 解析 with its source, and puts wrong answers
+in the 错题本. Exam (考试) shows a countdown, submits by itself when time is up, and shows no
+correctness: it is built without a key and never receives one.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+import ipywidgets as w
+
+from exam_tools.course.model import Mode
+from exam_tools.course.paper import Paper
+from exam_tools.errors import QuizError
+from exam_tools.quiz.items import ItemView
+from exam_tools.quiz.store import ResponseStore
+
+if TYPE_CHECKING:
+    from exam_tools.course.key import Verdict
+    from exam_tools.quiz.mistakes import MistakeBook
+
+CSS = """<style>
+.exam-tools-quiz { font-size: 20px; line-height: 1.6; max-width: 960px; padding: 8px; }
+.exam-tools-quiz .widget-html-content, .exam-tools-quiz label, .exam-tools-quiz .widget-label,
+.exam-tools-quiz input, .exam-tools-quiz textarea, .exam-tools-quiz button,
+.exam-tools-quiz .widget-label-basic span { font-size: 20px !important; }
+.exam-tools-quiz .widget-html-content { line-height: 1.6; }
+.exam-tools-quiz .et-title { font-size: 26px; font-weight: bold; }
+.exam-tools-quiz .et-sub, .exam-tools-quiz .et-hint { color: #555; }
+.exam-tools-quiz .et-qhead { color: #a00; font-weight: bold; margin-top: 8px; }
+.exam-tools-quiz .et-stem { font-size: 22px; margin: 6px 0 10px 0; white-space: normal; }
+.exam-tools-quiz .widget-radio-box label, .exam-tools-quiz .widget-checkbox label {
+  white-space: normal; height: auto; line-height: 1.5; margin: 8px 0; overflow: visible; }
+.exam-tools-quiz .widget-radio-box { width: 100%; }
+.exam-tools-quiz input[type=radio], .exam-tools-quiz input[type=checkbox] {
+  width: 22px; height: 22px; margin-right: 10px; }
+.exam-tools-quiz .widget-checkbox, .exam-tools-quiz .widget-radio { height: auto; }
+.exam-tools-quiz button.jupyter-button { height: auto; min-height: 44px; padding: 4px 18px; }
+.exam-tools-quiz button.et-judge { min-width: 170px; min-height: 64px; font-size: 24px !important;
+  margin-right: 24px; }
+.exam-tools-quiz .et-card button.jupyter-button { min-width: 52px; width: 52px; min-height: 40px;
+  padding: 0; }
+.exam-tools-quiz .widget-text input, .exam-tools-quiz textarea { min-height: 40px; }
+.exam-tools-quiz .et-clock { font-size: 24px; font-weight: bold; color: #064; }
+.exam-tools-quiz .et-clock-low { color: #c00; }
+.exam-tools-quiz .et-right { color: #064; font-weight: bold; }
+.exam-tools-quiz .et-wrong { color: #c00; font-weight: bold; }
+.exam-tools-quiz .et-box { border: 2px solid #ccc; border-radius: 8px; padding: 10px 14px;
+  margin: 8px 0; background: #fafafa; }
+.exam-tools-quiz .et-blank { margin-right: 10px; }
+</style>"""
+
+
+class Key(Protocol):
+    """What practice needs of an answer key (see :class:`exam_tools.course.key.AnswerKey`)."""
+
+    def check(self, n: int, response: Any) -> Verdict: ...
+
+    def __getitem__(self, n: int) -> Any: ...
+
+
+def clock_text(seconds: float) -> str:
+    s = max(0, int(seconds + 0.999))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
+
+
+class QuizApp:
+    """A paper on screen, bound to its responses file. ``widget`` is what a notebook displays."""
+
+    def __init__(
+        self,
+        paper: Paper,
+        store: ResponseStore,
+        *,
+        key: Key | None = None,
+        mistakes: MistakeBook | None = None,
+        review: bool = False,
+        clock: Callable[[], float] = time.time,
+        timer: bool = True,
+    ) -> None:
+        if paper.mode is Mode.EXAM and key is not None:
+            raise QuizError("考试模式不能带答案：答案只在老师一方，成绩由老师发布")
+        if paper.mode is Mode.PRACTICE and key is None:
+            raise QuizError("练习模式需要答案才能即时讲解，请用 practice() 打开练习")
+        self.paper = paper
+        self.store = store
+        self.key = key
+        self.mistakes = mistakes
+        self.review = review
+        self.clock = clock
+        self.practice = paper.mode is Mode.PRACTICE
+        self.current = 1
+        self._lock = threading.RLock()
+        self._views: dict[int, ItemView] = {}
+        self._stop = threading.Event()
+        self._build()
+        cur = store.current
+        if cur is None:
+            store.start()
+        elif not cur.submitted and store.remaining() == 0:
+            store.submit("timeout")  # time ran out while the quiz was closed
+            self._finish(fresh=True)
+        elif cur.submitted:
+            self._finish(fresh=False)
+        self._show()
+        if timer and paper.time_limit and not self.submitted:
+            self._start_timer()
+
+    # ---- frame --------------------------------------------------------------------------------
+
+    def _button(self, text: str, handler: Callable[[], None], style: str = "") -> w.Button:
+        b = w.Button(description=text, button_style=style, tooltip=text)
+        b.on_click(lambda _b: handler())
+        return b
+
+    def _card_button(self, n: int) -> w.Button:
+        return self._button(str(n), lambda: self.goto(n))
+
+    def _build(self) -> None:
+        p = self.paper
+        limit = f"，限时 {p.time_limit} 分钟" if p.time_limit else ""
+        who = f"　党员：{html.escape(p.member)}" if p.member else ""
+        self.header = w.HTML(
+            f'<div class="et-title">{html.escape(p.title)}</div>'
+            f'<div class="et-sub">{p.mode.label} · {html.escape(p.course_title)} · 共 {len(p)} 题，'
+            f"满分 {p.total_points:g} 分{limit}{who}</div>"
+        )
+        self.progress = w.HTML()
+        self.clock_label = w.HTML()
+        self.question = w.Box(layout=w.Layout(width="100%"))
+        self.feedback = w.HTML()
+        self.prev_button = self._button("◀ 上一题", self.prev)
+        self.next_button = self._button("下一题 ▶", self.next)
+        self.check_button = self._button("核对答案", self.check_current, "info")
+        self.submit_button = self._button("交卷", self.ask_submit, "warning")
+        nav = [self.prev_button, self.next_button]
+        if self.practice:
+            nav.append(self.check_button)
+        nav.append(self.submit_button)
+        self.nav = w.HBox(nav, layout=w.Layout(flex_flow="row wrap", gap="12px"))
+        self.confirm_text = w.HTML()
+        self.confirm_button = self._button("确定交卷", self.confirm_submit, "danger")
+        self.cancel_button = self._button("继续答题", self.cancel_submit)
+        self.confirm = w.VBox(
+            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
+            layout=w.Layout(display="none"),
+        )
+        self.confirm.add_class("et-box")
+        self.card_buttons = [self._card_button(n) for n in range(1, len(p) + 1)]
+        grid = w.GridBox(
+            self.card_buttons,
+            layout=w.Layout(grid_template_columns="repeat(auto-fill, 56px)", grid_gap="6px"),
+        )
+        grid.add_class("et-card")
+        self.card_title = w.HTML()
+        self.message = w.HTML()
+        self.result = w.HTML()
+        self.again_button = self._button("", self.start_again, "success")
+        self.again_button.layout.display = "none"
+        self.widget = w.VBox(
+            [
+                w.HTML(CSS),
+                self.header,
+                w.HBox([self.progress, self.clock_label], layout=w.Layout(gap="40px")),
+                self.question,
+                self.feedback,
+                self.nav,
+                self.confirm,
+                self.message,
+                self.result,
+                self.again_button,
+                self.card_title,
+                grid,
+            ]
+        )
+        self.widget.add_class("exam-tools-quiz")
+
+    # ---- state --------------------------------------------------------------------------------
+
+    @property
+    def attempt(self) -> Any:
+        return self.store.current
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.attempt and self.attempt.submitted)
+
+    @property
+    def answers(self) -> dict[int, Any]:
+        return dict(self.attempt.answers) if self.attempt else {}
+
+    def unanswered(self) -> list[int]:
+        given = self.answers
+        return [i.n for i in self.paper.items if given.get(i.n) is None]
+
+    def view(self, n: int) -> ItemView:
+        v = self._views.get(n)
+        if v is None:
+            v = ItemView(self.paper.item(n), len(self.paper), self._changed)
+            v.set(self.answers.get(n))
+            v.lock(self.submitted or n in self.attempt.checked)
+            self._views[n] = v
+        return v
+
+    # ---- member actions -----------------------------------------------------------------------
+
+    def goto(self, n: int) -> None:
+        with self._lock:
+            if 1 <= n <= len(self.paper):
+                self.current = n
+                self.cancel_submit()
+                self._show()
+
+    def next(self) -> None:
+        self.goto(self.current + 1)
+
+    def prev(self) -> None:
+        self.goto(self.current - 1)
+
+    def _changed(self, n: int) -> None:
+        with self._lock:
+            if self.submitted:
+                return
+            try:
+                self.store.set_answer(n, self._views[n].get())
+            except QuizError as exc:  # time ran out: the store has submitted the paper
+                self._say(str(exc), error=True)
+                self._finish(fresh=True)
+                return
+            self._say("")
+            self._show_status()
+
+    def check_current(self) -> None:
+        """Practice: show whether the current answer is right, with the answer and its 解析."""
+        with self._lock:
+            n = self.current
+            if not self.practice or self.submitted or n in self.attempt.checked:
+                return
+            response = self.answers.get(n)
+            if response is None:
+                self._say("请先作答，再核对答案。", error=True)
+                return
+            self.store.mark_checked(n)
+            self.view(n).lock()
+            verdict = self._verdict(n)
+            qid = self.paper.item(n).qid
+            if self.mistakes is not None and verdict.correct is False:
+                self.mistakes.add(qid, self.paper.course)
+            elif self.mistakes is not None and self.review and verdict.correct:
+                self.mistakes.remove(qid)
+            self._say("")
+            self._show()
+
+    def ask_submit(self) -> None:
+        with self._lock:
+            if self.submitted:
+                return
+            missing = self.unanswered()
+            if missing:
+                listed = "、".join(str(n) for n in missing[:30]) + (
+                    "……" if len(missing) > 30 else ""
+                )
+                text = f'<div class="et-wrong">还有 {len(missing)} 道题没有作答：第 {listed} 题。</div>'
+            else:
+                text = f'<div class="et-right">全部 {len(self.paper)} 道题都已作答。</div>'
+            self.confirm_text.value = text + "<div>交卷后答案不能再修改。确定交卷吗？</div>"
+            self.confirm.layout.display = "flex"
+
+    def cancel_submit(self) -> None:
+        self.confirm.layout.display = "none"
+
+    def confirm_submit(self) -> None:
+        with self._lock:
+            if self.submitted:
+                return
+            self.store.submit("member")
+            self._finish(fresh=True)
+
+    def start_again(self) -> None:
+        """Begin the next attempt when one is left."""
+        with self._lock:
+            if not self.store.can_start():
+                return
+            self.store.start()
+            self._views.clear()
+            self.current = 1
+            self.result.value = ""
+            self._say("")
+            self._show()
+            if self.paper.time_limit:
+                self._stop = threading.Event()
+                self._start_timer()
+
+    def tick(self) -> bool:
+        """Update the countdown; submit when time is up. True once nothing is left to count."""
+        with self._lock:
+            remaining = self.store.remaining()
+            if self.submitted or remaining is None:
+                self._show_clock()
+                return True
+            if remaining <= 0:
+                self.store.submit("timeout")
+                self._say("考试时间到，试卷已按当前作答自动交卷。", error=True)
+                self._finish(fresh=True)
+                return True
+            self._show_clock()
+            return False
+
+    def close(self) -> None:
+        self._stop.set()
+
+    # ---- drawing ------------------------------------------------------------------------------
+
+    def _start_timer(self) -> None:
+        stop = self._stop
+
+        def run() -> None:
+            while not stop.wait(1.0):
+                if self.tick():
+                    break
+
+        threading.Thread(target=run, name="exam-tools-countdown", daemon=True).start()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        cls = "et-wrong" if error else "et-right"
+        self.message.value = f'<div class="{cls}">{html.escape(text)}</div>' if text else ""
+
+    def _verdict(self, n: int) -> Verdict:
+        assert self.key is not None
+        return self.key.check(n, self.answers.get(n))
+
+    def _show(self) -> None:
+        n = self.current
+        self.question.children = (self.view(n).box,)
+        self.prev_button.disabled = n == 1
+        self.next_button.disabled = n == len(self.paper)
+        checked = bool(self.attempt and n in self.attempt.checked)
+        self.check_button.disabled = self.submitted or checked
+        self.feedback.value = (
+            self._feedback(n) if self.practice and (checked or self.submitted) else ""
+        )
+        self._show_status()
+
+    def _feedback(self, n: int) -> str:
+        assert self.key is not None
+        k = self.key[n]
+        verdict = self._verdict(n)
+        if verdict.manual:
+            head = '<div class="et-sub">简答题请对照参考答案自己检查。</div>'
+        elif verdict.correct:
+            head = '<div class="et-right">✔ 回答正确</div>'
+        elif not verdict.answered:
+            head = '<div class="et-wrong">这道题没有作答</div>'
+        else:
+            head = '<div class="et-wrong">✘ 回答错误</div>'
+        answer = html.escape(k.answer_text(self.paper.item(n).options))
+        label = "参考答案" if verdict.manual else "正确答案"
+        source = f"<div>出处：{html.escape(k.source)}</div>" if k.source else ""
+        return (
+            f'<div class="et-box">{head}<div>{label}：{answer}</div>'
+            f"<div>解析：{html.escape(k.explanation)}</div>{source}</div>"
+        )
+
+    def _show_status(self) -> None:
+        answered = len(self.paper) - len(self.unanswered())
+        self.progress.value = (
+            f'<div class="et-progress">第 {self.current} 题 / 共 {len(self.paper)} 题'
+            f"　已答 {answered} 题</div>"
+        )
+        checked = set(self.attempt.checked) if self.attempt else set()
+        given = self.answers
+        for b, item in zip(self.card_buttons, self.paper.items, strict=True):
+            style = "success" if given.get(item.n) is not None else ""
+            if self.practice and (item.n in checked or self.submitted) and self.key is not None:
+                correct = self._verdict(item.n).correct
+                style = "danger" if correct is False else style
+            if item.n == self.current:
+                style = "primary"
+            b.button_style = style
+        self.card_title.value = (
+            '<div class="et-sub">答题卡（点题号跳到该题；绿色为已答，蓝色为当前题）</div>'
+        )
+        self.submit_button.disabled = self.submitted
+        self._show_clock()
+
+    def _show_clock(self) -> None:
+        remaining = self.store.remaining()
+        if self.submitted:
+            self.clock_label.value = '<div class="et-clock">已交卷</div>'
+        elif remaining is not None:
+            low = " et-clock-low" if remaining < 300 else ""
+            self.clock_label.value = (
+                f'<div class="et-clock{low}">剩余时间 {clock_text(remaining)}</div>'
+            )
+
+    def _finish(self, *, fresh: bool) -> None:
+        """Show the submitted state; ``fresh`` when the submission just happened (not a reopen)."""
+        self._stop.set()
+        self.cancel_submit()
+        for v in self._views.values():
+            v.lock()
+        attempt = self.attempt
+        answered = len(self.paper) - len(self.unanswered())
+        when = _when(attempt.submitted_at)
+        how = "（时间到自动交卷）" if attempt.submitted_by == "timeout" else ""
+        lines = [f"已交卷{how}：{when}，作答 {answered} / {len(self.paper)} 题。"]
+        if self.practice:
+            verdicts = [self._verdict(i.n) for i in self.paper.items]
+            score = sum(v.score for v in verdicts)
+            right = sum(1 for v in verdicts if v.correct)
+            wrong = [v.n for v in verdicts if v.correct is False and v.answered]
+            lines.append(
+                f"本次练习得分 {score:g} / {self.paper.total_points:g} 分；"
+                f"答对 {right} 题，答错 {len(wrong)} 题。"
+            )
+            if self.mistakes is not None and fresh:
+                for n in wrong:
+                    if n not in attempt.checked:
+                        self.mistakes.add(self.paper.item(n).qid, self.paper.course)
+            if self.mistakes is not None and wrong:
+                lines.append("答错的题已加入错题本，可以随时再练。")
+            lines.append("点题号可以查看每道题的答案和解析。")
+        else:
+            lines.append("成绩和答案将在老师发布后查看。")
+        self.result.value = '<div class="et-box">' + "<br>".join(map(html.escape, lines)) + "</div>"
+        left = self.store.attempts_left
+        if self.store.can_start():
+            more = "" if left is None else f"（还可以作答 {left} 次）"
+            self.again_button.description = (
+                "再练一次" if self.practice else f"开始第 {attempt.number + 1} 次作答{more}"
+            )
+            self.again_button.layout.display = "flex"
+        else:
+            self.again_button.layout.display = "none"
+        self._show()

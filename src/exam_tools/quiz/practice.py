@@ -1,0 +1,211 @@
+"""Practice (练习) for members: from a course, a topic, or the 错题本, with answers explained.
+
+Practice is where seeing the answer is the point, so these helpers load the bank and build the key in
+the member's kernel. Exams never come through here.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from exam_tools.bank.model import Bank
+from exam_tools.course.key import answer_key
+from exam_tools.course.model import Assessment, Course, DrawRule, Mode
+from exam_tools.course.paper import Paper, assemble_paper, build_paper
+from exam_tools.errors import QuizError
+from exam_tools.quiz import show
+from exam_tools.quiz.app import QuizApp
+from exam_tools.quiz.mistakes import MistakeBook
+from exam_tools.quiz.store import ResponseStore
+
+PRACTICE_SIZE = 10
+
+
+def member_home(member: str | None = None) -> Path:
+    """The member's own folder for practice records and the 错题本.
+
+    ``$EXAM_TOOLS_HOME`` or ``~/.exam-tools``; one sub-folder per member when several share a login
+    (a village computer room).
+    """
+    base = Path(os.environ.get("EXAM_TOOLS_HOME") or Path.home() / ".exam-tools")
+    return base / member if member else base
+
+
+@lru_cache(maxsize=4)
+def _bank(path: str) -> Bank:
+    from exam_tools.bank.load import load_bank
+
+    return load_bank(path)
+
+
+def default_bank() -> Bank:
+    from exam_tools.paths import find_bundled
+
+    return _bank(str(find_bundled("question_bank")))
+
+
+def _open(
+    paper: Paper,
+    bank: Bank,
+    *,
+    member: str | None,
+    review: bool = False,
+    display: bool,
+    clock: Callable[[], float],
+) -> QuizApp:
+    home = member_home(member)
+    store = ResponseStore(home / "练习记录" / f"{paper.id}.json", paper, member=member, clock=clock)
+    app = QuizApp(
+        paper,
+        store,
+        key=answer_key(paper, bank),
+        mistakes=MistakeBook(home / "错题本.json"),
+        review=review,
+        clock=clock,
+        timer=False,
+    )
+    if display:
+        show(app.widget)
+    return app
+
+
+def _seed(seed: int | None) -> int:
+    return int(time.time()) if seed is None else seed
+
+
+def practice(
+    course: str | Course,
+    assessment: str | None = None,
+    *,
+    member: str | None = None,
+    seed: int | None = None,
+    bank: Bank | None = None,
+    display: bool = True,
+    clock: Callable[[], float] = time.time,
+) -> QuizApp:
+    """Practise a course: its first practice assessment unless one is named. A new draw each time
+    unless ``seed`` is given."""
+    from exam_tools.course.load import load_course
+
+    c = course if isinstance(course, Course) else load_course(course)
+    bank = bank if bank is not None else default_bank()
+    if assessment is None:
+        chosen = next((a for a in c.assessments if a.mode is Mode.PRACTICE), None)
+        if chosen is None:
+            raise QuizError(f"课程“{c.title}”没有练习")
+    else:
+        chosen = c.assessment(assessment)
+        if chosen.mode is not Mode.PRACTICE:
+            # an exam's rules may be practised, but as practice: answers explained, no clock
+            chosen = Assessment(
+                id=f"{chosen.id}-practice",
+                title=f"{chosen.title}（模拟练习）",
+                mode=Mode.PRACTICE,
+                rules=chosen.rules,
+                attempts=None,
+            )
+    paper = build_paper(bank, c, chosen, member=member, seed=_seed(seed))
+    return _open(paper, bank, member=member, display=display, clock=clock)
+
+
+def practice_topic(
+    *,
+    domain: str | None = None,
+    technology: str | None = None,
+    tags: Sequence[str] = (),
+    count: int = PRACTICE_SIZE,
+    member: str | None = None,
+    seed: int | None = None,
+    bank: Bank | None = None,
+    display: bool = True,
+    clock: Callable[[], float] = time.time,
+) -> QuizApp:
+    """Practise a topic: a domain, a technology or knowledge points, ``count`` questions at most."""
+    bank = bank if bank is not None else default_bank()
+    rule = DrawRule(count=count, domain=domain, technology=technology, tags=tuple(tags))
+    available = sum(1 for q in bank if rule.matches(q))
+    if available == 0:
+        raise QuizError(f"题库中没有符合条件（{rule.describe()}）的题目")
+    rule = DrawRule(
+        count=min(count, available), domain=domain, technology=technology, tags=tuple(tags)
+    )
+    title = f"专项练习：{technology or '、'.join(tags) or domain or '综合'}"
+    course = Course(id="topic", title=title, category="", lessons=(), assessments=())
+    a = Assessment(id="topic", title=title, mode=Mode.PRACTICE, rules=(rule,), attempts=None)
+    paper = build_paper(bank, course, a, member=member, seed=_seed(seed))
+    return _open(paper, bank, member=member, display=display, clock=clock)
+
+
+def review_mistakes(
+    *,
+    member: str | None = None,
+    count: int = 20,
+    bank: Bank | None = None,
+    display: bool = True,
+    clock: Callable[[], float] = time.time,
+) -> QuizApp | None:
+    """Practise the 错题本: the most-missed questions first; a right answer takes one out."""
+    bank = bank if bank is not None else default_bank()
+    book = MistakeBook(member_home(member) / "错题本.json")
+    questions = [bank[qid] for qid in book.qids() if qid in bank][:count]
+    if not questions:
+        if display:
+            import ipywidgets as w
+
+            show(w.HTML('<div style="font-size:20px">错题本是空的，继续保持！</div>'))
+        return None
+    course = Course(id="mistakes", title="错题本", category="", lessons=(), assessments=())
+    a = Assessment(id="review", title="错题本练习", mode=Mode.PRACTICE, rules=(), attempts=None)
+    paper = assemble_paper(
+        [(q, q.points) for q in questions], course, a, member=member, seed=int(clock())
+    )
+    return _open(paper, bank, member=member, review=True, display=display, clock=clock)
+
+
+def practice_menu(*, member: str | None = None, courses_dir: str | Path | None = None) -> Any:
+    """A menu for 练习.ipynb: pick a course or a technology and start, or review the 错题本."""
+    import ipywidgets as w
+
+    from exam_tools.course.load import check_courses
+    from exam_tools.paths import find_bundled
+    from exam_tools.quiz.app import CSS
+
+    bank = default_bank()
+    courses = check_courses(courses_dir or find_bundled("courses"), None).courses
+    choices: list[tuple[str, Any]] = [(f"课程：{c.title}", ("course", c)) for c in courses]
+    techs = sorted({q.technology for q in bank if q.technology})
+    choices += [(f"实用技术：{t}", ("technology", t)) for t in techs]
+    choices += [(f"领域：{d}", ("domain", d)) for d in sorted({q.domain for q in bank})]
+    picker = w.Dropdown(options=choices, description="练什么", layout=w.Layout(width="640px"))
+    start = w.Button(description="开始练习", button_style="success")
+    review = w.Button(
+        description=f"练错题本（{len(MistakeBook(member_home(member) / '错题本.json'))} 题）"
+    )
+    out = w.Output()
+
+    def run(kind: str, value: Any) -> None:
+        out.clear_output()
+        with out:
+            try:
+                if kind == "course":
+                    practice(value, member=member)
+                elif kind == "technology":
+                    practice_topic(technology=value, member=member)
+                elif kind == "domain":
+                    practice_topic(domain=value, member=member)
+                else:
+                    review_mistakes(member=member)
+            except QuizError as exc:
+                print(exc)
+
+    start.on_click(lambda _b: run(*picker.value))
+    review.on_click(lambda _b: run("mistakes", None))
+    menu = w.VBox([w.HTML(CSS), picker, w.HBox([start, review]), out])
+    menu.add_class("exam-tools-quiz")
+    show(menu)
+    return menu

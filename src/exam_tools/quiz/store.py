@@ -1,0 +1,209 @@
+"""The responses file: every answer saved the moment it is given.
+
+One JSON file per paper and member, beside the notebook, written whole through a temporary file and a
+rename, so a crash, a closed tab or a kernel restart never leaves half a file and never loses an
+answer already given. It holds attempts; the last one is the one in progress. Times are wall-clock,
+so the time limit keeps running while the kernel is down, as it would in an exam room.
+
+The file holds the member's answers only, in the paper's terms (letters as shown); never a key.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from exam_tools.course.paper import Paper
+from exam_tools.errors import QuizError
+from exam_tools.fileio import write_atomic
+
+RESPONSES_FORMAT = "exam-tools/responses"
+RESPONSES_VERSION = 1
+
+Clock = Callable[[], float]
+
+
+def _iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="milliseconds")
+
+
+def _ts(text: Any) -> float | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(str(text)).timestamp()
+
+
+@dataclass
+class Attempt:
+    number: int
+    started_at: float
+    deadline: float | None = None
+    submitted_at: float | None = None
+    submitted_by: str | None = None  # "member" or "timeout"
+    answers: dict[int, Any] = field(default_factory=dict)
+    checked: list[int] = field(default_factory=list)  # practice: answers already shown
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "started_at": _iso(self.started_at),
+            "deadline": _iso(self.deadline),
+            "submitted_at": _iso(self.submitted_at),
+            "submitted_by": self.submitted_by,
+            "answers": {str(n): v for n, v in sorted(self.answers.items())},
+            "checked": self.checked,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Attempt:
+        started = _ts(d["started_at"])
+        assert started is not None
+        return cls(
+            number=int(d["number"]),
+            started_at=started,
+            deadline=_ts(d.get("deadline")),
+            submitted_at=_ts(d.get("submitted_at")),
+            submitted_by=d.get("submitted_by"),
+            answers={int(n): v for n, v in dict(d.get("answers") or {}).items()},
+            checked=[int(n) for n in d.get("checked") or []],
+        )
+
+
+class ResponseStore:
+    """Attempts at one paper by one member, kept in sync with ``path`` on every change."""
+
+    def __init__(
+        self, path: str | Path, paper: Paper, *, member: str | None = None, clock: Clock = time.time
+    ) -> None:
+        self.path = Path(path)
+        self.paper = paper
+        self.member = member if member is not None else paper.member
+        self.clock = clock
+        self.attempts: list[Attempt] = []
+        if self.path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") != RESPONSES_FORMAT:
+                raise ValueError("format")
+            attempts = [Attempt.from_dict(a) for a in data.get("attempts", [])]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise QuizError(
+                f"作答记录 {self.path} 已损坏，无法读取（{exc}）。"
+                "请不要手工修改它；把它改名保存后重新打开试卷，并联系老师。"
+            ) from None
+        if data.get("paper") != self.paper.id:
+            raise QuizError(
+                f"作答记录 {self.path} 属于另一份试卷（{data.get('paper')}），"
+                f"不是这份（{self.paper.id}）。请联系老师。"
+            )
+        self.attempts = attempts
+
+    # ---- state ------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Attempt | None:
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def attempts_left(self) -> int | None:
+        """How many more attempts may start; None = unlimited."""
+        if self.paper.attempts is None:
+            return None
+        return max(0, self.paper.attempts - len(self.attempts))
+
+    def can_start(self) -> bool:
+        cur = self.current
+        if cur is not None and not cur.submitted:
+            return False
+        left = self.attempts_left
+        return left is None or left > 0
+
+    def remaining(self) -> float | None:
+        """Seconds left in the current attempt; None when untimed."""
+        cur = self.current
+        if cur is None or cur.deadline is None:
+            return None
+        end = cur.submitted_at if cur.submitted_at is not None else self.clock()
+        return max(0.0, cur.deadline - end)
+
+    # ---- changes (each one saved at once) ---------------------------------------------------
+
+    def start(self) -> Attempt:
+        if not self.can_start():
+            raise QuizError("已经没有剩余的作答次数了" if self.current else "无法开始作答")
+        now = self.clock()
+        limit = self.paper.time_limit
+        attempt = Attempt(
+            number=len(self.attempts) + 1,
+            started_at=now,
+            deadline=now + limit * 60 if limit else None,
+        )
+        self.attempts.append(attempt)
+        self.save()
+        return attempt
+
+    def _open_attempt(self) -> Attempt:
+        cur = self.current
+        if cur is None or cur.submitted:
+            raise QuizError("本次作答已经交卷，答案不能再修改")
+        if cur.deadline is not None and self.clock() >= cur.deadline:
+            self.submit("timeout")
+            raise QuizError("考试时间已到，试卷已自动交卷，答案不能再修改")
+        return cur
+
+    def set_answer(self, n: int, value: Any) -> None:
+        if not 1 <= n <= len(self.paper):
+            raise QuizError(f"试卷没有第 {n} 题")
+        cur = self._open_attempt()
+        if value is None:
+            cur.answers.pop(n, None)
+        else:
+            cur.answers[n] = value
+        self.save()
+
+    def mark_checked(self, n: int) -> None:
+        cur = self._open_attempt()
+        if n not in cur.checked:
+            cur.checked.append(n)
+            self.save()
+
+    def submit(self, by: str = "member") -> Attempt:
+        cur = self.current
+        if cur is None or cur.submitted:
+            raise QuizError("本次作答已经交卷")
+        now = self.clock()
+        if cur.deadline is not None and now > cur.deadline:
+            now = cur.deadline  # answers after the deadline were never accepted
+        cur.submitted_at = now
+        cur.submitted_by = by
+        self.save()
+        return cur
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": RESPONSES_FORMAT,
+            "version": RESPONSES_VERSION,
+            "paper": self.paper.id,
+            "course": self.paper.course,
+            "assessment": self.paper.assessment,
+            "member": self.member,
+            "mode": self.paper.mode.value,
+            "attempts": [a.to_dict() for a in self.attempts],
+        }
+
+    def save(self) -> None:
+        write_atomic(self.path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1))
