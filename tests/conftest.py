@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from exam_tools.bank.load import parse_bank_text
-from exam_tools.bank.model import Question
+from exam_tools.bank.load import load_bank, parse_bank_text
+from exam_tools.bank.model import Bank, Question
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -64,3 +64,35 @@ def in_tmp(tmp_path: Path) -> Path:
     os.chdir(tmp_path)
     yield tmp_path  # type: ignore[misc]
     os.chdir(old)
+
+
+@pytest.fixture(autouse=True)
+def member_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's member folder (practice records, 错题本) is its own, never the user's."""
+    home = tmp_path_factory.mktemp("member-home")
+    monkeypatch.setenv("EXAM_TOOLS_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def bank() -> Bank:
+    """The shipped question bank."""
+    return load_bank(ROOT / "question_bank")
+
+
+class FakeClock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

@@ -20,6 +20,6 @@ def find_bundled(name: str) -> Path:
     for folder in (cwd, *cwd.parents):
         candidate = folder / name
         if candidate.is_dir():
-            return candidate if folder == cwd else Path(os.path.relpath(candidate))
+            return Path(name) if folder == cwd else Path(os.path.relpath(candidate))
     checkout = Path(__file__).resolve().parents[2] / name
     return checkout if checkout.exists() else Path(name)

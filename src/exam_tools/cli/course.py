@@ -80,7 +80,9 @@ def course_list(courses_dir: Path | None) -> None:
             limit = f"，限时 {a.time_limit} 分钟" if a.time_limit else ""
             click.echo(f"    考核 {a.id}：{a.title}（{a.mode.label}，{a.size} 题{limit}）")
     if result.errors:
-        click.secho(f"有 {len(result.errors)} 个错误，请运行 exam-tools course check", fg="red", err=True)
+        click.secho(
+            f"有 {len(result.errors)} 个错误，请运行 exam-tools course check", fg="red", err=True
+        )
         raise SystemExit(1)
 
 
@@ -93,7 +95,9 @@ def paper() -> None:
 @click.argument("course_id", metavar="COURSE")
 @click.argument("assessment_id", metavar="ASSESSMENT")
 @click.option("--member", default=None, help="党员编号；考核要求“每人一卷”时按编号抽出各自的试卷。")
-@click.option("--seed", type=int, default=0, show_default=True, help="随机种子；同样的种子组出同样的卷。")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="随机种子；同样的种子组出同样的卷。"
+)
 @click.option(
     "--output",
     "-o",

@@ -227,7 +227,7 @@ class _Parser:
             tags=self.strings(item, "tags", loc, where),
             type=qtype,
             difficulty=difficulty,
-            source=self.text(item, "source", loc, where, False),
+            source=self.strings(item, "source", loc, where),
             points=points,
             line=getattr(item, "line", None),
         )

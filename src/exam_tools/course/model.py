@@ -57,8 +57,8 @@ class Drawable(Protocol):
 class DrawRule:
     """Draw ``count`` questions matching every filter given; ``points`` overrides each one's value.
 
-    ``tags`` and ``difficulty`` match any of their values; ``source`` matches a part of the
-    question's source (``党章`` matches ``党章 第七条``).
+    ``tags``, ``difficulty`` and ``source`` match any of their values; a ``source`` value matches a
+    part of the question's source (``党章`` matches ``党章 第七条``).
     """
 
     count: int
@@ -67,7 +67,7 @@ class DrawRule:
     tags: tuple[str, ...] = ()
     type: QType | None = None
     difficulty: tuple[str, ...] = ()
-    source: str | None = None
+    source: tuple[str, ...] = ()
     points: float | None = None
     line: int | None = None
 
@@ -78,7 +78,10 @@ class DrawRule:
             and (self.type is None or q.type == self.type)
             and (not self.difficulty or q.difficulty in self.difficulty)
             and (not self.tags or any(t in q.tags for t in self.tags))
-            and (self.source is None or (q.source is not None and self.source in q.source))
+            and (
+                not self.source
+                or (q.source is not None and any(s in q.source for s in self.source))
+            )
         )
 
     def describe(self) -> str:
@@ -95,7 +98,7 @@ class DrawRule:
         if self.tags:
             parts.append(f"知识点={'/'.join(self.tags)}")
         if self.source:
-            parts.append(f"出处含“{self.source}”")
+            parts.append("出处含" + "或".join(f"“{s}”" for s in self.source))
         return "，".join(parts) or "全部题目"
 
 

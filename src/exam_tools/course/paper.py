@@ -139,7 +139,7 @@ class Paper:
                         stem=str(raw["stem"]),
                         options=options,
                         order=tuple(int(i) for i in raw.get("order", range(len(options)))),
-                        blanks=int(raw.get("blanks", count_blanks(str(raw["stem"])))),
+                        blanks=int(raw.get("blanks", 0)) if qtype is QType.FILL else 0,
                         points=float(raw["points"]),
                         fingerprint=str(raw.get("fingerprint", "")),
                     )
@@ -222,8 +222,14 @@ def draw_questions(
             )
             where = f"{course.id}/{assessment.id} 第{j}条规则"
             loc = Location(course.path or "course.yaml", rule.line)
-            raise PaperError(f"{loc}: {where}: {message}", [Problem(loc, where, "count", message)])
-        for q in rng.sample(candidates, rule.count):
+            raise PaperError(
+                f"无法为“{course.title}”的考核“{assessment.title}”组卷：",
+                [Problem(loc, where, "count", message)],
+            )
+        chosen = rng.sample(candidates, rule.count)
+        if not assessment.shuffle_questions:
+            chosen.sort(key=lambda q: q.id)
+        for q in chosen:
             taken.add(q.id)
             drawn.append((q, rule.points if rule.points is not None else q.points))
     if assessment.shuffle_questions:

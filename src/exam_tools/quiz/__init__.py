@@ -2,7 +2,7 @@
 
 Exam papers are shown without any key; the practice helpers (:func:`practice`,
 :func:`practice_topic`, :func:`review_mistakes`, :func:`practice_menu`) load the bank to explain
-answers and live in :mod:`exam_tools.quiz.practice`, imported only when used. Nothing here imports the
+answers and live in :mod:`exam_tools.quiz.exercises`, imported only when used. Nothing here imports the
 grading or records code.
 """
 
@@ -17,7 +17,7 @@ from exam_tools.course.paper import Paper, read_paper
 
 if TYPE_CHECKING:
     from exam_tools.quiz.app import Key, QuizApp
-    from exam_tools.quiz.practice import practice, practice_menu, practice_topic, review_mistakes
+    from exam_tools.quiz.exercises import practice, practice_menu, practice_topic, review_mistakes
 
 __all__ = [
     "QuizApp",
@@ -31,10 +31,10 @@ __all__ = [
 
 _LAZY = {
     "QuizApp": "exam_tools.quiz.app",
-    "practice": "exam_tools.quiz.practice",
-    "practice_menu": "exam_tools.quiz.practice",
-    "practice_topic": "exam_tools.quiz.practice",
-    "review_mistakes": "exam_tools.quiz.practice",
+    "practice": "exam_tools.quiz.exercises",
+    "practice_menu": "exam_tools.quiz.exercises",
+    "practice_topic": "exam_tools.quiz.exercises",
+    "review_mistakes": "exam_tools.quiz.exercises",
 }
 
 

@@ -55,6 +55,7 @@ CSS = """<style>
 .exam-tools-quiz .et-box { border: 2px solid #ccc; border-radius: 8px; padding: 10px 14px;
   margin: 8px 0; background: #fafafa; }
 .exam-tools-quiz .et-blank { margin-right: 10px; }
+.exam-tools-quiz .widget-hbox { gap: 16px; }
 </style>"""
 
 
@@ -150,7 +151,7 @@ class QuizApp:
         if self.practice:
             nav.append(self.check_button)
         nav.append(self.submit_button)
-        self.nav = w.HBox(nav, layout=w.Layout(flex_flow="row wrap", gap="12px"))
+        self.nav = w.HBox(nav, layout=w.Layout(flex_flow="row wrap"))
         self.confirm_text = w.HTML()
         self.confirm_button = self._button("确定交卷", self.confirm_submit, "danger")
         self.cancel_button = self._button("继续答题", self.cancel_submit)
@@ -174,7 +175,7 @@ class QuizApp:
             [
                 w.HTML(CSS),
                 self.header,
-                w.HBox([self.progress, self.clock_label], layout=w.Layout(gap="40px")),
+                w.HBox([self.progress, self.clock_label]),
                 self.question,
                 self.feedback,
                 self.nav,
