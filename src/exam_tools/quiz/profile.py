@@ -9,10 +9,9 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from exam_tools.quiz.mistakes import MistakeBook
 from exam_tools.quiz.exercises import member_home
+from exam_tools.quiz.mistakes import MistakeBook
 
 
 @dataclass(frozen=True)
