@@ -1,6 +1,14 @@
-"""The question bank (题库): the question model, YAML loading and checking, exchange formats."""
+"""The question bank (题库): the question model, YAML loading and checking, exchange formats.
 
-from exam_tools.bank.load import CheckResult, bank_files, check_bank, load_bank
+The model is imported eagerly; loading and checking (YAML, the validator, the cache) only when used,
+so a member's exam kernel, which needs the model's names but never reads the bank, does not load
+the code that reads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from exam_tools.bank.model import (
     DIFFICULTIES,
     DOMAINS,
@@ -8,7 +16,10 @@ from exam_tools.bank.model import (
     QType,
     Question,
 )
-from exam_tools.bank.validate import parse_question
+
+if TYPE_CHECKING:
+    from exam_tools.bank.load import CheckResult, bank_files, check_bank, load_bank
+    from exam_tools.bank.validate import parse_question
 
 __all__ = [
     "DIFFICULTIES",
@@ -22,3 +33,19 @@ __all__ = [
     "load_bank",
     "parse_question",
 ]
+
+_LAZY = {
+    "CheckResult": "exam_tools.bank.load",
+    "bank_files": "exam_tools.bank.load",
+    "check_bank": "exam_tools.bank.load",
+    "load_bank": "exam_tools.bank.load",
+    "parse_question": "exam_tools.bank.validate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'exam_tools.bank' has no attribute {name!r}")
