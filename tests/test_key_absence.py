@@ -89,7 +89,7 @@ def release(bank: Bank, tmp_path: Path):  # returns (folder, paper)
     nb.cells = [
         nbformat.v4.new_markdown_cell("# 水稻种植技术认证考试"),
         nbformat.v4.new_code_cell(
-            'from exam_tools.quiz import show_quiz\n\nquiz = show_quiz("考试.json")'
+            'from exam_tools.quiz import show_quiz\n\nshow_quiz("考试.json")'
         ),
     ]
     nbformat.write(nb, folder / "考试.ipynb")
@@ -102,9 +102,22 @@ def test_no_key_in_the_member_files_or_kernel(release, bank: Bank) -> None:
     assert len(secrets) >= 5  # the check below has something to find
 
     nb = nbformat.read(folder / "考试.ipynb", as_version=4)
-    answer_cell = (
-        "quiz.view(1).inputs[0].value = quiz.view(1).inputs[0].value or None\nquiz.goto(2)"
-    )
+    # the member answers the first question and moves on (the browser test does it by clicking)
+    answer_cell = """
+from exam_tools.quiz import open_quiz
+quiz = open_quiz("考试.json")
+first = quiz.view(1).inputs[0]
+if hasattr(first, "index"):
+    first.index = 0
+elif hasattr(first, "click"):
+    first.click()
+elif isinstance(first.value, bool):
+    first.value = True
+else:
+    first.value = "x"
+quiz.goto(2)
+assert quiz.answers, "the first answer was saved"
+"""
     hashes = sorted(hashlib.sha256(s.encode()).hexdigest() for s in secrets)
     nb.cells.append(nbformat.v4.new_code_cell(answer_cell))
     nb.cells.append(nbformat.v4.new_code_cell(f"SECRET_HASHES = set({hashes!r})\n{INSPECT}"))

@@ -12,9 +12,9 @@ from exam_tools.course.key import answer_key
 from exam_tools.course.load import load_course
 from exam_tools.course.paper import Paper, build_paper
 from exam_tools.errors import QuizError
-from exam_tools.quiz import responses_path, show_quiz
+from exam_tools.quiz import open_quiz, responses_path
 from exam_tools.quiz.app import QuizApp, clock_text
-from exam_tools.quiz.exercises import member_home, practice, review_mistakes
+from exam_tools.quiz.exercises import member_home, open_practice, open_review
 
 from .conftest import DATA, FakeClock
 
@@ -31,7 +31,7 @@ def exam_file(bank: Bank, tmp_path: Path) -> Path:
 
 
 def open_exam(path: Path, clock: FakeClock) -> QuizApp:
-    return show_quiz(path, display=False, clock=clock, timer=False)
+    return open_quiz(path, clock=clock, timer=False)
 
 
 def answer(app: QuizApp, n: int, how: str = "first") -> None:
@@ -219,11 +219,11 @@ def test_reopening_after_the_deadline_submits_at_the_deadline(
 def test_exam_mode_refuses_a_key_and_practice_needs_one(bank: Bank, exam_file: Path) -> None:
     paper = Paper.from_dict(json.loads(exam_file.read_text("utf-8")))
     with pytest.raises(QuizError, match="考试模式不能带答案"):
-        show_quiz(exam_file, key=answer_key(paper, bank), display=False, timer=False)
+        open_quiz(exam_file, key=answer_key(paper, bank), timer=False)
     course = load_course("rice", COURSES)
     practice_paper = build_paper(bank, course, course.assessment("practice"))
     with pytest.raises(QuizError, match="练习模式需要答案"):
-        show_quiz(practice_paper, display=False, responses=exam_file.with_name("p.json"))
+        open_quiz(practice_paper, responses=exam_file.with_name("p.json"))
 
 
 def test_a_corrupt_or_foreign_responses_file_is_reported(exam_file: Path, clock: FakeClock) -> None:
@@ -268,7 +268,7 @@ def right_and_wrong(app: QuizApp, n: int, right: bool) -> None:
 
 def test_practice_explains_each_answer_and_keeps_a_mistake_book(bank: Bank) -> None:
     course = load_course("rice", COURSES)
-    app = practice(course, member="m001", seed=1, bank=bank, display=False)
+    app = open_practice(course, member="m001", seed=1, bank=bank)
     objective = [i.n for i in app.paper.items if i.type is not QType.SHORT]
     first, second = objective[:2]
     app.goto(first)
@@ -289,7 +289,7 @@ def test_practice_explains_each_answer_and_keeps_a_mistake_book(bank: Bank) -> N
     assert "本次练习得分" in app.result.value and "答对 1 题" in app.result.value
     assert app.again_button.description == "再练一次"
 
-    review = review_mistakes(member="m001", bank=bank, display=False)
+    review = open_review(member="m001", bank=bank)
     assert review is not None and [i.qid for i in review.paper.items] == [wrong_qid]
     right_and_wrong(review, 1, right=True)
     review.check_button.click()
@@ -300,7 +300,7 @@ def test_practice_explains_each_answer_and_keeps_a_mistake_book(bank: Bank) -> N
 def test_practice_feedback_cites_the_source(bank: Bank) -> None:
     course = load_course("rice", COURSES)
     fixed = course.assessment("fixed")  # 党章 questions, practised
-    app = practice(course, fixed.id, seed=2, bank=bank, display=False)
+    app = open_practice(course, fixed.id, seed=2, bank=bank)
     assert app.paper.mode.value == "practice" and app.store.paper.time_limit is None
     right_and_wrong(app, 1, right=True)
     app.check_button.click()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "QuizApp",
+    "open_quiz",
     "practice",
     "practice_menu",
     "practice_topic",
@@ -52,21 +53,26 @@ def responses_path(paper_path: str | Path) -> Path:
     return p.with_name(f"{p.stem}.responses.json")
 
 
-def show_quiz(
+def show_quiz(paper: str | Path | Paper, **options: Any) -> None:
+    """Show the quiz for ``paper`` (a paper file or object) in the notebook.
+
+    Answers are saved at every change (beside the paper file unless ``responses=`` says where);
+    opening the same paper again resumes them, with the time that is left. Options are those of
+    :func:`open_quiz`.
+    """
+    show(open_quiz(paper, **options).widget)
+
+
+def open_quiz(
     paper: str | Path | Paper,
     *,
     key: Key | None = None,
     responses: str | Path | None = None,
     member: str | None = None,
-    display: bool = True,
     clock: Callable[[], float] = time.time,
     timer: bool = True,
 ) -> QuizApp:
-    """Show the quiz for ``paper`` (a paper file or object) and return it.
-
-    Answers are saved to ``responses`` at every change (default: beside the paper file); opening
-    the same paper again resumes them, with the time that is left.
-    """
+    """The quiz for ``paper``, bound to its responses file, not yet shown (``app.widget``)."""
     from exam_tools.quiz.app import QuizApp
     from exam_tools.quiz.store import ResponseStore
 
@@ -78,10 +84,7 @@ def show_quiz(
             responses = responses_path(paper)
         paper = read_paper(paper)
     store = ResponseStore(responses, paper, member=member, clock=clock)
-    app = QuizApp(paper, store, key=key, clock=clock, timer=timer)
-    if display:
-        show(app.widget)
-    return app
+    return QuizApp(paper, store, key=key, clock=clock, timer=timer)
 
 
 def show(obj: Any) -> None:

@@ -171,6 +171,7 @@ class QuizApp:
         self.result = w.HTML()
         self.again_button = self._button("", self.start_again, "success")
         self.again_button.layout.display = "none"
+        self.again_button.layout.width = "auto"
         self.widget = w.VBox(
             [
                 w.HTML(CSS),
@@ -188,6 +189,9 @@ class QuizApp:
             ]
         )
         self.widget.add_class("exam-tools-quiz")
+
+    def __repr__(self) -> str:
+        return f"<QuizApp {self.paper.id}: {self.paper.mode.value}, {len(self.paper)} items>"
 
     # ---- state --------------------------------------------------------------------------------
 
@@ -446,4 +450,5 @@ class QuizApp:
             self.again_button.layout.display = "flex"
         else:
             self.again_button.layout.display = "none"
+        self.again_button.layout.width = "auto"
         self._show()

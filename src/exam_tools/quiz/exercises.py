@@ -55,12 +55,11 @@ def _open(
     *,
     member: str | None,
     review: bool = False,
-    display: bool,
     clock: Callable[[], float],
 ) -> QuizApp:
     home = member_home(member)
     store = ResponseStore(home / "练习记录" / f"{paper.id}.json", paper, member=member, clock=clock)
-    app = QuizApp(
+    return QuizApp(
         paper,
         store,
         key=answer_key(paper, bank),
@@ -69,23 +68,19 @@ def _open(
         clock=clock,
         timer=False,
     )
-    if display:
-        show(app.widget)
-    return app
 
 
 def _seed(seed: int | None) -> int:
     return int(time.time()) if seed is None else seed
 
 
-def practice(
+def open_practice(
     course: str | Course,
     assessment: str | None = None,
     *,
     member: str | None = None,
     seed: int | None = None,
     bank: Bank | None = None,
-    display: bool = True,
     clock: Callable[[], float] = time.time,
 ) -> QuizApp:
     """Practise a course: its first practice assessment unless one is named. A new draw each time
@@ -110,10 +105,10 @@ def practice(
                 attempts=None,
             )
     paper = build_paper(bank, c, chosen, member=member, seed=_seed(seed))
-    return _open(paper, bank, member=member, display=display, clock=clock)
+    return _open(paper, bank, member=member, clock=clock)
 
 
-def practice_topic(
+def open_topic_practice(
     *,
     domain: str | None = None,
     technology: str | None = None,
@@ -122,7 +117,6 @@ def practice_topic(
     member: str | None = None,
     seed: int | None = None,
     bank: Bank | None = None,
-    display: bool = True,
     clock: Callable[[], float] = time.time,
 ) -> QuizApp:
     """Practise a topic: a domain, a technology or knowledge points, ``count`` questions at most."""
@@ -138,15 +132,14 @@ def practice_topic(
     course = Course(id="topic", title=title, category="", lessons=(), assessments=())
     a = Assessment(id="topic", title=title, mode=Mode.PRACTICE, rules=(rule,), attempts=None)
     paper = build_paper(bank, course, a, member=member, seed=_seed(seed))
-    return _open(paper, bank, member=member, display=display, clock=clock)
+    return _open(paper, bank, member=member, clock=clock)
 
 
-def review_mistakes(
+def open_review(
     *,
     member: str | None = None,
     count: int = 20,
     bank: Bank | None = None,
-    display: bool = True,
     clock: Callable[[], float] = time.time,
 ) -> QuizApp | None:
     """Practise the 错题本: the most-missed questions first; a right answer takes one out."""
@@ -154,20 +147,37 @@ def review_mistakes(
     book = MistakeBook(member_home(member) / "错题本.json")
     questions = [bank[qid] for qid in book.qids() if qid in bank][:count]
     if not questions:
-        if display:
-            import ipywidgets as w
-
-            show(w.HTML('<div style="font-size:20px">错题本是空的，继续保持！</div>'))
         return None
     course = Course(id="mistakes", title="错题本", category="", lessons=(), assessments=())
     a = Assessment(id="review", title="错题本练习", mode=Mode.PRACTICE, rules=(), attempts=None)
     paper = assemble_paper(
         [(q, q.points) for q in questions], course, a, member=member, seed=int(clock())
     )
-    return _open(paper, bank, member=member, review=True, display=display, clock=clock)
+    return _open(paper, bank, member=member, review=True, clock=clock)
 
 
-def practice_menu(*, member: str | None = None, courses_dir: str | Path | None = None) -> Any:
+def practice(course: str | Course, assessment: str | None = None, **options: Any) -> None:
+    """Show practice for a course (see :func:`open_practice` for the options)."""
+    show(open_practice(course, assessment, **options).widget)
+
+
+def practice_topic(**options: Any) -> None:
+    """Show practice for a domain, technology or knowledge points (see :func:`open_topic_practice`)."""
+    show(open_topic_practice(**options).widget)
+
+
+def review_mistakes(**options: Any) -> None:
+    """Show practice of the 错题本 (see :func:`open_review`), or say that it is empty."""
+    app = open_review(**options)
+    if app is None:
+        import ipywidgets as w
+
+        show(w.HTML('<div style="font-size:20px">错题本是空的，继续保持！</div>'))
+    else:
+        show(app.widget)
+
+
+def practice_menu(*, member: str | None = None, courses_dir: str | Path | None = None) -> None:
     """A menu for 练习.ipynb: pick a course or a technology and start, or review the 错题本."""
     import ipywidgets as w
 
@@ -208,4 +218,3 @@ def practice_menu(*, member: str | None = None, courses_dir: str | Path | None =
     menu = w.VBox([w.HTML(CSS), picker, w.HBox([start, review]), out])
     menu.add_class("exam-tools-quiz")
     show(menu)
-    return menu
