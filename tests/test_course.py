@@ -19,6 +19,7 @@ from exam_tools.course.load import (
     parse_course,
     read_course,
 )
+from exam_tools.course.model import DrawRule
 from exam_tools.course.paper import Paper, build_paper
 from exam_tools.errors import CourseError, PaperError
 
@@ -132,6 +133,24 @@ def test_questions_taken_by_an_earlier_rule_are_explained(bank: Bank) -> None:
     assert course is not None
     with pytest.raises(PaperError, match="其中 10 道已被前面的规则抽走"):
         build_paper(bank, course, course.assessment("quiz"))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        DrawRule(count=1, domain="党章党规", difficulty=("简单", "困难")),
+        DrawRule(count=1, technology="水稻种植", type=QType.JUDGE),
+        DrawRule(count=1, tags=("四议两公开", "预备党员")),
+        DrawRule(count=1, source=("党章", "支部工作条例"), type=QType.FILL),
+        DrawRule(count=1),
+    ],
+    ids=lambda r: r.describe(),
+)
+def test_fast_selection_agrees_with_matching(bank: Bank, rule: DrawRule) -> None:
+    questions = list(bank)
+    selected = rule.select(questions)
+    assert selected == [q for q in questions if rule.matches(q)]
+    assert selected
 
 
 def test_the_test_course_checks_clean(bank: Bank) -> None:

@@ -84,6 +84,24 @@ class DrawRule:
             )
         )
 
+    def select(self, questions: list[Drawable]) -> list[Drawable]:
+        """The questions that match, in their order; one pass per filter (fast on large banks)."""
+        out = questions
+        if self.domain is not None:
+            out = [q for q in out if q.domain == self.domain]
+        if self.technology is not None:
+            out = [q for q in out if q.technology == self.technology]
+        if self.type is not None:
+            out = [q for q in out if q.type == self.type]
+        if self.difficulty:
+            out = [q for q in out if q.difficulty in self.difficulty]
+        if self.tags:
+            tags = set(self.tags)
+            out = [q for q in out if not tags.isdisjoint(q.tags)]
+        if self.source:
+            out = [q for q in out if q.source and any(s in q.source for s in self.source)]
+        return out
+
     def describe(self) -> str:
         """The filters in Chinese, e.g. ``技术=水稻种植，题型=多选``."""
         parts = []

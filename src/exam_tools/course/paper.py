@@ -17,6 +17,7 @@ import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -206,16 +207,12 @@ def draw_questions(
     taken: set[str] = set()
     drawn: list[tuple[Drawable, float]] = []
     for j, rule in enumerate(assessment.rules, 1):
-        candidates = sorted(
-            (q for q in questions if q.id not in taken and rule.matches(q)), key=lambda q: q.id
-        )
+        matching = rule.select(questions)
+        candidates = [q for q in matching if q.id not in taken] if taken else matching
+        candidates.sort(key=attrgetter("id"))
         if len(candidates) < rule.count:
-            matching = sum(1 for q in questions if rule.matches(q))
-            overlap = (
-                f"（其中 {matching - len(candidates)} 道已被前面的规则抽走）"
-                if matching > len(candidates)
-                else ""
-            )
+            taken_here = len(matching) - len(candidates)
+            overlap = f"（其中 {taken_here} 道已被前面的规则抽走）" if taken_here else ""
             message = (
                 f"抽题规则（{rule.describe()}）需要 {rule.count} 道题，"
                 f"题库中只有 {len(candidates)} 道符合{overlap}；请减少 count 或放宽条件"
@@ -228,7 +225,7 @@ def draw_questions(
             )
         chosen = rng.sample(candidates, rule.count)
         if not assessment.shuffle_questions:
-            chosen.sort(key=lambda q: q.id)
+            chosen.sort(key=attrgetter("id"))
         for q in chosen:
             taken.add(q.id)
             drawn.append((q, rule.points if rule.points is not None else q.points))
