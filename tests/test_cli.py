@@ -160,11 +160,17 @@ def test_missing_bank_is_a_one_line_error(tmp_path: Path) -> None:
     )
 
 
-def test_demo_summarises_the_bundled_bank() -> None:
-    result = subprocess.run([sys.executable, "-m", "exam_tools", "demo"], capture_output=True,
-                            text=True, cwd=ROOT, check=False)  # fmt: skip
+def test_demo_summarises_the_bundled_bank_and_courses(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "exam_tools", "demo", "--dir", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "题目总数" in result.stdout and "接下来可以试试" in result.stdout
+    assert "水稻绿色高效种植（实用技术，7 学时，认证：水稻种植）" in result.stdout
+    papers = sorted(tmp_path.glob("*.json"))
+    assert [p.name for p in papers] == ["cert-demo-001.json", "cert-demo-002.json"]
+    first, second = (json.loads(p.read_text("utf-8")) for p in papers)
+    assert [i["qid"] for i in first["items"]] != [i["qid"] for i in second["items"]]
+    assert "answer" not in papers[0].read_text("utf-8")
 
 
 # ---- every command has help and is documented (as sqlite-utils checks) -------------------------
