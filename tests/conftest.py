@@ -10,6 +10,7 @@ import pytest
 
 from exam_tools.bank.load import load_bank, parse_bank_text
 from exam_tools.bank.model import Bank, Question
+from exam_tools.course.paper import Paper
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -96,3 +97,31 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+def write_exam(bank: Bank, folder: Path, member: str) -> Paper:
+    """What a member receives for the test course's certification exam: the paper file and a
+    notebook whose one cell shows the quiz. Returns the paper."""
+    import nbformat
+
+    from exam_tools.course.load import load_course
+    from exam_tools.course.paper import build_paper
+
+    course = load_course("rice", DATA / "courses")
+    paper = build_paper(bank, course, course.assessment("cert"), member=member)
+    folder.mkdir(parents=True)
+    (folder / "考试.json").write_text(paper.to_json(), encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 水稻种植认证考试"),
+        nbformat.v4.new_code_cell(
+            'from exam_tools.quiz import show_quiz\n\nshow_quiz("考试.json")'
+        ),
+    ]
+    nbformat.write(nb, folder / "考试.ipynb")
+    return paper

@@ -21,16 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from exam_tools.bank.model import Bank, QType
-from exam_tools.course.load import load_course
-from exam_tools.course.paper import Paper, build_paper
+from exam_tools.course.paper import Paper
 
-from .conftest import DATA, ROOT
+from .conftest import ROOT, write_exam
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,22 +53,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def exam_dir(bank: Bank, tmp_path: Path) -> tuple[Path, Paper]:
-    course = load_course("rice", DATA / "courses")
-    paper = build_paper(bank, course, course.assessment("cert"), member="m007")
     folder = tmp_path / "exam"
-    folder.mkdir()
-    (folder / "考试.json").write_text(paper.to_json(), encoding="utf-8")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_code_cell('from exam_tools.quiz import show_quiz\n\nshow_quiz("考试.json")')
-    ]
-    nbformat.write(nb, folder / "考试.ipynb")
-    return folder, paper
+    return folder, write_exam(bank, folder, "m007")
 
 
 @pytest.fixture

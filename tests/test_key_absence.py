@@ -13,10 +13,9 @@ from nbclient import NotebookClient
 
 from exam_tools.bank.model import Bank, QType
 from exam_tools.course.key import answer_key
-from exam_tools.course.load import load_course
-from exam_tools.course.paper import build_paper
+from exam_tools.course.paper import Paper
 
-from .conftest import DATA
+from .conftest import write_exam
 
 KEY_FIELDS = {"answer", "explanation", "keywords", "reference", "correct", "key", "solution"}
 
@@ -74,26 +73,9 @@ def key_fields(data: object) -> set[str]:
 
 
 @pytest.fixture
-def release(bank: Bank, tmp_path: Path):  # returns (folder, paper)
-    course = load_course("rice", DATA / "courses")
-    paper = build_paper(bank, course, course.assessment("cert"), member="m001")
+def release(bank: Bank, tmp_path: Path) -> tuple[Path, Paper]:
     folder = tmp_path / "release"
-    folder.mkdir()
-    (folder / "考试.json").write_text(paper.to_json(), encoding="utf-8")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# 水稻种植技术认证考试"),
-        nbformat.v4.new_code_cell(
-            'from exam_tools.quiz import show_quiz\n\nshow_quiz("考试.json")'
-        ),
-    ]
-    nbformat.write(nb, folder / "考试.ipynb")
-    return folder, paper
+    return folder, write_exam(bank, folder, "m001")
 
 
 def test_no_key_in_the_member_files_or_kernel(release, bank: Bank) -> None:

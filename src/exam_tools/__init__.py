@@ -9,7 +9,7 @@ openpyxl. Subpackages load on first use::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from exam_tools.errors import (
     BankError,
@@ -23,6 +23,7 @@ from exam_tools.errors import (
     QuizError,
     UnsupportedQuestionError,
 )
+from exam_tools.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -55,9 +56,4 @@ if TYPE_CHECKING:
     from exam_tools.bank import Bank, Question, check_bank, load_bank
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'exam_tools' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

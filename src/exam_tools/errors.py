@@ -65,6 +65,20 @@ def warnings_of(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "warning"]
 
 
+class ProblemReport:
+    """For results that carry ``problems``: their errors and their warnings."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors_of(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return warnings_of(self.problems)
+
+
 class ExamToolsError(Exception):
     """Base of every error exam-tools raises on purpose."""
 

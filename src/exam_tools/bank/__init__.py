@@ -7,7 +7,7 @@ the code that reads it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from exam_tools.bank.model import (
     DIFFICULTIES,
@@ -16,6 +16,7 @@ from exam_tools.bank.model import (
     QType,
     Question,
 )
+from exam_tools.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from exam_tools.bank.load import CheckResult, bank_files, check_bank, load_bank
@@ -43,9 +44,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'exam_tools.bank' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

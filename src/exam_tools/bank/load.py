@@ -12,24 +12,22 @@ from exam_tools.bank.model import Bank, Question
 from exam_tools.bank.similar import DEFAULT_THRESHOLD, near_duplicates
 from exam_tools.bank.validate import parse_question
 from exam_tools.bank.yamlio import LineDict, YamlSyntaxError, load_yaml, locator
-from exam_tools.errors import BankError, Location, Problem, ProblemList, errors_of, warnings_of
+from exam_tools.errors import (
+    BankError,
+    Location,
+    Problem,
+    ProblemList,
+    ProblemReport,
+)
 
 BANK_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(ProblemReport):
     bank: Bank
     problems: list[Problem]
     files: list[str]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return errors_of(self.problems)
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return warnings_of(self.problems)
 
 
 def display_path(path: Path) -> str:

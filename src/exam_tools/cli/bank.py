@@ -9,7 +9,7 @@ import click
 
 from exam_tools.bank.formats import READERS, WRITERS
 from exam_tools.bank.model import DIFFICULTIES, DOMAINS
-from exam_tools.cli.main import cli
+from exam_tools.cli.main import cli, report_check
 
 DEFAULT_BANK = "question_bank"
 IMPORT_FORMATS = ("auto", *READERS)
@@ -37,17 +37,8 @@ def check(path: Path, strict: bool, no_similar: bool) -> None:
     from exam_tools.bank.load import check_bank
 
     result = check_bank(path, similar=not no_similar)
-    for problem in result.problems:
-        click.echo(str(problem))
-    n_err, n_warn = len(result.errors), len(result.warnings)
-    summary = (
-        f"检查了 {len(result.files)} 个文件、{len(result.bank)} 道有效题目："
-        f"{n_err} 个错误，{n_warn} 个警告"
-    )
-    if n_err or (strict and n_warn):
-        click.secho(summary, fg="red", err=True)
-        raise SystemExit(1)
-    click.secho(summary + "。题库检查通过。", fg="green", err=True)
+    what = f"检查了 {len(result.files)} 个文件、{len(result.bank)} 道有效题目"
+    report_check(result, what, strict=strict, passed="题库检查通过。")
 
 
 @bank.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from exam_tools.cli.main import cli
+from exam_tools.cli.main import cli, report_check
 
 bank_option = click.option(
     "--bank",
@@ -50,18 +50,9 @@ def course_check(courses_dir: Path | None, bank_path: Path | None, strict: bool)
 
     folder = _bundled(courses_dir, "courses")
     result = check_courses(folder, load_bank(_bundled(bank_path, "question_bank")))
-    for problem in result.problems:
-        click.echo(str(problem))
     hours = sum(c.hours for c in result.courses)
-    n_err, n_warn = len(result.errors), len(result.warnings)
-    summary = (
-        f"检查了 {folder} 下的课程：{len(result.courses)} 门有效，共 {hours:g} 学时；"
-        f"{n_err} 个错误，{n_warn} 个警告"
-    )
-    if n_err or (strict and n_warn):
-        click.secho(summary, fg="red", err=True)
-        raise SystemExit(1)
-    click.secho(summary + "。课程检查通过。", fg="green", err=True)
+    what = f"检查了 {folder} 下的课程：{len(result.courses)} 门有效，共 {hours:g} 学时"
+    report_check(result, what, strict=strict, passed="课程检查通过。")
 
 
 @course.command("list")

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from exam_tools import __version__
-from exam_tools.errors import ExamToolsError
+from exam_tools.errors import ExamToolsError, ProblemReport
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -110,6 +110,18 @@ def usage_message(exc: click.UsageError) -> str:
             return f"{hint} 的值无效，可选：{choices}"
         return f"{hint} 的值无效：{exc.message}"
     return exc.format_message()
+
+
+def report_check(result: ProblemReport, what: str, *, strict: bool, passed: str) -> None:
+    """Print each problem on its line, then a summary; exit 1 on errors (or warnings if strict)."""
+    for problem in result.problems:
+        click.echo(str(problem))
+    n_err, n_warn = len(result.errors), len(result.warnings)
+    summary = f"{what}：{n_err} 个错误，{n_warn} 个警告"
+    if n_err or (strict and n_warn):
+        click.secho(summary, fg="red", err=True)
+        raise SystemExit(1)
+    click.secho(f"{summary}。{passed}", fg="green", err=True)
 
 
 def main() -> None:

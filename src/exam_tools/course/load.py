@@ -32,8 +32,8 @@ from exam_tools.errors import (
     PaperError,
     Problem,
     ProblemList,
+    ProblemReport,
     errors_of,
-    warnings_of,
 )
 
 COURSE_FILE = "course.yaml"
@@ -68,17 +68,9 @@ Locate = Callable[[str | None], Location]
 
 
 @dataclass(frozen=True)
-class CourseCheck:
+class CourseCheck(ProblemReport):
     courses: list[Course]
     problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return errors_of(self.problems)
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return warnings_of(self.problems)
 
 
 def _hint(value: str, choices: Iterable[str]) -> str:

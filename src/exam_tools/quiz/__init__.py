@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exam_tools.course.paper import Paper, read_paper
+from exam_tools.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from exam_tools.quiz.app import Key, QuizApp
@@ -39,12 +40,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'exam_tools.quiz' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def responses_path(paper_path: str | Path) -> Path:
