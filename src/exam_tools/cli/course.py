@@ -24,7 +24,8 @@ courses_option = click.option(
 )
 
 
-def _bundled(path: Path | None, name: str) -> Path:
+def bundled(path: Path | None, name: str) -> Path:
+    """``path`` if given, else the bundled folder ``name`` (question_bank, courses)."""
     from exam_tools.paths import find_bundled
 
     return path if path is not None else find_bundled(name)
@@ -48,8 +49,8 @@ def course_check(courses_dir: Path | None, bank_path: Path | None, strict: bool)
     from exam_tools.bank.load import load_bank
     from exam_tools.course.load import check_courses
 
-    folder = _bundled(courses_dir, "courses")
-    result = check_courses(folder, load_bank(_bundled(bank_path, "question_bank")))
+    folder = bundled(courses_dir, "courses")
+    result = check_courses(folder, load_bank(bundled(bank_path, "question_bank")))
     hours = sum(c.hours for c in result.courses)
     what = f"检查了 {folder} 下的课程：{len(result.courses)} 门有效，共 {hours:g} 学时"
     report_check(result, what, strict=strict, passed="课程检查通过。")
@@ -61,7 +62,7 @@ def course_list(courses_dir: Path | None) -> None:
     """列出课程：编号、名称、类别、学时、适合的党员类别和考核。"""
     from exam_tools.course.load import check_courses
 
-    result = check_courses(_bundled(courses_dir, "courses"), None)
+    result = check_courses(bundled(courses_dir, "courses"), None)
     for c in result.courses:
         tech = f"，认证技术：{c.technology}" if c.technology else ""
         click.secho(f"{c.id}  {c.title}（{c.category}，{c.hours:g} 学时{tech}）", bold=True)
@@ -125,8 +126,8 @@ def paper_build(
     from exam_tools.course.paper import build_paper
     from exam_tools.fileio import write_atomic
 
-    bank = load_bank(_bundled(bank_path, "question_bank"))
-    c = load_course(course_id, _bundled(courses_dir, "courses"))
+    bank = load_bank(bundled(bank_path, "question_bank"))
+    c = load_course(course_id, bundled(courses_dir, "courses"))
     result = build_paper(bank, c, c.assessment(assessment_id), member=member, seed=seed)
     if key_path is not None and key_path.resolve().parent == output.resolve().parent:
         raise click.UsageError("答案文件不能和试卷放在同一个文件夹里（党员会看到它）")

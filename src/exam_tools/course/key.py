@@ -110,28 +110,26 @@ class AnswerKey:
         }
 
 
-def _key_item(item: PaperItem, q: Question) -> KeyItem:
-    answer: Any
+def bank_answer(q: Question) -> Any:
+    """A question's answer in bank terms, as JSON data (for a key embedded in a notebook)."""
     if q.type is QType.SINGLE:
-        answer = LETTERS[item.order.index(q.correct_indices[0])]
-    elif q.type is QType.MULTIPLE:
-        answer = tuple(sorted(LETTERS[item.order.index(i)] for i in q.correct_indices))
-    elif q.type is QType.JUDGE:
-        answer = q.truth
-    elif q.type is QType.FILL:
-        answer = q.blanks
-    else:
-        answer = q.reference
-    return KeyItem(
-        n=item.n,
-        qid=item.qid,
-        type=q.type,
-        points=item.points,
-        answer=answer,
-        explanation=q.explanation,
-        source=q.source,
-        keywords=q.keywords,
-    )
+        return q.correct_letters[0]
+    if q.type is QType.MULTIPLE:
+        return list(q.correct_letters)
+    if q.type is QType.FILL:
+        return [list(alts) for alts in q.blanks]
+    return q.answer
+
+
+def _key_item(item: PaperItem, qtype: QType, answer: Any, **extra: Any) -> KeyItem:
+    """The key of one paper item from the bank's answer, with letters as the member saw them."""
+    if qtype is QType.SINGLE:
+        answer = LETTERS[item.order.index(LETTERS.index(answer))]
+    elif qtype is QType.MULTIPLE:
+        answer = tuple(sorted(LETTERS[item.order.index(LETTERS.index(x))] for x in answer))
+    elif qtype is QType.FILL:
+        answer = tuple(tuple(alts) for alts in answer)
+    return KeyItem(n=item.n, qid=item.qid, type=qtype, points=item.points, answer=answer, **extra)
 
 
 def answer_key(paper: Paper, bank: Mapping[str, Question] | Iterable[Question]) -> AnswerKey:
@@ -149,11 +147,36 @@ def answer_key(paper: Paper, bank: Mapping[str, Question] | Iterable[Question]) 
         elif item.fingerprint and fingerprint(q.stem, q.options) != item.fingerprint:
             message = f"题目 {item.qid} 的题干或选项在组卷后被修改过"
         else:
-            items.append(_key_item(item, q))
+            items.append(
+                _key_item(
+                    item,
+                    q.type,
+                    bank_answer(q),
+                    explanation=q.explanation,
+                    source=q.source,
+                    keywords=q.keywords,
+                )
+            )
             continue
         problems.append(Problem(Location(paper.id, item=item.n), item.qid, None, message))
     if problems:
         raise PaperError(f"试卷 {paper.id} 与题库不一致，无法生成答案", problems)
+    return AnswerKey(paper.id, tuple(items))
+
+
+def compact_key(questions: Iterable[Question]) -> dict[str, Any]:
+    """Answers by question id, as JSON data: what an nbgrader hidden test cell embeds."""
+    return {q.id: {"type": q.type.value, "answer": bank_answer(q)} for q in questions}
+
+
+def key_from_compact(paper: Paper, compact: Mapping[str, Any]) -> AnswerKey:
+    """The key of ``paper`` from :func:`compact_key` data (no 解析: for scoring only)."""
+    items = []
+    for item in paper.items:
+        entry = compact.get(item.qid)
+        if entry is None or entry.get("type") != item.type.value:
+            raise PaperError(f"答案中没有第 {item.n} 题（{item.qid}）")
+        items.append(_key_item(item, item.type, entry["answer"], explanation="", source=None))
     return AnswerKey(paper.id, tuple(items))
 
 

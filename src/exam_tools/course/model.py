@@ -7,10 +7,10 @@ at its line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from exam_tools.bank.model import QType
 from exam_tools.errors import CourseError
@@ -53,6 +53,9 @@ class Drawable(Protocol):
     def points(self) -> float: ...
 
 
+D = TypeVar("D", bound=Drawable)
+
+
 @dataclass(frozen=True, slots=True)
 class DrawRule:
     """Draw ``count`` questions matching every filter given; ``points`` overrides each one's value.
@@ -84,9 +87,9 @@ class DrawRule:
             )
         )
 
-    def select(self, questions: list[Drawable]) -> list[Drawable]:
+    def select(self, questions: Sequence[D]) -> list[D]:
         """The questions that match, in their order; one pass per filter (fast on large banks)."""
-        out = questions
+        out = list(questions)
         if self.domain is not None:
             out = [q for q in out if q.domain == self.domain]
         if self.technology is not None:

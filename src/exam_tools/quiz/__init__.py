@@ -18,21 +18,26 @@ from exam_tools.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from exam_tools.quiz.app import Key, QuizApp
+    from exam_tools.quiz.exam import open_exam, show_exam
     from exam_tools.quiz.exercises import practice, practice_menu, practice_topic, review_mistakes
 
 __all__ = [
     "QuizApp",
+    "open_exam",
     "open_quiz",
     "practice",
     "practice_menu",
     "practice_topic",
     "responses_path",
     "review_mistakes",
+    "show_exam",
     "show_quiz",
 ]
 
 _LAZY = {
     "QuizApp": "exam_tools.quiz.app",
+    "open_exam": "exam_tools.quiz.exam",
+    "show_exam": "exam_tools.quiz.exam",
     "practice": "exam_tools.quiz.exercises",
     "practice_menu": "exam_tools.quiz.exercises",
     "practice_topic": "exam_tools.quiz.exercises",

@@ -1,0 +1,162 @@
+"""The keyless exam spec: an assessment plus every question its rules may draw, without answers.
+
+``exam-tools assign`` writes it into an nbgrader assignment; every member fetches the same release
+and the quiz draws that member's own paper from it in the member's kernel (``variants``). It holds
+what a member may read anyway (stems and options) and nothing else: no answer, 解析 or keywords.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from exam_tools.bank.model import QType
+from exam_tools.course.model import Assessment, Course, Drawable, DrawRule, Mode
+from exam_tools.errors import PaperError
+
+SPEC_FORMAT = "exam-tools/exam"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicQuestion:
+    """A question as a member may see it: everything drawing needs, no answer."""
+
+    id: str
+    type: QType
+    domain: str
+    difficulty: str
+    stem: str
+    points: float
+    options: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    technology: str | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "type": self.type.value, "domain": self.domain}
+        d["difficulty"] = self.difficulty
+        d["stem"] = self.stem
+        d["points"] = self.points
+        if self.options:
+            d["options"] = list(self.options)
+        if self.tags:
+            d["tags"] = list(self.tags)
+        if self.technology:
+            d["technology"] = self.technology
+        if self.source:
+            d["source"] = self.source
+        return d
+
+    @classmethod
+    def of(cls, q: Drawable) -> PublicQuestion:
+        return cls(
+            q.id, q.type, q.domain, q.difficulty, q.stem, q.points, q.options, q.tags,
+            q.technology, q.source,
+        )  # fmt: skip
+
+
+def _rule_dict(rule: DrawRule) -> dict[str, Any]:
+    d: dict[str, Any] = {"count": rule.count}
+    for name in ("domain", "technology", "points"):
+        if getattr(rule, name) is not None:
+            d[name] = getattr(rule, name)
+    if rule.type is not None:
+        d["type"] = rule.type.value
+    for name in ("tags", "difficulty", "source"):
+        if getattr(rule, name):
+            d[name] = list(getattr(rule, name))
+    return d
+
+
+def exam_spec(bank: Iterable[Drawable], course: Course, assessment: Assessment, seed: int) -> str:
+    """The keyless spec (JSON text) of ``assessment``: its settings and its candidate questions."""
+    questions = list(bank)
+    pool: dict[str, Drawable] = {}
+    for rule in assessment.rules:
+        for q in rule.select(questions):
+            pool.setdefault(q.id, q)
+    a = assessment
+    data = {
+        "format": SPEC_FORMAT,
+        "version": 1,
+        "course": {"id": course.id, "title": course.title},
+        "assessment": {
+            "id": a.id, "title": a.title, "mode": a.mode.value, "pass_percent": a.pass_percent,
+            "time_limit": a.time_limit, "attempts": a.attempts,
+            "shuffle_questions": a.shuffle_questions, "shuffle_options": a.shuffle_options,
+            "variants": a.variants, "rules": [_rule_dict(r) for r in a.rules],
+        },
+        "seed": seed,
+        "questions": [PublicQuestion.of(q).to_dict() for q in sorted(pool.values(), key=lambda q: q.id)],
+    }  # fmt: skip
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+@dataclass(frozen=True)
+class ExamSpec:
+    course: Course
+    assessment: Assessment
+    seed: int
+    questions: tuple[PublicQuestion, ...]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], where: str = "exam.json") -> ExamSpec:
+        if not isinstance(d, Mapping) or d.get("format") != SPEC_FORMAT:
+            raise PaperError(f"{where} 不是 exam-tools 考试文件（缺少 format: {SPEC_FORMAT}）")
+        try:
+            a = d["assessment"]
+            rules = tuple(
+                DrawRule(
+                    count=int(r["count"]),
+                    domain=r.get("domain"),
+                    technology=r.get("technology"),
+                    tags=tuple(r.get("tags", ())),
+                    type=QType(r["type"]) if r.get("type") else None,
+                    difficulty=tuple(r.get("difficulty", ())),
+                    source=tuple(r.get("source", ())),
+                    points=r.get("points"),
+                )
+                for r in a["rules"]
+            )
+            assessment = Assessment(
+                id=str(a["id"]), title=str(a["title"]), mode=Mode(a["mode"]), rules=rules,
+                pass_percent=float(a["pass_percent"]), time_limit=a.get("time_limit"),
+                attempts=a.get("attempts"), shuffle_questions=bool(a["shuffle_questions"]),
+                shuffle_options=bool(a["shuffle_options"]), variants=bool(a["variants"]),
+            )  # fmt: skip
+            c = d["course"]
+            course = Course(
+                id=str(c["id"]), title=str(c["title"]), category="", lessons=(), assessments=()
+            )
+            questions = tuple(
+                PublicQuestion(
+                    id=str(q["id"]),
+                    type=QType(q["type"]),
+                    domain=str(q["domain"]),
+                    difficulty=str(q["difficulty"]),
+                    stem=str(q["stem"]),
+                    points=float(q["points"]),
+                    options=tuple(q.get("options", ())),
+                    tags=tuple(q.get("tags", ())),
+                    technology=q.get("technology"),
+                    source=q.get("source"),
+                )
+                for q in d["questions"]
+            )
+            return cls(course, assessment, int(d.get("seed", 0)), questions)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PaperError(f"{where} 不是有效的考试文件：缺少或写错了 {exc}") from None
+
+
+def read_exam_spec(path: str | Path) -> ExamSpec:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PaperError(f"找不到考试文件：{path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PaperError(f"{path} 不是有效的考试文件（JSON 格式错误：{exc}）") from None
+    return ExamSpec.from_dict(data, str(path))

@@ -1,0 +1,111 @@
+"""``exam-tools assign``: an nbgrader source assignment whose notebook shows the widget quiz.
+
+The source folder holds the notebook and the keyless exam spec. The notebook's one graded cell is an
+nbgrader autograder test whose body is a hidden test (``### BEGIN HIDDEN TESTS``): it embeds the
+key, so ``nbgrader generate_assignment`` strips it from the release, and ``nbgrader autograde``
+restores it to score the saved responses. The transform is pure; the CLI writes the files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from exam_tools.bank.model import Question
+from exam_tools.course.key import compact_key
+from exam_tools.course.model import Assessment, Course
+from exam_tools.course.paper import draw_questions
+from exam_tools.course.pool import exam_spec
+from exam_tools.errors import PaperError
+
+NOTEBOOK = "exam.ipynb"
+SPEC = "exam.json"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+@dataclass(frozen=True)
+class SourceAssignment:
+    """The files of an nbgrader source assignment: name → text."""
+
+    files: dict[str, str]
+    total_points: float
+    questions: int
+
+
+def _meta(grade_id: str, *, grade: bool = False, points: float = 0) -> dict[str, object]:
+    meta: dict[str, object] = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": True,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta, "editable": False, "deletable": False}
+
+
+def _cell(kind: str, source: str, meta: dict[str, object]) -> dict[str, object]:
+    cell: dict[str, object] = {"cell_type": kind, "metadata": meta, "source": source}
+    if kind == "code":
+        cell["execution_count"] = None
+        cell["outputs"] = []
+    return cell
+
+
+def total_points(bank: Iterable[Question], course: Course, assessment: Assessment) -> float:
+    """The paper's total, the same for every member; an error if variants could differ."""
+    questions = list(bank)
+    for j, rule in enumerate(assessment.rules, 1):
+        if rule.points is None and len({q.points for q in rule.select(questions)}) > 1:
+            raise PaperError(
+                f"考核“{assessment.title}”第{j}条规则抽到的题分值不同，每人的总分会不一样；"
+                "请在这条规则里写明 points"
+            )
+    drawn = draw_questions(questions, course, assessment, member=None, seed=0)
+    return sum(points for _q, points in drawn)
+
+
+def source_assignment(
+    bank: Iterable[Question], course: Course, assessment: Assessment, *, seed: int = 0
+) -> SourceAssignment:
+    questions = list(bank)
+    points = total_points(questions, course, assessment)
+    spec = exam_spec(questions, course, assessment, seed)
+    pool_ids = {q["id"] for q in json.loads(spec)["questions"]}
+    key = compact_key(q for q in questions if q.id in pool_ids)
+    limit = f"限时 {assessment.time_limit} 分钟，" if assessment.time_limit else ""
+    intro = (
+        f"# {assessment.title}\n\n"
+        f"**{course.title}** · 共 {assessment.size} 题，满分 {points:g} 分，{limit}"
+        f"{assessment.pass_percent:g} 分（百分制）合格。\n\n"
+        "**怎么答题：** 点一下下面的灰色格子，再按上方的 ▶ 运行按钮（或 Shift+Enter），试卷就会出现。"
+        "每道题点选或填写即可，答案会**自动保存**；关掉页面后重新打开、再运行一次，会接着答。"
+        "答完点“交卷”。交卷后，在 Assignments（作业）页面点 **Submit** 提交。"
+    )
+    hidden = (
+        "# 评分（由老师运行，党员不用管这一格）\n"
+        "### BEGIN HIDDEN TESTS\n"
+        "from exam_tools.grading.cell import score_saved\n"
+        f"KEY = {key!r}\n"
+        'score_saved("exam.paper.json", KEY)\n'
+        "### END HIDDEN TESTS\n"
+    )
+    nb = {
+        "cells": [
+            _cell("markdown", intro, _meta("intro")),
+            _cell(
+                "code",
+                f'from exam_tools.quiz import show_exam\n\nshow_exam("{SPEC}")',
+                _meta("quiz"),
+            ),
+            _cell("code", hidden, _meta("score", grade=True, points=points)),
+        ],
+        "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    notebook = json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
+    return SourceAssignment({NOTEBOOK: notebook, SPEC: spec}, points, assessment.size)
