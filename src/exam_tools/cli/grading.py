@@ -21,6 +21,13 @@ from exam_tools.cli.main import cli
 )
 @click.option("--name", default=None, help="作业名（默认用考核编号）。")
 @click.option("--seed", type=int, default=0, show_default=True, help="随机种子。")
+@click.option(
+    "--multiple",
+    type=click.Choice(["all-or-nothing", "partial"]),
+    default="all-or-nothing",
+    show_default=True,
+    help="多选题评分：全对才得分，或按选对的比例得分（选错任何一项得 0 分）。",
+)
 @click.option("--force", is_flag=True, help="覆盖已有的同名作业源文件。")
 @bank_option
 @courses_option
@@ -30,6 +37,7 @@ def assign(
     course_dir: Path,
     name: str | None,
     seed: int,
+    multiple: str,
     force: bool,
     bank_path: Path | None,
     courses_dir: Path | None,
@@ -41,9 +49,10 @@ def assign(
     """
     from exam_tools.bank.load import load_bank
     from exam_tools.cli.course import bundled
+    from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
     from exam_tools.fileio import write_atomic
-    from exam_tools.grading.assign import source_assignment
+    from exam_tools.grading.assign import KEY_DIR, source_assignment
 
     bank = load_bank(bundled(bank_path, "question_bank"))
     c = load_course(course_id, bundled(courses_dir, "courses"))
@@ -52,9 +61,10 @@ def assign(
     target = course_dir / "source" / name
     if target.exists() and any(target.iterdir()) and not force:
         raise click.UsageError(f"{target} 已存在；要覆盖请加 --force")
-    result = source_assignment(bank, c, a, seed=seed)
+    result = source_assignment(bank, c, a, seed=seed, multiple=MultipleRule(multiple))
     for filename, text in result.files.items():
         write_atomic(target / filename, text)
+    write_atomic(course_dir / KEY_DIR / f"{name}.key.json", result.key)
     config = course_dir / "nbgrader_config.py"
     if not config.exists():
         write_atomic(config, NBGRADER_CONFIG)
@@ -71,3 +81,54 @@ c.CourseDirectory.root = "."
 # exam-tools notebooks show a widget quiz; there are no solution cells to check.
 c.ClearSolutions.enforce_metadata = False
 """
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--course-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="nbgrader 课程目录（读取 submitted/<党员>/NAME/）。",
+)
+@click.option(
+    "--db",
+    "db_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
+)
+def grade(name: str, course_dir: Path, db_file: Path | None) -> None:
+    """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库。
+
+    缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
+    一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。
+    """
+    from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
+    from exam_tools.grading.store import record
+    from exam_tools.records.db import db_path, open_db
+
+    key = read_assignment_key(course_dir, name)
+    found = submissions(course_dir, name)
+    if not found:
+        raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
+    db = open_db(db_file)
+    results = []
+    with click.progressbar(found, label="评分", file=click.get_text_stream("stderr")) as bar:
+        for member, folder in bar:
+            result = grade_submission(folder, member, name, key)
+            record(db, result)
+            results.append(result)
+    for r in results:
+        for problem in r.problems:
+            click.echo(f"党员 {r.member}：{problem}")
+    n = len(results)
+    mean = sum(r.score for r in results) / n
+    passed = sum(1 for r in results if r.passed)
+    manual = sum(r.manual_pending for r in results)
+    click.echo(
+        f"作业 {name}：{n} 份提交，平均 {mean:.1f} / {key.total_points:g} 分，"
+        f"合格 {passed} 人（{100 * passed / n:.1f}%）"
+        + (f"；{manual} 道简答题待人工评阅" if manual else "")
+    )
+    click.echo(f"结果已写入 {db_path(db_file)}")

@@ -220,7 +220,7 @@ def score_item(
         return Verdict(key.n, round(score, 4), full, correct, answered, manual)
 
     if not answered:
-        return verdict(0.0, None if key.type is QType.SHORT else False, key.type is QType.SHORT)
+        return verdict(0.0, False)
     if key.type is QType.SINGLE:
         ok = isinstance(response, str) and response.strip().upper() == key.answer
         return verdict(full if ok else 0.0, ok)

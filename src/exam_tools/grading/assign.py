@@ -13,22 +13,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from exam_tools.bank.model import Question
-from exam_tools.course.key import compact_key
+from exam_tools.course.key import MultipleRule, compact_key
 from exam_tools.course.model import Assessment, Course
 from exam_tools.course.paper import draw_questions
 from exam_tools.course.pool import exam_spec
 from exam_tools.errors import PaperError
 
 NOTEBOOK = "exam.ipynb"
+PAPER = "exam.paper.json"  # the member's own paper, drawn and kept by show_exam
+KEY_FORMAT = "exam-tools/assignment-key"
+KEY_DIR = "exam_tools"  # DIR/exam_tools/<name>.key.json: beside nbgrader's folders, never released
 SPEC = "exam.json"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
 @dataclass(frozen=True)
 class SourceAssignment:
-    """The files of an nbgrader source assignment: name → text."""
+    """The files of an nbgrader source assignment (name → text), and its key for the instructor's
+    side, which is written outside ``source/`` so that nothing can release it."""
 
     files: dict[str, str]
+    key: str
     total_points: float
     questions: int
 
@@ -69,7 +74,12 @@ def total_points(bank: Iterable[Question], course: Course, assessment: Assessmen
 
 
 def source_assignment(
-    bank: Iterable[Question], course: Course, assessment: Assessment, *, seed: int = 0
+    bank: Iterable[Question],
+    course: Course,
+    assessment: Assessment,
+    *,
+    seed: int = 0,
+    multiple: MultipleRule = MultipleRule.ALL_OR_NOTHING,
 ) -> SourceAssignment:
     questions = list(bank)
     points = total_points(questions, course, assessment)
@@ -90,7 +100,7 @@ def source_assignment(
         "### BEGIN HIDDEN TESTS\n"
         "from exam_tools.grading.cell import score_saved\n"
         f"KEY = {key!r}\n"
-        'score_saved("exam.paper.json", KEY)\n'
+        f'score_saved("exam.paper.json", KEY, multiple="{multiple.value}")\n'
         "### END HIDDEN TESTS\n"
     )
     nb = {
@@ -108,4 +118,14 @@ def source_assignment(
         "nbformat_minor": 5,
     }
     notebook = json.dumps(nb, ensure_ascii=False, indent=1) + "\n"
-    return SourceAssignment({NOTEBOOK: notebook, SPEC: spec}, points, assessment.size)
+    key_file = {
+        "format": KEY_FORMAT,
+        "course": course.id,
+        "assessment": assessment.id,
+        "pass_percent": assessment.pass_percent,
+        "multiple": multiple.value,
+        "total_points": points,
+        "key": key,
+    }
+    key_text = json.dumps(key_file, ensure_ascii=False, indent=1) + "\n"
+    return SourceAssignment({NOTEBOOK: notebook, SPEC: spec}, key_text, points, assessment.size)

@@ -1,0 +1,206 @@
+"""Grade nbgrader submissions from their saved responses, without running any notebook.
+
+``grade_submission`` is pure apart from reading one submission folder: it rebuilds the member's
+paper from the keyless exam spec and the member's id (so an edited paper file is noticed), reads the
+responses (missing, empty or damaged means unanswered, and is reported), and scores every item with
+the same rules as the hidden test cell that ``nbgrader autograde`` runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exam_tools.course.key import MultipleRule, key_from_compact, score_item
+from exam_tools.course.paper import Paper, build_paper, read_paper
+from exam_tools.course.pool import ExamSpec, read_exam_spec
+from exam_tools.errors import ExamToolsError, PaperError
+from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, SPEC
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    n: int
+    qid: str
+    type: str
+    response: Any
+    shown: tuple[str, ...]
+    score: float
+    points: float
+    correct: bool | None
+    manual: bool
+
+
+@dataclass
+class SubmissionResult:
+    member: str
+    assignment: str
+    course: str
+    assessment: str
+    paper: str
+    attempt: int
+    submitted_at: str | None
+    submitted_by: str | None
+    max_score: float
+    pass_percent: float
+    items: list[ItemResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(i.score for i in self.items), 4)
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 2) if self.max_score else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.percent >= self.pass_percent
+
+    @property
+    def manual_pending(self) -> int:
+        return sum(1 for i in self.items if i.manual)
+
+
+@dataclass(frozen=True)
+class AssignmentKey:
+    course: str
+    assessment: str
+    pass_percent: float
+    multiple: MultipleRule
+    total_points: float
+    key: Mapping[str, Any]
+    spec: ExamSpec
+
+
+def read_assignment_key(course_dir: Path, name: str) -> AssignmentKey:
+    path = course_dir / KEY_DIR / f"{name}.key.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PaperError(
+            f"找不到作业“{name}”的答案文件 {path}；这个作业是用 exam-tools assign 生成的吗？"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PaperError(f"答案文件 {path} 已损坏：{exc}") from None
+    if data.get("format") != KEY_FORMAT:
+        raise PaperError(f"{path} 不是 exam-tools 作业答案文件")
+    spec = read_exam_spec(course_dir / "source" / name / SPEC)
+    return AssignmentKey(
+        course=data["course"],
+        assessment=data["assessment"],
+        pass_percent=float(data["pass_percent"]),
+        multiple=MultipleRule(data["multiple"]),
+        total_points=float(data["total_points"]),
+        key=data["key"],
+        spec=spec,
+    )
+
+
+def _responses(
+    folder: Path, paper: Paper, problems: list[str]
+) -> tuple[dict[int, Any], dict[str, Any]]:
+    path = folder / f"{Path(PAPER).stem}.responses.json"
+    if not path.exists():
+        problems.append("没有作答记录（未作答）")
+        return {}, {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        problems.append("作答记录已损坏，无法读取，按未作答计")
+        return {}, {}
+    if not isinstance(data, Mapping) or not isinstance(data.get("attempts"), list):
+        problems.append("作答记录格式不对，按未作答计")
+        return {}, {}
+    if data.get("paper") != paper.id:
+        problems.append("作答记录不属于这份试卷（被改动或拷错），按未作答计")
+        return {}, {}
+    attempts = [a for a in data["attempts"] if isinstance(a, Mapping)]
+    if not attempts:
+        problems.append("作答记录是空的（未作答）")
+        return {}, {}
+    done = [a for a in attempts if a.get("submitted_at")]
+    attempt = done[-1] if done else attempts[-1]
+    if not done:
+        problems.append("没有点“交卷”，按提交时的作答评分")
+    answers = attempt.get("answers")
+    out: dict[int, Any] = {}
+    if isinstance(answers, Mapping):
+        for n, value in answers.items():
+            try:
+                out[int(n)] = value
+            except (TypeError, ValueError):
+                problems.append(f"作答记录里有无法识别的题号 {n!r}")
+    return out, dict(attempt)
+
+
+def grade_submission(
+    folder: Path, member: str, name: str, assignment: AssignmentKey
+) -> SubmissionResult:
+    """Score one member's submission folder (``submitted/<member>/<name>/``)."""
+    spec = assignment.spec
+    problems: list[str] = []
+    expected = build_paper(
+        spec.questions, spec.course, spec.assessment, member=member, seed=spec.seed
+    )
+    paper = expected
+    paper_file = folder / PAPER
+    if not paper_file.exists():
+        problems.append("没有试卷文件（没有打开过考试），按未作答计")
+    else:
+        try:
+            saved = read_paper(paper_file)
+            if saved != expected:
+                problems.append(
+                    "试卷文件与按党员编号抽出的试卷不一致（被改动过），按应发的试卷评分"
+                )
+        except ExamToolsError:
+            problems.append("试卷文件已损坏，按应发的试卷评分")
+    answers, attempt = _responses(folder, paper, problems) if paper_file.exists() else ({}, {})
+    key = key_from_compact(paper, assignment.key)
+    items = []
+    for item in paper.items:
+        response = answers.get(item.n)
+        verdict = score_item(key[item.n], response, assignment.multiple)
+        items.append(
+            ItemResult(
+                n=item.n,
+                qid=item.qid,
+                type=item.type.value,
+                response=response,
+                shown=tuple(str(i) for i in item.order),
+                score=verdict.score,
+                points=verdict.points,
+                correct=verdict.correct,
+                manual=verdict.manual,
+            )
+        )
+    number = attempt.get("number", 0)
+    return SubmissionResult(
+        member=member,
+        assignment=name,
+        course=assignment.course,
+        assessment=assignment.assessment,
+        paper=paper.id,
+        attempt=number if isinstance(number, int) else 0,
+        submitted_at=attempt.get("submitted_at"),
+        submitted_by=attempt.get("submitted_by"),
+        max_score=paper.total_points,
+        pass_percent=assignment.pass_percent,
+        items=items,
+        problems=problems,
+    )
+
+
+def submissions(course_dir: Path, name: str) -> list[tuple[str, Path]]:
+    """(member, folder) of every submission of ``name``, from ``submitted/`` (or ``autograded/``)."""
+    for root in ("submitted", "autograded"):
+        base = course_dir / root
+        found = sorted((p.parent.name, p) for p in base.glob(f"*/{name}") if p.is_dir())
+        if found:
+            return found
+    return []

@@ -1,0 +1,1 @@
+"""The SQLite store (people, sessions, attempts and results) and what is computed from it."""

@@ -1,0 +1,89 @@
+"""The embedded database: one SQLite file, opened through sqlite-utils, upgraded in place.
+
+Migrations are numbered functions applied in order; ``PRAGMA user_version`` records the last one
+applied, so opening an older file upgrades it without losing rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.db import Table
+
+DEFAULT_DB = "exam_tools.db"
+
+
+def table(db: sqlite_utils.Database, name: str) -> Table:
+    """A table (``db[name]`` may also be a view, which the type checker cannot rule out)."""
+    return Table(db, name)
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    table(db, "attempts").create(
+        {
+            "id": str,  # "<assignment>/<member>" for graded assignments
+            "assignment": str,
+            "course": str,
+            "assessment": str,
+            "member": str,
+            "paper": str,
+            "attempt": int,
+            "submitted_at": str,
+            "submitted_by": str,
+            "score": float,
+            "max_score": float,
+            "percent": float,
+            "passed": int,
+            "manual_pending": int,
+            "graded_at": str,
+            "problems": str,
+        },
+        pk="id",
+    )
+    table(db, "attempts").create_index(["assignment"])
+    table(db, "attempts").create_index(["member"])
+    table(db, "results").create(
+        {
+            "attempt_id": str,
+            "n": int,
+            "qid": str,
+            "type": str,
+            "response": str,  # JSON
+            "shown": str,  # JSON: option order as shown, for distractor statistics
+            "score": float,
+            "points": float,
+            "correct": int,
+            "manual": int,
+        },
+        pk=("attempt_id", "n"),
+        foreign_keys=[("attempt_id", "attempts", "id")],
+    )
+    table(db, "results").create_index(["qid"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+
+
+def db_path(path: str | Path | None = None) -> Path:
+    """``path``, else ``$EXAM_TOOLS_DB``, else ``exam_tools.db`` in the working directory."""
+    return Path(path or os.environ.get("EXAM_TOOLS_DB") or DEFAULT_DB)
+
+
+def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
+    """Open (creating or upgrading) the database; ``":memory:"`` for a throwaway one."""
+    target = str(path) if str(path) == ":memory:" else str(db_path(path))
+    db = (
+        sqlite_utils.Database(target)
+        if target != ":memory:"
+        else sqlite_utils.Database(memory=True)
+    )
+    db.execute("PRAGMA foreign_keys = ON")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, migrate in enumerate(MIGRATIONS[version:], version + 1):
+        with db.conn:
+            migrate(db)
+            db.execute(f"PRAGMA user_version = {number}")
+    return db
