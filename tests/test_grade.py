@@ -180,3 +180,33 @@ def test_an_edited_paper_file_is_noticed(
         "党员 m01：试卷文件与按党员编号抽出的试卷不一致（被改动过），按应发的试卷评分"
         in result.stdout
     )
+
+
+def test_item_statistics_report(graded: tuple[Path, dict[str, float]]) -> None:
+    root, _ = graded
+    db_file = root / "stats.db"
+    run(sys.executable, "-m", "exam_tools", "grade", "cert", "--course-dir", str(root),
+        "--db", str(db_file), cwd=root)  # fmt: skip
+    report = root / "试题分析.xlsx"
+    result = run(sys.executable, "-m", "exam_tools", "stats", "items", "cert", "--db", str(db_file),
+                 "--output", str(report), cwd=root)  # fmt: skip
+    assert "作业 cert：10 人" in result.stdout and "每人一卷" in result.stdout
+    from openpyxl import load_workbook
+
+    wb = load_workbook(report)
+    assert wb.sheetnames == ["题目分析", "选项分析", "试卷概况"]
+    sheet = wb["题目分析"]
+    assert [c.value for c in sheet[1]] == [
+        "题号",
+        "题型",
+        "作答人数",
+        "难度（P）",
+        "区分度（D）",
+        "点二列相关",
+        "提示",
+    ]
+    qids = {r["qid"] for r in open_db(db_file).query("select distinct qid from results")}
+    assert {row[0].value for row in sheet.iter_rows(min_row=2)} == qids
+    assert sum(row[2].value for row in sheet.iter_rows(min_row=2)) == 100  # 10 members x 10 items
+    assert all(0 <= row[3].value <= 1 for row in sheet.iter_rows(min_row=2))
+    assert sheet.freeze_panes == "A2"

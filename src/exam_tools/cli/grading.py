@@ -132,3 +132,62 @@ def grade(name: str, course_dir: Path, db_file: Path | None) -> None:
         + (f"；{manual} 道简答题待人工评阅" if manual else "")
     )
     click.echo(f"结果已写入 {db_path(db_file)}")
+
+
+@cli.group()
+def stats() -> None:
+    """统计：试题分析。"""
+
+
+@stats.command("items")
+@click.argument("name")
+@click.option(
+    "--db",
+    "db_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="另存为 Excel 文件（.xlsx）。",
+)
+@bank_option
+def stats_items(
+    name: str, db_file: Path | None, output: Path | None, bank_path: Path | None
+) -> None:
+    """作业 NAME 的试题分析：每题的难度、区分度（高低分组 27% 与点二列相关）、选项选择人数，
+    以及整卷的平均分、标准差和 α 系数；难度高于 0.95 或低于 0.2、区分度低于 0.2、无人选择的干扰项会标出。
+    """
+    import json
+
+    from exam_tools.bank.load import load_bank
+    from exam_tools.cli.course import bundled
+    from exam_tools.fileio import write_atomic
+    from exam_tools.grading.itemstats import Row, flag_unchosen, item_statistics
+    from exam_tools.records.db import db_path, open_db
+    from exam_tools.reports.items import items_text, items_workbook
+
+    if not db_path(db_file).exists():
+        raise click.UsageError(f"找不到数据库 {db_path(db_file)}；请先运行 exam-tools grade")
+    db = open_db(db_file)
+    query = (
+        "select a.member, r.qid, r.type, r.score, r.points, r.response, r.shown "
+        "from results r join attempts a on a.id = r.attempt_id where a.assignment = ?"
+    )
+    rows = [
+        Row(m, qid, t, score, points, json.loads(resp), tuple(int(i) for i in json.loads(shown)))
+        for m, qid, t, score, points, resp, shown in db.execute(query, [name]).fetchall()
+    ]
+    if not rows:
+        raise click.UsageError(f"数据库里没有作业“{name}”的成绩；请先运行 exam-tools grade {name}")
+    items, paper = item_statistics(rows)
+    bank = load_bank(bundled(bank_path, "question_bank"))
+    flag_unchosen(items, {s.qid: set(bank[s.qid].correct_letters) for s in items if s.qid in bank})
+    click.echo(items_text(name, items, paper))
+    if output is not None:
+        write_atomic(output, items_workbook(name, items, paper))
+        click.echo(f"已写出 {output}")

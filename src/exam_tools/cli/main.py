@@ -70,6 +70,10 @@ class ExamToolsGroup(click.Group):
             fail(f"这是一个目录，不是文件：{exc.filename}")
         except KeyboardInterrupt:
             fail("已中断")
+        except BrokenPipeError:
+            # the reader went away (`exam-tools … | head`): stop quietly, as other tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # click prints these itself (usage errors, --help, Ctrl-C at a prompt)
         except Exception as exc:

@@ -1,0 +1,1 @@
+"""Output for people: Excel workbooks, HTML pages and charts."""
