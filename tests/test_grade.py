@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import subprocess
@@ -210,3 +211,26 @@ def test_item_statistics_report(graded: tuple[Path, dict[str, float]]) -> None:
     assert sum(row[2].value for row in sheet.iter_rows(min_row=2)) == 100  # 10 members x 10 items
     assert all(0 <= row[3].value <= 1 for row in sheet.iter_rows(min_row=2))
     assert sheet.freeze_panes == "A2"
+
+
+def test_feedback_pages_show_answers_and_explanations(
+    graded: tuple[Path, dict[str, float]], bank: Bank
+) -> None:
+    root, _ = graded
+    result = run(sys.executable, "-m", "exam_tools", "feedback", "cert", "--course-dir", str(root),
+                 cwd=root)  # fmt: skip
+    assert "已为 10 名党员写出反馈页" in result.stdout
+    page = (root / "feedback" / "m01" / "cert" / "exam.html").read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in page
+    assert "得分 28 / 33" in page and "简答题由老师评阅后计分" in page
+    spec = read_exam_spec(root / "source" / "cert" / "exam.json")
+    paper = build_paper(spec.questions, spec.course, spec.assessment, member="m01")
+    for item in paper.items:
+        q = bank[item.qid]
+        assert (
+            q.explanation.replace('"', "&quot;").replace("'", "&#x27;") in page
+            or "&" in q.explanation
+        )
+    assert page.count("✔ 正确") == 9
+    blank = (root / "feedback" / "m07" / "cert" / "exam.html").read_text("utf-8")
+    assert blank.count("你的答案：（未作答）") == 10 and "未合格" in blank

@@ -191,3 +191,47 @@ def stats_items(
     if output is not None:
         write_atomic(output, items_workbook(name, items, paper))
         click.echo(f"已写出 {output}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--course-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="nbgrader 课程目录。",
+)
+@bank_option
+def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
+    """为作业 NAME 的每位党员写出成绩反馈页（每题的作答、正确答案和解析），
+    放在 COURSE_DIR/feedback/<党员>/NAME/ 下；之后用 `nbgrader release_feedback NAME` 发给党员。
+    """
+    from exam_tools.bank.load import load_bank
+    from exam_tools.cli.course import bundled
+    from exam_tools.course.key import answer_key, key_from_compact
+    from exam_tools.course.paper import build_paper
+    from exam_tools.errors import PaperError
+    from exam_tools.fileio import write_atomic
+    from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
+    from exam_tools.reports.feedback import feedback_html
+
+    key = read_assignment_key(course_dir, name)
+    bank = load_bank(bundled(bank_path, "question_bank"))
+    spec = key.spec
+    found = submissions(course_dir, name)
+    if not found:
+        raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
+    for member, folder in found:
+        result = grade_submission(folder, member, name, key)
+        paper = build_paper(
+            spec.questions, spec.course, spec.assessment, member=member, seed=spec.seed
+        )
+        try:
+            full = answer_key(paper, bank)  # with 解析 and 出处
+        except PaperError:
+            full = key_from_compact(paper, key.key)  # the bank changed since: answers only
+            click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
+        target = course_dir / "feedback" / member / name / "exam.html"
+        write_atomic(target, feedback_html(paper, result, full))
+    click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
+    click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
