@@ -231,3 +231,27 @@ def test_feedback_pages_show_answers_and_explanations(
     assert page.count("✔ 正确") == 9
     blank = (root / "feedback" / "m07" / "cert" / "exam.html").read_text("utf-8")
     assert blank.count("你的答案：（未作答）") == 10 and "未合格" in blank
+
+
+def test_manual_grades_from_formgrader_are_imported(graded: tuple[Path, dict[str, float]]) -> None:
+    root, _ = graded
+    db_file = root / "manual.db"
+    run(sys.executable, "-m", "exam_tools", "grade", "cert", "--course-dir", str(root),
+        "--db", str(db_file), cwd=root)  # fmt: skip
+    before = next(open_db(db_file).query("select * from attempts where member = 'm01'"))
+    assert before["score"] == 28 and before["manual_pending"] == 1 and before["passed"] == 1
+    from nbgrader.api import Gradebook
+
+    # the instructor reads m01's short answer in formgrader and gives the whole cell 31 of 33
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("score", "exam", "cert", "m01")
+        grade.manual_score = 31
+        gb.db.commit()
+    result = run(sys.executable, "-m", "exam_tools", "grade", "import-nbgrader", "--course-dir",
+                 str(root), "--db", str(db_file), cwd=root)  # fmt: skip
+    assert "已导入 1 份的人工评分" in result.stdout
+    after = next(open_db(db_file).query("select * from attempts where member = 'm01'"))
+    assert after["score"] == 31 and after["percent"] == pytest.approx(93.94)
+    assert after["manual_pending"] == 0 and "人工评分" in after["problems"]
+    others = {r["member"]: r["score"] for r in open_db(db_file).query("select * from attempts")}
+    assert others["m02"] == 0  # untouched

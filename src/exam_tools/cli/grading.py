@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from exam_tools.cli.course import bank_option, courses_option
-from exam_tools.cli.main import cli
+from exam_tools.cli.main import ExamToolsGroup, cli
 
 
 @cli.command()
@@ -83,7 +83,31 @@ c.ClearSolutions.enforce_metadata = False
 """
 
 
-@cli.command()
+class GradeGroup(ExamToolsGroup):
+    """``exam-tools grade NAME …`` grades; ``exam-tools grade import-nbgrader …`` imports."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=GradeGroup)
+def grade() -> None:
+    """评分：exam-tools grade NAME --course-dir DIR 按保存的作答评分；
+    exam-tools grade import-nbgrader --course-dir DIR 导入 nbgrader 里的人工评分。"""
+
+
+db_option = click.option(
+    "--db",
+    "db_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
+)
+
+
+@grade.command("run", hidden=True)
 @click.argument("name")
 @click.option(
     "--course-dir",
@@ -91,14 +115,8 @@ c.ClearSolutions.enforce_metadata = False
     required=True,
     help="nbgrader 课程目录（读取 submitted/<党员>/NAME/）。",
 )
-@click.option(
-    "--db",
-    "db_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
-)
-def grade(name: str, course_dir: Path, db_file: Path | None) -> None:
+@db_option
+def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库。
 
     缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
@@ -235,3 +253,30 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
         write_atomic(target, feedback_html(paper, result, full))
     click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
+
+
+@grade.command("import-nbgrader")
+@click.option(
+    "--course-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="nbgrader 课程目录（读取其中的 gradebook.db）。",
+)
+@click.option("--name", default=None, help="只导入这个作业（默认：数据库里已评分的全部作业）。")
+@db_option
+def grade_import_nbgrader(course_dir: Path, name: str | None, db_file: Path | None) -> None:
+    """把老师在 nbgrader（formgrader）里给的人工评分导入数据库：简答题评阅后的总分以它为准。"""
+    from exam_tools.grading.manual import import_gradebook
+    from exam_tools.records.db import db_path, open_db
+
+    gradebook = course_dir / "gradebook.db"
+    if not gradebook.exists():
+        raise click.UsageError(
+            f"找不到 {gradebook}；请先在 nbgrader 里评分（autograde 或 formgrader）"
+        )
+    report = import_gradebook(open_db(db_file), gradebook, name)
+    for line in report.problems:
+        click.echo(line)
+    click.echo(
+        f"已导入 {report.updated} 份的人工评分（{report.manual} 份含人工改分），写入 {db_path(db_file)}"
+    )

@@ -34,6 +34,7 @@ def record(db: sqlite_utils.Database, result: SubmissionResult) -> None:
                 "max_score": result.max_score,
                 "percent": result.percent,
                 "passed": int(result.passed),
+                "pass_percent": result.pass_percent,
                 "manual_pending": result.manual_pending,
                 "graded_at": datetime.now().astimezone().isoformat(timespec="seconds"),
                 "problems": "；".join(result.problems),

@@ -64,7 +64,12 @@ def _v1(db: sqlite_utils.Database) -> None:
     table(db, "results").create_index(["qid"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # the pass mark at grading time, so a later manual score can decide passed/failed
+    table(db, "attempts").add_column("pass_percent", float)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
 def db_path(path: str | Path | None = None) -> Path:
