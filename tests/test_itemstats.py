@@ -95,3 +95,12 @@ def test_variant_papers_get_no_alpha() -> None:
     r = [Row("a", "q1", "judge", 1, 1), Row("b", "q2", "judge", 0, 1)]
     _items, paper = item_statistics(r)
     assert paper.alpha is None and "每人一卷" in paper.alpha_note
+
+
+def test_the_chart_uses_a_chinese_font_and_renders() -> None:
+    from exam_tools.reports.charts import cjk_font, item_chart, png_bytes
+
+    assert "CJK" in cjk_font() or cjk_font() in ("Microsoft YaHei", "SimHei", "PingFang SC")
+    items, paper = item_statistics(rows())
+    png = png_bytes(item_chart("测试", items, paper))
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
