@@ -69,7 +69,52 @@ def _v2(db: sqlite_utils.Database) -> None:
     table(db, "attempts").add_column("pass_percent", float)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    # the organisation tree, the roster, training sessions and attendance
+    table(db, "orgs").create(
+        {"id": str, "name": str, "kind": str, "parent": str, "path": str},
+        pk="id",
+        foreign_keys=[("parent", "orgs", "id")],
+    )
+    table(db, "orgs").create_index(["parent"])
+    table(db, "members").create(
+        {
+            "id": str,
+            "name": str,
+            "org": str,
+            "category": str,
+            "roles": str,  # JSON list
+            "birth_year": int,
+            "joined": str,
+            "status": str,  # 正式 / 预备
+            "flowing": int,  # 流动党员
+        },
+        pk="id",
+        foreign_keys=[("org", "orgs", "id")],
+    )
+    table(db, "members").create_index(["org"])
+    table(db, "sessions").create(
+        {
+            "id": str,
+            "date": str,
+            "org": str,
+            "kind": str,
+            "title": str,
+            "course": str,
+            "hours": float,
+        },
+        pk="id",
+        foreign_keys=[("org", "orgs", "id")],
+    )
+    table(db, "attendance").create(
+        {"session": str, "member": str, "hours": float},
+        pk=("session", "member"),
+        foreign_keys=[("session", "sessions", "id"), ("member", "members", "id")],
+    )
+    table(db, "attendance").create_index(["member"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 
 
 def db_path(path: str | Path | None = None) -> Path:

@@ -1,0 +1,169 @@
+"""A member's training record (党员教育培训档案) for a year, measured against the standards.
+
+``build_record`` is pure (rows in, record out) so the thresholds are tested exactly; ``load_record``
+reads the rows from the database. Hours count in the year of the session's date. A technology is
+mastered once the member has passed its course's certification assessment with the course's pass
+mark (in that year or before).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from exam_tools.course.model import Course
+from exam_tools.errors import ExamToolsError
+from exam_tools.records.standards import Standards
+
+
+@dataclass(frozen=True)
+class Certification:
+    course: str
+    assessment: str
+    technology: str
+    pass_percent: float
+
+
+def certifications(courses: Iterable[Course]) -> list[Certification]:
+    return [
+        Certification(c.id, c.certification.assessment, c.technology, c.certification.pass_percent)
+        for c in courses
+        if c.technology and c.certification
+    ]
+
+
+@dataclass
+class MemberRecord:
+    member: dict[str, Any]
+    year: int
+    hours: float
+    required_hours: float
+    hours_by_kind: dict[str, float] = field(default_factory=dict)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    exams: list[dict[str, Any]] = field(default_factory=list)
+    technologies: list[str] = field(default_factory=list)
+
+    @property
+    def hours_met(self) -> bool:
+        return self.hours >= self.required_hours
+
+    @property
+    def summary(self) -> str:
+        met = (
+            "达标" if self.hours_met else f"未达标（差 {self.required_hours - self.hours:g} 学时）"
+        )
+        techs = (
+            f"掌握{len(self.technologies)}门实用技术: {'、'.join(self.technologies)}"
+            if self.technologies
+            else "尚未掌握实用技术"
+        )
+        return f"学时 {self.hours:g}/{self.required_hours:g} {met}; {techs}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "year": self.year,
+            "hours": self.hours,
+            "required_hours": self.required_hours,
+            "hours_met": self.hours_met,
+            "hours_by_kind": self.hours_by_kind,
+            "sessions": self.sessions,
+            "exams": self.exams,
+            "technologies": self.technologies,
+            "summary": self.summary,
+        }
+
+
+def _year(date: Any) -> int | None:
+    try:
+        return int(str(date)[:4])
+    except ValueError:
+        return None
+
+
+def build_record(
+    member: Mapping[str, Any],
+    year: int,
+    attendance: Iterable[Mapping[str, Any]],
+    attempts: Iterable[Mapping[str, Any]],
+    standards: Standards,
+    certs: Iterable[Certification],
+) -> MemberRecord:
+    """``attendance``: rows with date, kind, title, hours; ``attempts``: graded attempt rows."""
+    roles = member.get("roles") or []
+    record = MemberRecord(
+        member=dict(member), year=year, hours=0.0, required_hours=standards.required_hours(roles)
+    )
+    for row in sorted(attendance, key=lambda r: str(r["date"])):
+        if _year(row["date"]) != year:
+            continue
+        hours = float(row["hours"] or 0)
+        record.hours += hours
+        record.hours_by_kind[row["kind"]] = record.hours_by_kind.get(row["kind"], 0.0) + hours
+        record.sessions.append(
+            {"date": row["date"], "kind": row["kind"], "title": row["title"], "hours": hours}
+        )
+    record.hours = round(record.hours, 2)
+    attempts = list(attempts)
+    for a in attempts:
+        if _year(a.get("submitted_at") or a.get("graded_at")) == year:
+            record.exams.append(
+                {
+                    "course": a["course"],
+                    "assessment": a["assessment"],
+                    "score": a["score"],
+                    "max_score": a["max_score"],
+                    "percent": a["percent"],
+                    "passed": bool(a["passed"]),
+                    "date": str(a.get("submitted_at") or a.get("graded_at") or "")[:10],
+                }
+            )
+    for cert in certs:
+        passed = any(
+            a["course"] == cert.course
+            and a["assessment"] == cert.assessment
+            and float(a["percent"] or 0) >= cert.pass_percent
+            and (_year(a.get("submitted_at") or a.get("graded_at")) or year) <= year
+            for a in attempts
+        )
+        if passed and cert.technology not in record.technologies:
+            record.technologies.append(cert.technology)
+    return record
+
+
+def find_member(db: sqlite_utils.Database, who: str) -> dict[str, Any]:
+    """A member by id, or by name when the name is unique."""
+    rows = list(db.query("select * from members where id = ?", [who]))
+    if not rows:
+        rows = list(db.query("select * from members where name = ?", [who]))
+    if not rows:
+        raise ExamToolsError(f"花名册里没有党员“{who}”（可用编号或姓名）")
+    if len(rows) > 1:
+        ids = "、".join(f"{r['id']}（{r['org']}）" for r in rows)
+        raise ExamToolsError(f"有 {len(rows)} 名党员叫“{who}”，请用编号：{ids}")
+    row = rows[0]
+    row["roles"] = json.loads(row["roles"] or "[]")
+    org = list(db.query("select path from orgs where id = ?", [row["org"]]))
+    row["org_path"] = org[0]["path"] if org else row["org"]
+    return row
+
+
+def load_record(
+    db: sqlite_utils.Database,
+    who: str,
+    year: int,
+    standards: Standards,
+    certs: Iterable[Certification],
+) -> MemberRecord:
+    member = find_member(db, who)
+    attendance = db.query(
+        "select s.date, s.kind, s.title, a.hours from attendance a join sessions s on s.id = a.session "
+        "where a.member = ?",
+        [member["id"]],
+    )
+    attempts = db.query("select * from attempts where member = ?", [member["id"]])
+    return build_record(member, year, attendance, attempts, standards, certs)
