@@ -1,0 +1,46 @@
+"""Training sessions and attendance (签到)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date
+
+import sqlite_utils
+
+from exam_tools.errors import ExamToolsError
+from exam_tools.records.db import table
+from exam_tools.records.roster import org_id
+
+
+def add_session(
+    db: sqlite_utils.Database,
+    day: date,
+    org_path: str,
+    kind: str,
+    hours: float,
+    title: str,
+    course: str | None,
+    members: Iterable[str],
+    member_hours: dict[str, float] | None = None,
+) -> str:
+    """Record a session and its attendance in one transaction; the same session twice is one."""
+    path = "/".join(p.strip() for p in org_path.split("/") if p.strip())
+    oid = org_id(path)
+    if not list(db.query("select id from orgs where id = ?", [oid])):
+        raise ExamToolsError(f"没有党组织“{path}”；请先导入花名册，或检查组织路径")
+    sid = "s-" + hashlib.sha1(f"{day}\x1f{path}\x1f{kind}\x1f{title}".encode()).hexdigest()[:10]
+    with db.conn:
+        table(db, "sessions").upsert(
+            {"id": sid, "date": day.isoformat(), "org": oid, "kind": kind, "title": title,
+             "course": course, "hours": hours},
+            pk="id",
+        )  # fmt: skip
+        table(db, "attendance").upsert_all(
+            [
+                {"session": sid, "member": m, "hours": (member_hours or {}).get(m, hours)}
+                for m in members
+            ],
+            pk=("session", "member"),
+        )
+    return sid

@@ -1,0 +1,146 @@
+"""The roster from Excel as an organiser fills it in: bad cells named, all or nothing, no duplicates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from exam_tools.errors import InvalidInputError
+from exam_tools.records.db import open_db
+from exam_tools.records.roster import parse_roster, roster_template, store_roster
+
+HEADER = [
+    "姓名",
+    "所在党组织",
+    "人员类别",
+    "职务",
+    "出生年份",
+    "入党时间",
+    "党员状态",
+    "是否流动",
+    "身份证号",
+]
+GOOD = [
+    [
+        "李秀英",
+        "城关镇党委/花王村党支部",
+        "种养业大户党员",
+        "",
+        1975,
+        "2001-07",
+        "正式",
+        "否",
+        "430000197501010000",
+    ],
+    [
+        "张国强",
+        "城关镇党委/花王村党支部",
+        "村(社区)干部",
+        "书记、班子成员",
+        1970,
+        "1998-06-01",
+        "正式",
+        "否",
+        "",
+    ],
+    [
+        "陈志",
+        "城关镇党委/石桥村党总支/第一党支部",
+        "工人党员",
+        "",
+        1990,
+        "2015-05",
+        "预备",
+        "是",
+        "",
+    ],
+]
+
+
+def xlsx(rows: list[list[object]], title_row: bool = False) -> bytes:
+    import io
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    if title_row:  # a merged title above the header, as county offices often have
+        ws.append(["城关镇党员花名册"])
+        ws.merge_cells("A1:I1")
+    ws.append(HEADER)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_good_roster_builds_the_tree_and_drops_id_numbers() -> None:
+    roster = parse_roster(xlsx(GOOD, title_row=True), "花名册.xlsx")
+    assert [m["name"] for m in roster.members] == ["李秀英", "张国强", "陈志"]
+    assert roster.ignored == ["身份证号"]
+    kinds = {o["path"]: o["kind"] for o in roster.orgs.values()}
+    assert kinds == {
+        "城关镇党委": "乡镇",
+        "城关镇党委/花王村党支部": "村",
+        "城关镇党委/石桥村党总支": "村",
+        "城关镇党委/石桥村党总支/第一党支部": "支部",
+    }
+    assert all("430000" not in str(v) for m in roster.members for v in m.values())
+
+
+def test_every_bad_cell_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    rows = [list(r) for r in GOOD]
+    rows[0][2] = "种粮大户"
+    rows[1][4] = "七零年"
+    rows[2][6] = "正式党员"
+    rows.append(["", "城关镇党委", "", "", "", "", "", "", ""])
+    with pytest.raises(InvalidInputError) as info:
+        parse_roster(xlsx(rows), "花名册.xlsx")
+    lines = [str(p) for p in info.value.problems]
+    assert lines == [
+        "花名册.xlsx 工作表“花名册” 第2行 人员类别列: -: 人员类别: 未知人员类别“种粮大户”，应为 种养业大户党员、党员经纪人、"
+        "个体工商户、企业经营者党员、工人党员、年龄较大党员、村(社区)干部、流动党员 之一",
+        "花名册.xlsx 工作表“花名册” 第3行 出生年份列: -: 出生年份: 出生年份应为四位年份，如 1968，现在是“七零年”",
+        "花名册.xlsx 工作表“花名册” 第4行 党员状态列: -: 党员状态: 党员状态应为 正式 或 预备，现在是“正式党员”",
+        "花名册.xlsx 工作表“花名册” 第5行 姓名列: -: 姓名: 姓名不能为空",
+    ]
+    assert "没有导入任何数据" in str(info.value)
+
+
+def test_importing_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "t.db")
+    roster = parse_roster(xlsx(GOOD), "花名册.xlsx")
+    assert store_roster(db, roster) == (3, 0, 0)
+    before = (list(db["members"].rows), list(db["orgs"].rows))
+    assert store_roster(db, parse_roster(xlsx(GOOD), "花名册.xlsx")) == (0, 0, 3)
+    assert (list(db["members"].rows), list(db["orgs"].rows)) == before
+
+
+def test_the_template_explains_every_column_and_imports_as_empty(tmp_path: Path) -> None:
+    path = tmp_path / "模板.xlsx"
+    result = subprocess.run([sys.executable, "-m", "exam_tools", "roster", "template", str(path)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["花名册", "填写说明"]
+    header = [c.value for c in wb["花名册"][1]]
+    assert header[:3] == ["编号", "姓名", "所在党组织"]
+    explained = [r[0].value for r in wb["填写说明"].iter_rows(min_row=2, max_row=len(header) + 1)]
+    assert explained == header
+    assert parse_roster(roster_template(), "模板.xlsx").members == []  # the example row is skipped
+
+
+def test_roster_import_cli_reports_one_line_per_bad_cell(tmp_path: Path) -> None:
+    rows = [list(r) for r in GOOD]
+    rows[0][5] = "2001年13月"
+    path = tmp_path / "花名册.xlsx"
+    path.write_bytes(xlsx(rows))
+    result = subprocess.run([sys.executable, "-m", "exam_tools", "roster", "import", str(path),
+                             "--db", str(tmp_path / "t.db")], capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 1
+    assert "第2行 入党时间列" in result.stderr and "Traceback" not in result.stderr
+    assert open_db(tmp_path / "t.db")["members"].count == 0
