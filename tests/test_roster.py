@@ -144,3 +144,47 @@ def test_roster_import_cli_reports_one_line_per_bad_cell(tmp_path: Path) -> None
     assert result.returncode == 1
     assert "第2行 入党时间列" in result.stderr and "Traceback" not in result.stderr
     assert open_db(tmp_path / "t.db")["members"].count == 0
+
+
+def test_sessions_records_and_organisation_statistics_end_to_end(tmp_path: Path) -> None:
+    """Roster → sessions → record and stats org, through the commands an organiser runs."""
+    db = str(tmp_path / "t.db")
+    (tmp_path / "花名册.xlsx").write_bytes(xlsx(GOOD))
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "exam_tools", *args, "--db", db],
+                                capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    cli("roster", "import", "花名册.xlsx")
+    cli("session", "add", "--date", "2026-03-10", "--org", "城关镇党委/花王村党支部", "--kind", "党课",
+        "--hours", "4", "--title", "学习党章", "--member", "李秀英", "--member", "张国强")  # fmt: skip
+    cli("session", "add", "--date", "2026-05-10", "--org", "城关镇党委", "--kind", "集中培训",
+        "--hours", "28", "--title", "水稻种植", "--member", "李秀英")  # fmt: skip
+    record = cli("record", "李秀英", "--year", "2026", "--format", "json")
+    import json
+
+    data = json.loads(record.stdout)
+    assert {k: data[k] for k in ("year", "hours", "required_hours", "hours_met", "technologies")} == {
+        "year": 2026, "hours": 32.0, "required_hours": 32.0, "hours_met": True, "technologies": [],
+    }  # fmt: skip
+    assert data["summary"] == "学时 32/32 达标; 尚未掌握实用技术"
+    leader = json.loads(cli("record", "张国强", "--year", "2026", "--format", "json").stdout)
+    assert (leader["hours"], leader["required_hours"], leader["hours_met"]) == (4.0, 56.0, False)
+
+    out = cli("stats", "org", "--year", "2026", "--output", "统计.xlsx", "--chart", "统计.png")
+    assert "城关镇党委  3  66.7%  12.0  33.3%" in out.stdout
+    assert "还差 1 人" in out.stdout
+    wb = load_workbook(tmp_path / "统计.xlsx")
+    assert wb.sheetnames == ["总览", "按乡镇", "按乡镇和人员类别", "目标"]
+    sheet = wb["按乡镇"]
+    assert [c.value for c in sheet[1]][:4] == ["党组织", "党员数", "参训率", "平均学时"]
+    assert sheet.freeze_panes == "B2"
+    assert sheet["A2"].value == "城关镇党委" and sheet["B2"].value == 3
+    assert sheet["C2"].value == pytest.approx(2 / 3) and sheet["C2"].number_format == "0.0%"
+    assert sheet._charts  # the bar chart is there
+    assert wb["总览"]["B2"].value == 3
+    goal = wb["目标"]
+    assert [c.value for c in goal[2]] == ["乡镇、村班子成员掌握1-2门实用技术", 1, 0, 0, 0.8, 1]
+    assert (tmp_path / "统计.png").read_bytes().startswith(b"\x89PNG")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from exam_tools.cli.course import bundled, courses_option
+from exam_tools.cli.grading import stats
 from exam_tools.cli.main import cli
 
 db_option = click.option(
@@ -170,3 +171,84 @@ def record(
         )
     click.echo(f"掌握的实用技术：{'、'.join(rec.technologies) or '无'}")
     click.secho(f"小结：{rec.summary}", bold=True)
+
+
+@stats.command("org")
+@click.option(
+    "--level",
+    type=click.Choice(["乡镇", "村", "社区", "支部", "非公企业", "机关"]),
+    default="乡镇",
+    show_default=True,
+    help="按哪一级党组织统计（下级的数据都汇总上来）。",
+)
+@click.option(
+    "--by", "by", type=click.Choice(["category"]), default=None, help="再按人员类别分开统计。"
+)
+@click.option("--year", type=int, default=None, help="年度（默认今年）。")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="另存为 .xlsx（总览、各级、按类别、目标，带图表）或 .csv。",
+)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="另存一张 PNG 图（学时达标率与实用技术掌握率，中文字体）。",
+)
+@db_option
+@standards_option
+@courses_option
+def stats_org(
+    level: str,
+    by: str | None,
+    year: int | None,
+    output: Path | None,
+    chart: Path | None,
+    db_file: Path | None,
+    standards: Path | None,
+    courses_dir: Path | None,
+) -> None:
+    """按党组织统计：党员数、参训率、平均学时、学时达标率、参考率、合格率、平均分、实用技术掌握率，
+    以及对照目标（如“乡镇、村班子成员 80% 掌握1-2门实用技术”）的进度和差几人。"""
+    from exam_tools.course.load import check_courses
+    from exam_tools.fileio import write_atomic
+    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.orgstats import org_statistics, target_progress
+    from exam_tools.records.queries import load_member_years, orgs_by_id
+    from exam_tools.records.record import certifications
+    from exam_tools.records.standards import load_standards
+    from exam_tools.reports import orgs as report
+
+    if not db_path(db_file).exists():
+        raise click.UsageError(
+            f"找不到数据库 {db_path(db_file)}；请先用 exam-tools roster import 导入花名册"
+        )
+    db = open_db(db_file)
+    year = year or date.today().year
+    std = load_standards(standards)
+    certs = certifications(check_courses(bundled(courses_dir, "courses"), None).courses)
+    members = load_member_years(db, year, std, certs)
+    orgs = orgs_by_id(db)
+    groups = org_statistics(members, orgs, level, by_category=by == "category")
+    targets = target_progress(members, orgs, std)
+    click.echo(f"{year} 年度，按{level}统计（{len(members)} 名党员）")
+    click.echo(report.text_table(groups, by == "category", targets))
+    if output is not None:
+        if output.suffix.lower() == ".csv":
+            write_atomic(output, report.csv_text(groups, by == "category"))
+        else:
+            views = {f"按{level}": (org_statistics(members, orgs, level), False)}
+            views[f"按{level}和人员类别"] = (
+                org_statistics(members, orgs, level, by_category=True),
+                True,
+            )
+            write_atomic(output, report.workbook(views, targets, year))
+        click.echo(f"已写出 {output}")
+    if chart is not None:
+        write_atomic(
+            chart, report.png_chart(groups, f"{year} 年度各{level}学时达标率与实用技术掌握率")
+        )
+        click.echo(f"已写出 {chart}")

@@ -1,0 +1,178 @@
+"""Organisation statistics: each organisation at a level, rolled up from everything below it.
+
+Pure: rows in, statistics out. A member counts under the organisation of the chosen kind that is
+their own organisation or its nearest ancestor (members whose organisation has no such ancestor are
+grouped as "（直属上级）"). A member counts where the roster places them now; their hours and exams
+go with them, so someone who moved during the year is counted once, in their new organisation.
+
+Rates (each a share of the group's members unless said otherwise):
+参训率 any training hours in the year; 学时达标率 hours at least the member's requirement;
+参考率 took at least one exam in the year; 合格率 passed one, among those who took one;
+平均分 mean percentage over the year's exam attempts; 实用技术掌握率 mastered at least one technology.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from exam_tools.records.standards import Standards, Target
+
+UNPLACED = "（直属上级）"
+
+
+@dataclass
+class MemberYear:
+    """What the statistics need of one member for the year."""
+
+    id: str
+    org: str
+    category: str | None
+    roles: tuple[str, ...]
+    hours: float
+    required: float
+    exams: int
+    passed: int
+    percents: tuple[float, ...]
+    technologies: int
+
+
+@dataclass
+class GroupStats:
+    org: str  # path of the organisation (or UNPLACED)
+    kind: str
+    category: str | None
+    members: int
+    trained: int
+    hours_total: float
+    hours_met: int
+    examined: int
+    passed: int
+    percents: list[float] = field(default_factory=list)
+    with_technology: int = 0
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        def share(n: int, d: int) -> float | None:
+            return n / d if d else None
+
+        return {
+            "参训率": share(self.trained, self.members),
+            "平均学时": self.hours_total / self.members if self.members else None,
+            "学时达标率": share(self.hours_met, self.members),
+            "参考率": share(self.examined, self.members),
+            "合格率": share(self.passed, self.examined),
+            "平均分": sum(self.percents) / len(self.percents) if self.percents else None,
+            "实用技术掌握率": share(self.with_technology, self.members),
+        }
+
+
+@dataclass
+class TargetProgress:
+    target: Target
+    eligible: int
+    achieved: int
+
+    @property
+    def share(self) -> float | None:
+        return self.achieved / self.eligible if self.eligible else None
+
+    @property
+    def gap(self) -> int:
+        """People still needed to reach the target share."""
+        return max(0, math.ceil(self.target.share * self.eligible - 1e-9) - self.achieved)
+
+
+def ancestor_of_kind(org: str, kind: str, orgs: Mapping[str, Mapping[str, Any]]) -> str | None:
+    seen = set()
+    current: str | None = org
+    while current is not None and current not in seen:
+        seen.add(current)
+        node = orgs.get(current)
+        if node is None:
+            return None
+        if node["kind"] == kind:
+            return current
+        current = node.get("parent")
+    return None
+
+
+def org_statistics(
+    members: Iterable[MemberYear],
+    orgs: Mapping[str, Mapping[str, Any]],
+    kind: str,
+    by_category: bool = False,
+) -> list[GroupStats]:
+    groups: dict[tuple[str, str | None], GroupStats] = {}
+    # every organisation of the level appears, even one without members
+    for oid, node in orgs.items():
+        if node["kind"] == kind and not by_category:
+            groups[(oid, None)] = GroupStats(node["path"], kind, None, 0, 0, 0.0, 0, 0, 0)
+    for m in members:
+        top = ancestor_of_kind(m.org, kind, orgs)
+        key = (top or UNPLACED, m.category if by_category else None)
+        g = groups.get(key)
+        if g is None:
+            path = orgs[top]["path"] if top else UNPLACED
+            g = groups[key] = GroupStats(path, kind, key[1], 0, 0, 0.0, 0, 0, 0)
+        g.members += 1
+        g.trained += m.hours > 0
+        g.hours_total += m.hours
+        g.hours_met += m.hours >= m.required
+        g.examined += m.exams > 0
+        g.passed += m.passed > 0
+        g.percents.extend(m.percents)
+        g.with_technology += m.technologies > 0
+    return sorted(groups.values(), key=lambda g: (g.org == UNPLACED, g.org, g.category or ""))
+
+
+def target_progress(
+    members: Iterable[MemberYear], orgs: Mapping[str, Mapping[str, Any]], standards: Standards
+) -> list[TargetProgress]:
+    members = list(members)
+    out = []
+    for t in standards.targets:
+        eligible = [
+            m
+            for m in members
+            if (not t.roles or set(t.roles) & set(m.roles))
+            and (not t.org_kinds or any(ancestor_of_kind(m.org, k, orgs) for k in t.org_kinds))
+        ]
+        achieved = sum(1 for m in eligible if m.technologies >= t.min_technologies)
+        out.append(TargetProgress(t, len(eligible), achieved))
+    return out
+
+
+def member_years(
+    members: Iterable[Mapping[str, Any]],
+    hours: Mapping[str, float],
+    attempts: Iterable[Mapping[str, Any]],
+    technologies: Mapping[str, int],
+    standards: Standards,
+) -> list[MemberYear]:
+    """Join the year's rows per member (``attempts``: the year's graded attempts)."""
+    exams: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for a in attempts:
+        exams[a["member"]].append(a)
+    out = []
+    for m in members:
+        roles = tuple(m["roles"])
+        mine = exams.get(m["id"], [])
+        out.append(
+            MemberYear(
+                id=m["id"],
+                org=m["org"],
+                category=m.get("category"),
+                roles=roles,
+                hours=hours.get(m["id"], 0.0),
+                required=standards.required_hours(roles),
+                exams=len(mine),
+                passed=sum(1 for a in mine if a["passed"]),
+                percents=tuple(float(a["percent"] or 0) for a in mine),
+                technologies=technologies.get(m["id"], 0),
+            )
+        )
+    return out

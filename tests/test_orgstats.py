@@ -1,0 +1,85 @@
+"""Organisation statistics rolled up over a three-level tree, against hand-computed values.
+
+T1 城关镇 (乡镇)                     T2 石桥镇 (乡镇)
+ ├─ V1 花王村 (村) ── B1 第一支部       └─ V3 新村 (村)
+ ├─ V2 石门村 (村)
+ └─ (d directly under the 乡镇)
+
+member  org  hours  required  exams (percent, passed)  technologies  roles
+a       B1   32     32        90 passed                1
+b       V1   31.5   32        —                        0             班子成员
+c       V2   0      32        —                        0
+d       T1   56     56        50 failed                0             书记
+e       V3   40     32        85 passed                2
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from exam_tools.records.orgstats import UNPLACED, MemberYear, org_statistics, target_progress
+from exam_tools.records.standards import load_standards
+
+ORGS = {
+    "T1": {"kind": "乡镇", "parent": None, "path": "城关镇"},
+    "V1": {"kind": "村", "parent": "T1", "path": "城关镇/花王村"},
+    "B1": {"kind": "支部", "parent": "V1", "path": "城关镇/花王村/第一支部"},
+    "V2": {"kind": "村", "parent": "T1", "path": "城关镇/石门村"},
+    "T2": {"kind": "乡镇", "parent": None, "path": "石桥镇"},
+    "V3": {"kind": "村", "parent": "T2", "path": "石桥镇/新村"},
+}
+
+
+def m(id_: str, org: str, hours: float, required: float, percents=(), passed=0, tech=0, roles=(),
+      category="种养业大户党员") -> MemberYear:  # fmt: skip
+    return MemberYear(id_, org, category, tuple(roles), hours, required, len(percents), passed,
+                      tuple(percents), tech)  # fmt: skip
+
+
+MEMBERS = [
+    m("a", "B1", 32, 32, (90,), 1, 1),
+    m("b", "V1", 31.5, 32, roles=("班子成员",), category="村(社区)干部"),
+    m("c", "V2", 0, 32),
+    m("d", "T1", 56, 56, (50,), 0, 0, ("书记",), "村(社区)干部"),
+    m("e", "V3", 40, 32, (85,), 1, 2),
+]
+
+
+def test_township_level_rolls_up_everything_below() -> None:
+    rows = {g.org: g for g in org_statistics(MEMBERS, ORGS, "乡镇")}
+    t1 = rows["城关镇"].rates
+    assert rows["城关镇"].members == 4
+    assert t1 == pytest.approx({
+        "参训率": 0.75, "平均学时": 29.875, "学时达标率": 0.5, "参考率": 0.5,
+        "合格率": 0.5, "平均分": 70.0, "实用技术掌握率": 0.25,
+    })  # fmt: skip
+    assert rows["石桥镇"].rates == pytest.approx({
+        "参训率": 1.0, "平均学时": 40.0, "学时达标率": 1.0, "参考率": 1.0,
+        "合格率": 1.0, "平均分": 85.0, "实用技术掌握率": 1.0,
+    })  # fmt: skip
+
+
+def test_village_level_and_members_placed_above_it() -> None:
+    rows = {g.org: g for g in org_statistics(MEMBERS, ORGS, "村")}
+    assert {k: g.members for k, g in rows.items()} == {
+        "城关镇/花王村": 2, "城关镇/石门村": 1, "石桥镇/新村": 1, UNPLACED: 1,
+    }  # fmt: skip
+    assert rows["城关镇/花王村"].rates["学时达标率"] == 0.5  # 32 is met, 31.5 is not
+    assert rows["城关镇/石门村"].rates["参训率"] == 0.0
+    assert rows["城关镇/石门村"].rates["合格率"] is None  # nobody took an exam
+
+
+def test_by_category() -> None:
+    rows = {
+        (g.org, g.category): g.members
+        for g in org_statistics(MEMBERS, ORGS, "乡镇", by_category=True)
+    }
+    assert rows == {
+        ("城关镇", "村(社区)干部"): 2, ("城关镇", "种养业大户党员"): 2, ("石桥镇", "种养业大户党员"): 1,
+    }  # fmt: skip
+
+
+def test_target_share_and_gap_in_people() -> None:
+    (progress,) = target_progress(MEMBERS, ORGS, load_standards())
+    assert progress.target.share == 0.8
+    assert (progress.eligible, progress.achieved, progress.share, progress.gap) == (2, 0, 0.0, 2)
