@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -160,17 +161,39 @@ def test_missing_bank_is_a_one_line_error(tmp_path: Path) -> None:
     )
 
 
-def test_demo_summarises_the_bundled_bank_and_courses(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "exam_tools", "demo", "--dir", str(tmp_path)],
-                            capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "题目总数" in result.stdout and "接下来可以试试" in result.stdout
-    assert "水稻绿色高效种植（实用技术，7 学时，认证：水稻种植）" in result.stdout
-    papers = sorted(tmp_path.glob("*.json"))
-    assert [p.name for p in papers] == ["cert-demo-001.json", "cert-demo-002.json"]
-    first, second = (json.loads(p.read_text("utf-8")) for p in papers)
-    assert [i["qid"] for i in first["items"]] != [i["qid"] for i in second["items"]]
-    assert "answer" not in papers[0].read_text("utf-8")
+def test_demo_builds_a_county_year_through_the_real_pipeline(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = subprocess.run([sys.executable, "-m", "exam_tools", "demo", "--dir", str(out)],
+                            capture_output=True, text=True, cwd=tmp_path, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "接下来可以试试" in result.stdout and "还差" in result.stdout
+    for name in ("exam_tools.db", "花名册.xlsx", "统计.xlsx", "统计.png", "统计-按村.csv"):
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "nbgrader" / "release").iterdir()) == [
+        "shengzhu-cert",
+        "shuidao-cert",
+    ]
+    assert len(list((out / "nbgrader" / "submitted").iterdir())) > 100
+    from openpyxl import load_workbook
+
+    assert load_workbook(out / "统计.xlsx").sheetnames == [
+        "总览",
+        "按乡镇",
+        "按村",
+        "按乡镇和人员类别",
+        "目标",
+    ]
+    db = sqlite3.connect(out / "exam_tools.db")
+    members, attempts = (
+        db.execute(f"select count(*) from {t}").fetchone()[0] for t in ("members", "attempts")
+    )
+    assert 300 < members < 400 and attempts == 250
+    summaries = list((out / "档案").glob("*.txt"))
+    assert len(summaries) == 5 and "学时" in summaries[0].read_text("utf-8")
+    member = summaries[0].stem
+    record = subprocess.run([sys.executable, "-m", "exam_tools", "record", member, "--db",
+                             str(out / "exam_tools.db")], capture_output=True, text=True, check=False)  # fmt: skip
+    assert record.returncode == 0 and "小结：学时" in record.stdout
 
 
 # ---- every command has help and is documented (as sqlite-utils checks) -------------------------

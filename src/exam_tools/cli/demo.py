@@ -1,9 +1,4 @@
-"""``exam-tools demo``: the main job of the README.
-
-It checks the bundled question bank and courses, builds two members' variants of a certification
-exam and shows they differ while holding no key; later issues extend it to a whole county's training
-year (assignments, grading, records and statistics).
-"""
+"""``exam-tools demo``: the main job of the README — a synthetic county's training year."""
 
 from __future__ import annotations
 
@@ -17,70 +12,60 @@ from exam_tools.paths import find_bundled
 
 @cli.command()
 @click.option(
+    "--dir",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("demo"),
+    show_default=True,
+    help="演示数据和导出文件写到这个目录（其中的 exam_tools.db 每次重建）。",
+)
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "city"]),
+    default="small",
+    show_default=True,
+    help="small：3 个乡镇、约 360 名党员（1 分钟内）；city：20 个乡镇、281 个村、约 1.2 万名党员。",
+)
+@click.option(
     "--bank",
     "bank_path",
     type=click.Path(path_type=Path),
     default=None,
     help="题库目录（默认使用自带的 question_bank/）。",
 )
-@click.option(
-    "--dir",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("demo"),
-    show_default=True,
-    help="演示生成的试卷写到这个目录。",
-)
-def demo(bank_path: Path | None, out_dir: Path) -> None:
-    """演示：检查自带题库和课程，为两名党员各组一份认证考试试卷。"""
+def demo(out_dir: Path, scale: str, bank_path: Path | None) -> None:
+    """演示：从零生成一个县的党员教育培训年度——组织、花名册、培训签到、nbgrader 认证考试与评分，
+    并导出档案和统计。人员都是程序生成的，不是真实人员。"""
     from exam_tools.bank.load import check_bank
-    from exam_tools.bank.stats import bank_stats, format_stats
     from exam_tools.course.load import check_courses
-    from exam_tools.course.paper import build_paper
-    from exam_tools.fileio import write_atomic
+    from exam_tools.demo import run_demo
 
     path = bank_path or find_bundled("question_bank")
-    click.secho(f"== 检查题库 {path} ==", bold=True)
-    result = check_bank(path)
-    for problem in result.problems:
-        click.echo(str(problem))
-    click.echo(
-        f"{len(result.files)} 个文件，{len(result.bank)} 道有效题目，"
-        f"{len(result.errors)} 个错误，{len(result.warnings)} 个警告"
+    result = check_bank(path, similar=False)
+    if result.errors:
+        for problem in result.errors:
+            click.echo(str(problem))
+        raise SystemExit(1)
+    courses = check_courses(find_bundled("courses"), result.bank)
+    if courses.errors:
+        for problem in courses.errors:
+            click.echo(str(problem))
+        raise SystemExit(1)
+    click.secho(
+        f"== 题库 {len(result.bank)} 题，课程 {len(courses.courses)} 门；生成演示县（{scale}）到 {out_dir} ==",
+        bold=True,
     )
-    click.secho("== 题库概况 ==", bold=True)
-    click.echo(format_stats(bank_stats(result.bank)))
-
-    courses_dir = find_bundled("courses")
-    click.secho(f"== 课程 {courses_dir} ==", bold=True)
-    courses = check_courses(courses_dir, result.bank)
-    for problem in courses.problems:
-        click.echo(str(problem))
-    for c in courses.courses:
-        tech = f"，认证：{c.technology}" if c.technology else ""
-        click.echo(f"  {c.id:<14}{c.title}（{c.category}，{c.hours:g} 学时{tech}）")
-
-    techs = [c for c in courses.courses if c.technology]
-    rice = next((c for c in techs if c.id == "shuidao"), techs[0] if techs else None)
-    if rice is not None and rice.certification is not None:
-        cert = rice.assessment(rice.certification.assessment)
-        click.secho(f"== 组卷：{cert.title}（每人一卷） ==", bold=True)
-        for member in ("demo-001", "demo-002"):
-            paper = build_paper(result.bank, rice, cert, member=member)
-            target = out_dir / f"{cert.id}-{member}.json"
-            write_atomic(target, paper.to_json())
-            ids = "、".join(i.qid for i in paper.items[:5])
-            click.echo(f"  {member}：{target}（{len(paper)} 题，前 5 题 {ids}……，不含答案）")
-
+    summary = run_demo(out_dir, scale, result.bank, courses.courses, click.echo)
+    db = summary["db"]
+    click.secho(f"== 完成，用时 {summary['seconds']:.1f} 秒 ==", bold=True)
+    click.echo(f"  数据库：{db}    统计：{summary['stats']}    图：{out_dir / '统计.png'}")
     click.secho("== 接下来可以试试 ==", bold=True)
     for line in (
+        f"exam-tools record {summary['example_member']} --db {db}",
+        f"exam-tools stats org --level 村 --db {db} --output 村统计.xlsx",
+        f"exam-tools stats items shuidao-cert --db {db}",
+        "exam-tools roster template 花名册模板.xlsx",
         "exam-tools course list",
-        "exam-tools paper build shuidao cert --member m001 --output 试卷.json",
         "jupyter lab notebooks/member/练习.ipynb      # 党员练习（核对答案、错题本）",
-        f"exam-tools bank check {path}",
-        "exam-tools bank template 题库导入模板.xlsx",
-        f"exam-tools bank export {path} --format xlsx --output 题库.xlsx",
     ):
         click.echo(f"  {line}")
-    if result.errors or courses.errors:
-        raise SystemExit(1)

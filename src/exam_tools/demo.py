@@ -1,0 +1,169 @@
+"""The end-to-end demo: a synthetic county's training year, through the real components.
+
+roster.xlsx → ``roster import`` → a year of sessions and attendance → an nbgrader course with
+certification exams (real ``nbgrader generate_assignment``), simulated members' submissions →
+``exam-tools grade`` → records and statistics exported to the output folder.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from exam_tools.bank.model import Bank
+from exam_tools.course.model import Course
+from exam_tools.fileio import write_atomic
+
+ASSIGNMENTS = (("shuidao", "cert"), ("shengzhu", "cert"))
+
+
+def _roster_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    from exam_tools.records.roster import COLUMNS, SHEET
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET)
+    ws.append(list(COLUMNS))
+    for r in rows:
+        ws.append([r.get(c, "") for c in COLUMNS])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def run_demo(
+    out: Path, scale_name: str, bank: Bank, courses: list[Course], say: Callable[[str], None]
+) -> dict[str, Any]:
+    from exam_tools.grading.assign import KEY_DIR, source_assignment
+    from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
+    from exam_tools.grading.simulate import simulate_submissions
+    from exam_tools.grading.store import record
+    from exam_tools.records.county import SCALES, roster_rows, sessions_and_attendance
+    from exam_tools.records.db import open_db, table
+    from exam_tools.records.orgstats import org_statistics, target_progress
+    from exam_tools.records.queries import load_member_years, orgs_by_id
+    from exam_tools.records.record import certifications, load_record
+    from exam_tools.records.roster import org_id, parse_roster, store_roster
+    from exam_tools.records.standards import load_standards
+    from exam_tools.reports import orgs as report
+
+    started = time.perf_counter()
+    scale = SCALES[scale_name]
+    rng = random.Random(2026)
+    year = date.today().year
+    out.mkdir(parents=True, exist_ok=True)
+    db_file = out / "exam_tools.db"
+    db_file.unlink(missing_ok=True)
+    db = open_db(db_file)
+    std = load_standards()
+    by_id = {c.id: c for c in courses}
+
+    rows = roster_rows(scale, rng)
+    roster_file = out / "花名册.xlsx"
+    write_atomic(roster_file, _roster_xlsx(rows))
+    roster = parse_roster(roster_file.read_bytes(), str(roster_file))
+    store_roster(db, roster)
+    say(f"花名册：{len(roster.members)} 名党员，{len(roster.orgs)} 个党组织 → {roster_file}")
+
+    orgs = {o["path"]: o for o in roster.orgs.values()}
+    members = [{**r, "org_path": r["所在党组织"]} for r in rows]
+    held = sessions_and_attendance(year, members, orgs, scale, rng)
+    with db.conn:
+        table(db, "sessions").insert_all(
+            (
+                {"id": f"s-demo-{i:04d}", "date": s["date"].isoformat(), "org": org_id(s["org"]),
+                 "kind": s["kind"], "title": s["title"], "course": s["course"], "hours": s["hours"]}
+                for i, s in enumerate(held)
+            ),
+            pk="id",
+        )  # fmt: skip
+        table(db, "attendance").insert_all(
+            (
+                {"session": f"s-demo-{i:04d}", "member": m, "hours": h}
+                for i, s in enumerate(held)
+                for m, h in s["attendance"]
+            ),
+            pk=("session", "member"),
+        )
+    attendances = sum(len(s["attendance"]) for s in held)
+    say(f"培训：{len(held)} 次活动，{attendances} 人次签到")
+
+    course_dir = out / "nbgrader"
+    takers = [r for r in rows if r["人员类别"] in ("种养业大户党员", "村(社区)干部")]
+    limit = 150 if scale_name == "small" else 2000
+    for course_id, assessment_id in ASSIGNMENTS:
+        course = by_id[course_id]
+        name = f"{course_id}-{assessment_id}"
+        assignment = source_assignment(bank, course, course.assessment(assessment_id))
+        for filename, text in assignment.files.items():
+            write_atomic(course_dir / "source" / name / filename, text)
+        write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key)
+        config = course_dir / "nbgrader_config.py"
+        if not config.exists():
+            from exam_tools.cli.grading import NBGRADER_CONFIG
+
+            write_atomic(config, NBGRADER_CONFIG)
+        subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
+            cwd=course_dir, check=True, capture_output=True,
+        )  # fmt: skip
+        chosen = rng.sample(takers, min(limit, len(takers)))
+        simulate_submissions(
+            course_dir,
+            name,
+            [(r["编号"], rng.uniform(0.45, 0.98)) for r in chosen],
+            bank,
+            seed=len(name),
+        )
+        key = read_assignment_key(course_dir, name)
+        results = [
+            grade_submission(folder, m, name, key) for m, folder in submissions(course_dir, name)
+        ]
+        for r in results:
+            record(db, r)
+        passed = sum(r.passed for r in results)
+        say(f"考试：{course.title}认证考试，{len(results)} 人提交，{passed} 人合格 → {course_dir}")
+
+    certs = certifications(courses)
+    years = load_member_years(db, year, std, certs)
+    orgs_db = orgs_by_id(db)
+    targets = target_progress(years, orgs_db, std)
+    views = {
+        "按乡镇": (org_statistics(years, orgs_db, "乡镇"), False),
+        "按村": (org_statistics(years, orgs_db, "村"), False),
+        "按乡镇和人员类别": (org_statistics(years, orgs_db, "乡镇", by_category=True), True),
+    }
+    stats_file = out / "统计.xlsx"
+    write_atomic(stats_file, report.workbook(views, targets, year))
+    write_atomic(out / "统计-按村.csv", report.csv_text(views["按村"][0], False))
+    write_atomic(
+        out / "统计.png",
+        report.png_chart(views["按乡镇"][0], f"{year} 年度各乡镇学时达标率与实用技术掌握率"),
+    )
+    towns = views["按乡镇"][0]
+    say(report.text_table(towns, False, targets))
+    examples = [r["编号"] for r in rows[:3]] + [r["编号"] for r in chosen[:2]]
+    record_dir = out / "档案"
+    for member in examples:
+        rec = load_record(db, member, year, std, certs)
+        write_atomic(
+            record_dir / f"{member}.txt", f"{rec.member['name']}（{member}）：{rec.summary}\n"
+        )
+    say(f"党员档案示例：{record_dir}（{len(examples)} 人）")
+    return {
+        "db": db_file,
+        "stats": stats_file,
+        "members": len(roster.members),
+        "sessions": len(held),
+        "attendances": attendances,
+        "example_member": examples[-1],
+        "seconds": time.perf_counter() - started,
+    }
