@@ -167,3 +167,31 @@ def load_record(
     )
     attempts = db.query("select * from attempts where member = ?", [member["id"]])
     return build_record(member, year, attendance, attempts, standards, certs)
+
+
+def load_all_records(
+    db: sqlite_utils.Database, year: int, standards: Standards, certs: Iterable[Certification]
+) -> list[MemberRecord]:
+    """Every member's record for the year, from three queries (not three per member)."""
+    from collections import defaultdict
+
+    certs = list(certs)
+    attendance: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in db.query(
+        "select a.member, s.date, s.kind, s.title, a.hours from attendance a "
+        "join sessions s on s.id = a.session where substr(s.date, 1, 4) = ?",
+        [str(year)],
+    ):
+        attendance[r["member"]].append(r)
+    attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in db.query("select * from attempts"):
+        attempts[r["member"]].append(r)
+    out = []
+    for m in db.query("select * from members order by id"):
+        m["roles"] = json.loads(m["roles"] or "[]")
+        out.append(
+            build_record(
+                m, year, attendance.get(m["id"], []), attempts.get(m["id"], []), standards, certs
+            )
+        )
+    return out
