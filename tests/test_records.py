@@ -98,3 +98,22 @@ def test_opening_an_older_database_upgrades_it_without_losing_rows(tmp_path) -> 
     assert [r["score"] for r in db["attempts"].rows] == [30.0]
     assert {"orgs", "members", "sessions", "attendance"} <= set(db.table_names())
     assert "pass_percent" in db["attempts"].columns_dict
+
+
+def test_plan_closes_the_gaps_for_the_member_category() -> None:
+    from exam_tools.course.load import check_courses
+    from exam_tools.records.plan import plan
+
+    from .conftest import ROOT
+
+    courses = check_courses(ROOT / "courses", None).courses
+    secretary = {"id": "m3", "name": "王五", "category": "村(社区)干部", "roles": ["书记"]}
+    rec = build_record(secretary, 2026, [session("2026-02-01", 40)], [], STANDARDS, [])
+    suggestions = plan(rec, courses)
+    assert suggestions[0].course.technology  # no technology yet: a certification course first
+    assert "补上实用技术" in suggestions[0].reason
+    assert sum(s.course.hours for s in suggestions) >= 16  # 56 - 40 hours to make up
+    grower = {"id": "m4", "name": "赵六", "category": "种养业大户党员", "roles": []}
+    done = build_record(grower, 2026, [session("2026-02-01", 40)], [attempt("shuidao", 90)], STANDARDS, [RICE])
+    assert all(s.course.id != "shuidao" for s in plan(done, courses))  # mastered already
+    assert plan(done, courses) == []  # hours met and a technology mastered: nothing to close

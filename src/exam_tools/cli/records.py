@@ -252,3 +252,38 @@ def stats_org(
             chart, report.png_chart(groups, f"{year} 年度各{level}学时达标率与实用技术掌握率")
         )
         click.echo(f"已写出 {chart}")
+
+
+@cli.command("plan")
+@click.argument("member")
+@click.option("--year", type=int, default=None, help="年度（默认今年）。")
+@db_option
+@standards_option
+@courses_option
+def plan_cmd(
+    member: str,
+    year: int | None,
+    db_file: Path | None,
+    standards: Path | None,
+    courses_dir: Path | None,
+) -> None:
+    """为党员 MEMBER 推荐课程（分类施教）：按人员类别挑选，补足本年度还差的学时，
+    还没有掌握实用技术的优先推荐实用技术认证课程。"""
+    from exam_tools.course.load import check_courses
+    from exam_tools.records.db import open_db
+    from exam_tools.records.plan import plan
+    from exam_tools.records.record import certifications, load_record
+    from exam_tools.records.standards import load_standards
+
+    courses = check_courses(bundled(courses_dir, "courses"), None).courses
+    rec = load_record(
+        open_db(db_file), member, year or date.today().year, load_standards(standards),
+        certifications(courses),
+    )  # fmt: skip
+    m = rec.member
+    click.secho(f"{m['name']}（{m.get('category') or '未填类别'}）：{rec.summary}", bold=True)
+    suggestions = plan(rec, courses)
+    if not suggestions:
+        click.echo("学时已达标，也已掌握实用技术；可按兴趣继续学习。")
+    for i, s in enumerate(suggestions, 1):
+        click.echo(f"{i}. {s.course.title}（{s.course.id}，{s.course.hours:g} 学时）：{s.reason}")
