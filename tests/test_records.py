@@ -114,6 +114,8 @@ def test_plan_closes_the_gaps_for_the_member_category() -> None:
     assert "补上实用技术" in suggestions[0].reason
     assert sum(s.course.hours for s in suggestions) >= 16  # 56 - 40 hours to make up
     grower = {"id": "m4", "name": "赵六", "category": "种养业大户党员", "roles": []}
-    done = build_record(grower, 2026, [session("2026-02-01", 40)], [attempt("shuidao", 90)], STANDARDS, [RICE])
+    done = build_record(
+        grower, 2026, [session("2026-02-01", 40)], [attempt("shuidao", 90)], STANDARDS, [RICE]
+    )
     assert all(s.course.id != "shuidao" for s in plan(done, courses))  # mastered already
     assert plan(done, courses) == []  # hours met and a technology mastered: nothing to close

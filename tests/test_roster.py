@@ -188,3 +188,74 @@ def test_sessions_records_and_organisation_statistics_end_to_end(tmp_path: Path)
     goal = wb["目标"]
     assert [c.value for c in goal[2]] == ["乡镇、村班子成员掌握1-2门实用技术", 1, 0, 0, 0.8, 1]
     assert (tmp_path / "统计.png").read_bytes().startswith(b"\x89PNG")
+
+
+def attendance_xlsx(rows: list[list[object]]) -> bytes:
+    import io
+
+    from exam_tools.records.attendance import COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "签到表"
+    ws.append(list(COLUMNS))
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_attendance_import_counts_hours_once_and_names_bad_cells(tmp_path: Path) -> None:
+    from exam_tools.records.attendance import import_attendance
+    from exam_tools.records.record import load_record
+    from exam_tools.records.standards import load_standards
+
+    std = load_standards()
+    db = open_db(tmp_path / "t.db")
+    store_roster(db, parse_roster(xlsx(GOOD), "花名册.xlsx"))
+    rows = [
+        [
+            "2026-03-10",
+            "城关镇党委/花王村党支部",
+            "党课",
+            "学习党章",
+            "dangzhang",
+            4,
+            "",
+            "李秀英",
+            "",
+        ],
+        [
+            "2026-03-10",
+            "城关镇党委/花王村党支部",
+            "党课",
+            "学习党章",
+            "dangzhang",
+            4,
+            "",
+            "张国强",
+            2,
+        ],
+        ["2026-05-10", "城关镇党委", "集中培训", "水稻种植", "shuidao", 28, "", "李秀英", ""],
+    ]
+    assert import_attendance(db, attendance_xlsx(rows), "签到.xlsx", std) == (2, 3)
+    assert import_attendance(db, attendance_xlsx(rows), "签到.xlsx", std) == (
+        2,
+        3,
+    )  # again: the same
+    assert db["attendance"].count == 3 and db["sessions"].count == 2
+    assert load_record(db, "李秀英", 2026, std, []).hours == 32  # exactly 32: met
+    assert load_record(db, "张国强", 2026, std, []).hours == 2  # left early
+    bad = [
+        ["2026-3-32", "城关镇党委", "党课", "x", "", 4, "", "李秀英", ""],
+        ["2026-04-01", "城关镇", "党课", "x", "", 4, "", "李秀英", ""],
+        ["2026-04-01", "城关镇党委", "讲座", "x", "", 4, "", "李秀英", ""],
+        ["2026-04-01", "城关镇党委", "党课", "x", "", 4, "", "王小明", ""],
+        ["2026-04-01", "城关镇党委", "党课", "y", "", 4, "", "陈志", 5],
+    ]
+    with pytest.raises(InvalidInputError) as info:
+        import_attendance(db, attendance_xlsx(bad), "签到.xlsx", std)
+    found = [(p.location.row, p.location.column) for p in info.value.problems]
+    assert found == [(2, "日期"), (3, "举办党组织"), (4, "培训形式"), (5, "姓名"), (6, "实际学时")]
+    assert db["attendance"].count == 3  # nothing written

@@ -287,3 +287,41 @@ def plan_cmd(
         click.echo("学时已达标，也已掌握实用技术；可按兴趣继续学习。")
     for i, s in enumerate(suggestions, 1):
         click.echo(f"{i}. {s.course.title}（{s.course.id}，{s.course.hours:g} 学时）：{s.reason}")
+
+
+@cli.group()
+def attendance() -> None:
+    """签到：从 Excel 签到表导入、模板。"""
+
+
+@attendance.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@db_option
+@standards_option
+def attendance_import(file: Path, db_file: Path | None, standards: Path | None) -> None:
+    """导入签到表 FILE（.xlsx）：每行一人一次活动，可填实际学时（中途离开）。
+
+    党员和党组织要在花名册里；有任何一格出错就不导入，并逐格指出；重复导入不会重复计算学时。
+    """
+    from exam_tools.records.attendance import import_attendance
+    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.standards import load_standards
+
+    sessions, rows = import_attendance(
+        open_db(db_file), file.read_bytes(), str(file), load_standards(standards)
+    )
+    click.echo(f"已导入 {sessions} 次培训活动、{rows} 人次签到，写入 {db_path(db_file)}")
+
+
+@attendance.command("template")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="覆盖已有文件。")
+def attendance_template_cmd(file: Path, force: bool) -> None:
+    """写出空白签到表模板 FILE（.xlsx）：表头、一行示例，第二个工作表逐列说明。"""
+    from exam_tools.fileio import write_atomic
+    from exam_tools.records.attendance import attendance_template
+
+    if file.exists() and not force:
+        raise click.UsageError(f"{file} 已存在；要覆盖请加 --force")
+    write_atomic(file, attendance_template())
+    click.echo(f"已写出模板 {file}")

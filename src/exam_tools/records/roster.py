@@ -87,7 +87,7 @@ class Roster:
     ignored: list[str] = field(default_factory=list)
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -101,7 +101,7 @@ def _joined(value: Any) -> str | None:
     if isinstance(value, datetime | date):
         return value.strftime("%Y-%m-%d")
     text = (
-        _text(value)
+        cell_text(value)
         .replace("年", "-")
         .replace("月", "-")
         .replace("日", "")
@@ -133,7 +133,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
         )
 
     header_row = next(
-        (i for i, r in enumerate(rows) if r and "姓名" in [_text(c) for c in r]), None
+        (i for i, r in enumerate(rows) if r and "姓名" in [cell_text(c) for c in r]), None
     )
     if header_row is None:
         bad(
@@ -142,7 +142,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
             "找不到表头（应有“姓名”“所在党组织”等列）；请用 exam-tools roster template 生成模板",
         )
         raise InvalidInputError(f"{path} 有 1 处错误", problems)
-    header = [_text(c) for c in rows[header_row]]
+    header = [cell_text(c) for c in rows[header_row]]
     where = {name: i for i, name in enumerate(header) if name}
     roster = Roster()
     roster.ignored = [h for h in header if h in PRIVATE]
@@ -154,32 +154,32 @@ def parse_roster(data: bytes, path: str) -> Roster:
     seen: dict[str, int] = {}
     for i, raw in enumerate(rows[header_row + 1 :], start=header_row + 2):
         cells = {name: raw[j] if j < len(raw) else None for name, j in where.items()}
-        if all(_text(v) == "" for v in cells.values()):
+        if all(cell_text(v) == "" for v in cells.values()):
             continue
-        if [_text(v) for v in raw[: len(EXAMPLE)]] == [_text(v) for v in EXAMPLE]:
+        if [cell_text(v) for v in raw[: len(EXAMPLE)]] == [cell_text(v) for v in EXAMPLE]:
             continue  # the template's example row, left in
-        name = _text(cells.get("姓名"))
+        name = cell_text(cells.get("姓名"))
         path_text = "/".join(
-            p.strip() for p in _text(cells.get("所在党组织")).split("/") if p.strip()
+            p.strip() for p in cell_text(cells.get("所在党组织")).split("/") if p.strip()
         )
         if not name:
             bad(i, "姓名", "姓名不能为空")
         if not path_text:
             bad(i, "所在党组织", "所在党组织不能为空（如 城关镇党委/花王村党支部）")
-        category = _text(cells.get("人员类别"))
+        category = cell_text(cells.get("人员类别"))
         if category and category not in MEMBER_CATEGORIES:
             bad(
                 i, "人员类别", f"未知人员类别“{category}”，应为 {'、'.join(MEMBER_CATEGORIES)} 之一"
             )
         birth = cells.get("出生年份")
         birth_year = None
-        if _text(birth):
+        if cell_text(birth):
             try:
-                birth_year = int(float(_text(birth)))
+                birth_year = int(float(cell_text(birth)))
                 if not 1900 <= birth_year <= date.today().year:
                     raise ValueError
             except ValueError:
-                bad(i, "出生年份", f"出生年份应为四位年份，如 1968，现在是“{_text(birth)}”")
+                bad(i, "出生年份", f"出生年份应为四位年份，如 1968，现在是“{cell_text(birth)}”")
         try:
             joined = _joined(cells.get("入党时间"))
         except ValueError:
@@ -187,18 +187,18 @@ def parse_roster(data: bytes, path: str) -> Roster:
             bad(
                 i,
                 "入党时间",
-                f"入党时间应写成 1995-07-01 或 1995-07，现在是“{_text(cells.get('入党时间'))}”",
+                f"入党时间应写成 1995-07-01 或 1995-07，现在是“{cell_text(cells.get('入党时间'))}”",
             )
-        status = _text(cells.get("党员状态")) or "正式"
+        status = cell_text(cells.get("党员状态")) or "正式"
         if status not in ("正式", "预备"):
             bad(i, "党员状态", f"党员状态应为 正式 或 预备，现在是“{status}”")
-        flowing_text = _text(cells.get("是否流动")) or "否"
+        flowing_text = cell_text(cells.get("是否流动")) or "否"
         if flowing_text not in ("是", "否"):
             bad(i, "是否流动", f"是否流动应填 是 或 否，现在是“{flowing_text}”")
         if not (name and path_text):
             continue
         member_id = (
-            _text(cells.get("编号"))
+            cell_text(cells.get("编号"))
             or "m-"
             + hashlib.sha1(f"{path_text}\x1f{name}\x1f{birth_year}".encode()).hexdigest()[:10]
         )
@@ -223,7 +223,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
                     "path": sub,
                 },
             )
-        roles = [r for r in ROLE_SPLIT.split(_text(cells.get("职务"))) if r]
+        roles = [r for r in ROLE_SPLIT.split(cell_text(cells.get("职务"))) if r]
         roster.members.append(
             {
                 "id": member_id,

@@ -13,6 +13,13 @@ from exam_tools.records.db import table
 from exam_tools.records.roster import org_id
 
 
+def session_id(day: date, org_path: str, kind: str, title: str) -> str:
+    """A session's id, from what makes it that session (so recording it twice is recording it once)."""
+    return (
+        "s-" + hashlib.sha1(f"{day}\x1f{org_path}\x1f{kind}\x1f{title}".encode()).hexdigest()[:10]
+    )
+
+
 def add_session(
     db: sqlite_utils.Database,
     day: date,
@@ -29,7 +36,7 @@ def add_session(
     oid = org_id(path)
     if not list(db.query("select id from orgs where id = ?", [oid])):
         raise ExamToolsError(f"没有党组织“{path}”；请先导入花名册，或检查组织路径")
-    sid = "s-" + hashlib.sha1(f"{day}\x1f{path}\x1f{kind}\x1f{title}".encode()).hexdigest()[:10]
+    sid = session_id(day, path, kind, title)
     with db.conn:
         table(db, "sessions").upsert(
             {"id": sid, "date": day.isoformat(), "org": oid, "kind": kind, "title": title,
