@@ -170,6 +170,11 @@ def test_sessions_records_and_organisation_statistics_end_to_end(tmp_path: Path)
         "year": 2026, "hours": 32.0, "required_hours": 32.0, "hours_met": True, "technologies": [],
     }  # fmt: skip
     assert data["summary"] == "学时 32/32 达标; 尚未掌握实用技术"
+    cli("record", "李秀英", "--year", "2026", "--format", "xlsx", "--output", "档案.xlsx")
+    sheet = load_workbook(tmp_path / "档案.xlsx")["培训档案"]
+    assert {r[0].value: r[1].value for r in sheet.iter_rows()}["小结"] == "学时 32/32 达标; 尚未掌握实用技术"
+    page = cli("record", "李秀英", "--year", "2026", "--format", "html").stdout
+    assert page.startswith("<!DOCTYPE html>") and "学时 32/32 达标" in page and "水稻种植" in page
     leader = json.loads(cli("record", "张国强", "--year", "2026", "--format", "json").stdout)
     assert (leader["hours"], leader["required_hours"], leader["hours_met"]) == (4.0, 56.0, False)
 

@@ -125,10 +125,17 @@ def session_add(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "html", "xlsx"]),
     default="text",
     show_default=True,
-    help="输出格式。",
+    help="输出格式：text、json、html（可打印）、xlsx（需 --output）。",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="写到文件。",
 )
 @db_option
 @standards_option
@@ -137,6 +144,7 @@ def record(
     member: str,
     year: int | None,
     fmt: str,
+    output: Path | None,
     db_file: Path | None,
     standards: Path | None,
     courses_dir: Path | None,
@@ -153,8 +161,24 @@ def record(
         open_db(db_file), member, year or date.today().year, load_standards(standards),
         certifications(courses),
     )  # fmt: skip
-    if fmt == "json":
-        click.echo(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2))
+    if fmt in ("json", "html", "xlsx"):
+        from exam_tools.fileio import write_atomic
+        from exam_tools.reports.record import record_html, record_workbook
+
+        if fmt == "xlsx" and output is None:
+            raise click.UsageError("--format xlsx 需要用 --output 指定文件，如 档案.xlsx")
+        data: str | bytes = (
+            json.dumps(rec.to_dict(), ensure_ascii=False, indent=2) + "\n"
+            if fmt == "json"
+            else record_html(rec)
+            if fmt == "html"
+            else record_workbook(rec)
+        )
+        if output is None:
+            click.echo(data, nl=False)
+        else:
+            write_atomic(output, data)
+            click.echo(f"已写出 {output}")
         return
     m = rec.member
     click.secho(f"{m['name']}（{m['id']}）{rec.year} 年度培训档案", bold=True)
