@@ -172,7 +172,9 @@ def test_sessions_records_and_organisation_statistics_end_to_end(tmp_path: Path)
     assert data["summary"] == "学时 32/32 达标; 尚未掌握实用技术"
     cli("record", "李秀英", "--year", "2026", "--format", "xlsx", "--output", "档案.xlsx")
     sheet = load_workbook(tmp_path / "档案.xlsx")["培训档案"]
-    assert {r[0].value: r[1].value for r in sheet.iter_rows()}["小结"] == "学时 32/32 达标; 尚未掌握实用技术"
+    assert {r[0].value: r[1].value for r in sheet.iter_rows()}[
+        "小结"
+    ] == "学时 32/32 达标; 尚未掌握实用技术"
     page = cli("record", "李秀英", "--year", "2026", "--format", "html").stdout
     assert page.startswith("<!DOCTYPE html>") and "学时 32/32 达标" in page and "水稻种植" in page
     leader = json.loads(cli("record", "张国强", "--year", "2026", "--format", "json").stdout)
@@ -264,3 +266,41 @@ def test_attendance_import_counts_hours_once_and_names_bad_cells(tmp_path: Path)
     found = [(p.location.row, p.location.column) for p in info.value.problems]
     assert found == [(2, "日期"), (3, "举办党组织"), (4, "培训形式"), (5, "姓名"), (6, "实际学时")]
     assert db["attendance"].count == 3  # nothing written
+
+
+def test_a_member_who_moved_counts_once_in_the_new_organisation(tmp_path: Path) -> None:
+    from datetime import date as day
+
+    from exam_tools.records.orgstats import org_statistics
+    from exam_tools.records.queries import load_member_years, orgs_by_id
+    from exam_tools.records.sessions import add_session
+    from exam_tools.records.standards import load_standards
+
+    std = load_standards()
+    db = open_db(tmp_path / "t.db")
+    store_roster(db, parse_roster(xlsx(GOOD), "花名册.xlsx"))
+    li = next(db.query("select id from members where name = '李秀英'"))["id"]
+    add_session(db, day(2026, 3, 1), "城关镇党委/花王村党支部", "党课", 4, "学习党章", None, [li])
+    moved = [list(r) for r in GOOD]
+    moved[0][1] = "城关镇党委/石桥村党总支"  # 李秀英 moved in June; the new roster says so
+    moved[0].insert(0, li)  # the county keeps her number
+    header_with_id = ["编号", *HEADER]
+    rows = [moved[0]] + [["", *r] for r in GOOD[1:]]
+    import io
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header_with_id)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    store_roster(db, parse_roster(buf.getvalue(), "花名册-6月.xlsx"))
+    add_session(db, day(2026, 7, 1), "城关镇党委/石桥村党总支", "党课", 4, "四议两公开", None, [li])
+    groups = {
+        g.org: g for g in org_statistics(load_member_years(db, 2026, std, []), orgs_by_id(db), "村")
+    }
+    assert groups["城关镇党委/石桥村党总支"].members == 2  # 李秀英 now, and 陈志
+    assert groups["城关镇党委/石桥村党总支"].hours_total == 8  # her hours from both places, once
+    assert groups["城关镇党委/花王村党支部"].members == 1
+    assert sum(g.members for g in groups.values()) == 3
