@@ -24,6 +24,25 @@ courses_option = click.option(
 )
 
 
+db_option = click.option(
+    "--db",
+    "db_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
+)
+
+
+def write_new(file: Path, data: bytes | str, force: bool, what: str) -> None:
+    """Write ``file`` unless it exists (then ``--force`` is needed), and say so."""
+    from exam_tools.fileio import write_atomic
+
+    if file.exists() and not force:
+        raise click.UsageError(f"{file} 已存在；要覆盖请加 --force")
+    write_atomic(file, data)
+    click.echo(f"已写出{what} {file}")
+
+
 def bundled(path: Path | None, name: str) -> Path:
     """``path`` if given, else the bundled folder ``name`` (question_bank, courses)."""
     from exam_tools.paths import find_bundled

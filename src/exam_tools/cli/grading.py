@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from exam_tools.cli.course import bank_option, courses_option
+from exam_tools.cli.course import bank_option, courses_option, db_option
 from exam_tools.cli.main import ExamToolsGroup, cli
 
 
@@ -98,15 +98,6 @@ def grade() -> None:
     exam-tools grade import-nbgrader --course-dir DIR 导入 nbgrader 里的人工评分。"""
 
 
-db_option = click.option(
-    "--db",
-    "db_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
-)
-
-
 @grade.command("run", hidden=True)
 @click.argument("name")
 @click.option(
@@ -159,13 +150,7 @@ def stats() -> None:
 
 @stats.command("items")
 @click.argument("name")
-@click.option(
-    "--db",
-    "db_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
-)
+@db_option
 @click.option(
     "--output",
     "-o",

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import click
 
-from exam_tools.cli.course import bundled, courses_option
+from exam_tools.cli.course import bundled, courses_option, db_option, write_new
 from exam_tools.cli.grading import stats
 from exam_tools.cli.main import cli
 
-db_option = click.option(
-    "--db",
-    "db_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
-)
 standards_option = click.option(
     "--standards",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -59,13 +52,9 @@ def roster_import(file: Path, db_file: Path | None) -> None:
 @click.option("--force", is_flag=True, help="覆盖已有文件。")
 def roster_template_cmd(file: Path, force: bool) -> None:
     """写出空白花名册模板 FILE（.xlsx）：表头、一行示例，第二个工作表逐列说明。"""
-    from exam_tools.fileio import write_atomic
     from exam_tools.records.roster import roster_template
 
-    if file.exists() and not force:
-        raise click.UsageError(f"{file} 已存在；要覆盖请加 --force")
-    write_atomic(file, roster_template())
-    click.echo(f"已写出模板 {file}")
+    write_new(file, roster_template(), force, "模板")
 
 
 @cli.group()
@@ -342,10 +331,6 @@ def attendance_import(file: Path, db_file: Path | None, standards: Path | None) 
 @click.option("--force", is_flag=True, help="覆盖已有文件。")
 def attendance_template_cmd(file: Path, force: bool) -> None:
     """写出空白签到表模板 FILE（.xlsx）：表头、一行示例，第二个工作表逐列说明。"""
-    from exam_tools.fileio import write_atomic
     from exam_tools.records.attendance import attendance_template
 
-    if file.exists() and not force:
-        raise click.UsageError(f"{file} 已存在；要覆盖请加 --force")
-    write_atomic(file, attendance_template())
-    click.echo(f"已写出模板 {file}")
+    write_new(file, attendance_template(), force, "模板")

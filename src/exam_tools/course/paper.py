@@ -169,15 +169,19 @@ class Paper:
             raise bad(f"缺少或写错了字段 {exc}") from None
 
 
+def read_json_file(path: Path, what: str) -> Any:
+    """A JSON file a member or instructor was given (``what``: 试卷, 考试文件 …); PaperError if bad."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PaperError(f"找不到{what}：{path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PaperError(f"{path} 不是有效的{what}（JSON 格式错误：{exc}）") from None
+
+
 def read_paper(path: str | Path) -> Paper:
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PaperError(f"找不到试卷文件：{path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PaperError(f"{path} 不是有效的试卷（JSON 格式错误：{exc}）") from None
-    return Paper.from_dict(data, str(path))
+    return Paper.from_dict(read_json_file(path, "试卷"), str(path))
 
 
 # ---- drawing --------------------------------------------------------------------------------

@@ -152,11 +152,7 @@ class ExamSpec:
 
 
 def read_exam_spec(path: str | Path) -> ExamSpec:
+    from exam_tools.course.paper import read_json_file
+
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PaperError(f"找不到考试文件：{path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PaperError(f"{path} 不是有效的考试文件（JSON 格式错误：{exc}）") from None
-    return ExamSpec.from_dict(data, str(path))
+    return ExamSpec.from_dict(read_json_file(path, "考试文件"), str(path))
