@@ -7,16 +7,15 @@ roster. Importing the same file again changes nothing.
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
 
-from exam_tools.errors import InvalidInputError, Location, Problem
 from exam_tools.records.db import table
-from exam_tools.records.roster import cell_text, org_id
+from exam_tools.records.roster import org_id
 from exam_tools.records.sessions import session_id
+from exam_tools.records.sheet import cell_text, read_sheet
 from exam_tools.records.standards import Standards
 
 SHEET = "签到表"
@@ -67,30 +66,8 @@ def import_attendance(
     db: sqlite_utils.Database, data: bytes, path: str, standards: Standards
 ) -> tuple[int, int]:
     """Check the sheet against the roster, then write it; returns (sessions, attendances)."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
-        raise InvalidInputError(f"{path} 不是 Excel（.xlsx）文件：{exc}") from None
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    problems: list[Problem] = []
-
-    def bad(row: int, column: str | None, message: str) -> None:
-        problems.append(
-            Problem(Location(path, sheet=ws.title, row=row, column=column), None, column, message)
-        )
-
-    head = next((i for i, r in enumerate(rows) if r and "日期" in [cell_text(c) for c in r]), None)
-    if head is None:
-        bad(
-            1,
-            None,
-            "找不到表头（应有“日期”“举办党组织”等列）；请用 exam-tools attendance template 生成模板",
-        )
-        raise InvalidInputError(f"{path} 有 1 处错误", problems)
-    where = {cell_text(c): i for i, c in enumerate(rows[head]) if cell_text(c)}
+    sheet = read_sheet(data, path, SHEET, "日期", "exam-tools attendance template")
+    bad = sheet.bad
     orgs = {r["id"] for r in db.query("select id from orgs")}
     by_id = {r["id"]: r["name"] for r in db.query("select id, name from members")}
     by_name: dict[str, list[str]] = {}
@@ -98,13 +75,8 @@ def import_attendance(
         by_name.setdefault(name, []).append(mid)
     sessions: dict[str, dict[str, Any]] = {}
     attendance: dict[tuple[str, str], dict[str, Any]] = {}
-    for i, raw in enumerate(rows[head + 1 :], start=head + 2):
-        cell = {name: raw[j] if j < len(raw) else None for name, j in where.items()}
-        if all(cell_text(v) == "" for v in cell.values()):
-            continue
-        if [cell_text(v) for v in raw[: len(EXAMPLE)]] == [cell_text(v) for v in EXAMPLE]:
-            continue  # the template's example row
-        before = len(problems)
+    for i, cell in sheet.records(EXAMPLE):
+        before = len(sheet.problems)
         try:
             day = _day(cell.get("日期"))
         except ValueError:
@@ -164,7 +136,7 @@ def import_attendance(
                 bad(i, "党员编号", f"花名册里有 {len(matches)} 名党员叫“{name}”，请填党员编号")
             else:
                 member = matches[0]
-        if len(problems) > before:
+        if len(sheet.problems) > before:
             continue
         sid = session_id(day, org_path, kind, title)
         known = sessions.setdefault(
@@ -179,8 +151,7 @@ def import_attendance(
                 f"与第 {known['row']} 行是同一次活动，学时却不同（{known['hours']:g} 和 {hours:g}）",
             )
         attendance[(sid, member)] = {"session": sid, "member": member, "hours": actual}
-    if problems:
-        raise InvalidInputError(f"{path} 有 {len(problems)} 处错误，没有导入任何数据", problems)
+    sheet.raise_problems("，没有导入任何数据")
     with db.conn:
         table(db, "sessions").upsert_all(
             [{k: v for k, v in s.items() if k != "row"} for s in sessions.values()], pk="id"

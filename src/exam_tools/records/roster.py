@@ -9,7 +9,6 @@ stored: those columns are reported as ignored.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ from typing import Any
 import sqlite_utils
 
 from exam_tools.categories import MEMBER_CATEGORIES
-from exam_tools.errors import InvalidInputError, Location, Problem
 from exam_tools.records.db import table
+from exam_tools.records.sheet import cell_text, read_sheet
 
 SHEET = "花名册"
 COLUMNS = (
@@ -87,14 +86,6 @@ class Roster:
     ignored: list[str] = field(default_factory=list)
 
 
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _joined(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -117,47 +108,17 @@ def _joined(value: Any) -> str | None:
 
 def parse_roster(data: bytes, path: str) -> Roster:
     """Read and check a roster workbook; raises :class:`InvalidInputError` with every bad cell."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
-        raise InvalidInputError(f"{path} 不是 Excel（.xlsx）文件：{exc}") from None
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    problems: list[Problem] = []
-
-    def bad(row: int | None, column: str | None, message: str) -> None:
-        problems.append(
-            Problem(Location(path, sheet=ws.title, row=row, column=column), None, column, message)
-        )
-
-    header_row = next(
-        (i for i, r in enumerate(rows) if r and "姓名" in [cell_text(c) for c in r]), None
-    )
-    if header_row is None:
-        bad(
-            1,
-            None,
-            "找不到表头（应有“姓名”“所在党组织”等列）；请用 exam-tools roster template 生成模板",
-        )
-        raise InvalidInputError(f"{path} 有 1 处错误", problems)
-    header = [cell_text(c) for c in rows[header_row]]
-    where = {name: i for i, name in enumerate(header) if name}
+    sheet = read_sheet(data, path, SHEET, "姓名", "exam-tools roster template")
+    bad = sheet.bad
+    where = sheet.columns
     roster = Roster()
-    roster.ignored = [h for h in header if h in PRIVATE]
+    roster.ignored = [h for h in where if h in PRIVATE]
     for name in REQUIRED:
         if name not in where:
-            bad(header_row + 1, name, f"缺少“{name}”列")
-    if problems:
-        raise InvalidInputError(f"{path} 有 {len(problems)} 处错误", problems)
+            bad(sheet.header_row + 1, name, f"缺少“{name}”列")
+    sheet.raise_problems()
     seen: dict[str, int] = {}
-    for i, raw in enumerate(rows[header_row + 1 :], start=header_row + 2):
-        cells = {name: raw[j] if j < len(raw) else None for name, j in where.items()}
-        if all(cell_text(v) == "" for v in cells.values()):
-            continue
-        if [cell_text(v) for v in raw[: len(EXAMPLE)]] == [cell_text(v) for v in EXAMPLE]:
-            continue  # the template's example row, left in
+    for i, cells in sheet.records(EXAMPLE):
         name = cell_text(cells.get("姓名"))
         path_text = "/".join(
             p.strip() for p in cell_text(cells.get("所在党组织")).split("/") if p.strip()
@@ -237,8 +198,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
                 "flowing": int(flowing_text == "是"),
             }
         )
-    if problems:
-        raise InvalidInputError(f"{path} 有 {len(problems)} 处错误，没有导入任何数据", problems)
+    sheet.raise_problems("，没有导入任何数据")
     return roster
 
 
