@@ -42,7 +42,7 @@ def _roster_xlsx(rows: list[dict[str, Any]]) -> bytes:
 def run_demo(
     out: Path, scale_name: str, bank: Bank, courses: list[Course], say: Callable[[str], None]
 ) -> dict[str, Any]:
-    from exam_tools.grading.assign import KEY_DIR, source_assignment
+    from exam_tools.grading.assign import source_assignment, write_assignment
     from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
     from exam_tools.grading.simulate import simulate_submissions
     from exam_tools.grading.store import record
@@ -102,15 +102,9 @@ def run_demo(
     for course_id, assessment_id in ASSIGNMENTS:
         course = by_id[course_id]
         name = f"{course_id}-{assessment_id}"
-        assignment = source_assignment(bank, course, course.assessment(assessment_id))
-        for filename, text in assignment.files.items():
-            write_atomic(course_dir / "source" / name / filename, text)
-        write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key)
-        config = course_dir / "nbgrader_config.py"
-        if not config.exists():
-            from exam_tools.cli.grading import NBGRADER_CONFIG
-
-            write_atomic(config, NBGRADER_CONFIG)
+        write_assignment(
+            course_dir, name, source_assignment(bank, course, course.assessment(assessment_id))
+        )
         subprocess.run(
             [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
             cwd=course_dir, check=True, capture_output=True,

@@ -51,8 +51,7 @@ def assign(
     from exam_tools.cli.course import bundled
     from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
-    from exam_tools.fileio import write_atomic
-    from exam_tools.grading.assign import KEY_DIR, source_assignment
+    from exam_tools.grading.assign import source_assignment, write_assignment
 
     bank = load_bank(bundled(bank_path, "question_bank"))
     c = load_course(course_id, bundled(courses_dir, "courses"))
@@ -62,25 +61,11 @@ def assign(
     if target.exists() and any(target.iterdir()) and not force:
         raise click.UsageError(f"{target} 已存在；要覆盖请加 --force")
     result = source_assignment(bank, c, a, seed=seed, multiple=MultipleRule(multiple))
-    for filename, text in result.files.items():
-        write_atomic(target / filename, text)
-    write_atomic(course_dir / KEY_DIR / f"{name}.key.json", result.key)
-    config = course_dir / "nbgrader_config.py"
-    if not config.exists():
-        write_atomic(config, NBGRADER_CONFIG)
+    write_assignment(course_dir, name, result)
     click.echo(
         f"已生成作业 {target}：{a.title}，{result.questions} 题，满分 {result.total_points:g} 分"
     )
     click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
-
-
-NBGRADER_CONFIG = """\
-# nbgrader configuration written by `exam-tools assign`.
-c = get_config()  # noqa: F821  # provided by nbgrader when it reads this file
-c.CourseDirectory.root = "."
-# exam-tools notebooks show a widget quiz; there are no solution cells to check.
-c.ClearSolutions.enforce_metadata = False
-"""
 
 
 class GradeGroup(ExamToolsGroup):

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from exam_tools.cli.course import bundled, courses_option, db_option, write_new
 from exam_tools.cli.grading import stats
 from exam_tools.cli.main import cli
+
+if TYPE_CHECKING:
+    from exam_tools.course.model import Course
+    from exam_tools.records.record import MemberRecord
 
 standards_option = click.option(
     "--standards",
@@ -108,6 +113,27 @@ def session_add(
     click.echo(f"已登记培训 {session_id}：{day} {kind}“{title}”{hours:g} 学时，签到 {len(ids)} 人")
 
 
+def member_record(
+    member: str,
+    year: int | None,
+    db_file: Path | None,
+    standards: Path | None,
+    courses_dir: Path | None,
+) -> tuple[MemberRecord, list[Course]]:
+    """The member's record for ``year`` (default this year), and the courses it was measured with."""
+    from exam_tools.course.load import check_courses
+    from exam_tools.records.db import open_db
+    from exam_tools.records.record import certifications, load_record
+    from exam_tools.records.standards import load_standards
+
+    courses = check_courses(bundled(courses_dir, "courses"), None).courses
+    rec = load_record(
+        open_db(db_file), member, year or date.today().year, load_standards(standards),
+        certifications(courses),
+    )  # fmt: skip
+    return rec, courses
+
+
 @cli.command()
 @click.argument("member")
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
@@ -140,16 +166,7 @@ def record(
 ) -> None:
     """党员 MEMBER（编号或姓名）的年度培训档案：学时（对照 32/56 学时要求）、参加的培训、考试成绩、
     掌握的实用技术，以及可直接抄写的一句话小结。"""
-    from exam_tools.course.load import check_courses
-    from exam_tools.records.db import open_db
-    from exam_tools.records.record import certifications, load_record
-    from exam_tools.records.standards import load_standards
-
-    courses = check_courses(bundled(courses_dir, "courses"), None).courses
-    rec = load_record(
-        open_db(db_file), member, year or date.today().year, load_standards(standards),
-        certifications(courses),
-    )  # fmt: skip
+    rec, _courses = member_record(member, year, db_file, standards, courses_dir)
     if fmt in ("json", "html", "xlsx"):
         from exam_tools.fileio import write_atomic
         from exam_tools.reports.record import record_html, record_workbook
@@ -282,17 +299,9 @@ def plan_cmd(
 ) -> None:
     """为党员 MEMBER 推荐课程（分类施教）：按人员类别挑选，补足本年度还差的学时，
     还没有掌握实用技术的优先推荐实用技术认证课程。"""
-    from exam_tools.course.load import check_courses
-    from exam_tools.records.db import open_db
     from exam_tools.records.plan import plan
-    from exam_tools.records.record import certifications, load_record
-    from exam_tools.records.standards import load_standards
 
-    courses = check_courses(bundled(courses_dir, "courses"), None).courses
-    rec = load_record(
-        open_db(db_file), member, year or date.today().year, load_standards(standards),
-        certifications(courses),
-    )  # fmt: skip
+    rec, courses = member_record(member, year, db_file, standards, courses_dir)
     m = rec.member
     click.secho(f"{m['name']}（{m.get('category') or '未填类别'}）：{rec.summary}", bold=True)
     suggestions = plan(rec, courses)

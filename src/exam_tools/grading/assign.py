@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from exam_tools.bank.model import Question
 from exam_tools.course.key import MultipleRule, compact_key
@@ -129,3 +130,27 @@ def source_assignment(
     }
     key_text = json.dumps(key_file, ensure_ascii=False, indent=1) + "\n"
     return SourceAssignment({NOTEBOOK: notebook, SPEC: spec}, key_text, points, assessment.size)
+
+
+NBGRADER_CONFIG = """\
+# nbgrader configuration written by `exam-tools assign`.
+c = get_config()  # noqa: F821  # provided by nbgrader when it reads this file
+c.CourseDirectory.root = "."
+# exam-tools notebooks show a widget quiz; there are no solution cells to check.
+c.ClearSolutions.enforce_metadata = False
+"""
+
+
+def write_assignment(course_dir: Path, name: str, assignment: SourceAssignment) -> Path:
+    """Write the source files under ``source/NAME/``, the key beside nbgrader's folders, and an
+    nbgrader configuration if the course has none (the I/O edge of :func:`source_assignment`)."""
+    from exam_tools.fileio import write_atomic
+
+    target = course_dir / "source" / name
+    for filename, text in assignment.files.items():
+        write_atomic(target / filename, text)
+    write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key)
+    config = course_dir / "nbgrader_config.py"
+    if not config.exists():
+        write_atomic(config, NBGRADER_CONFIG)
+    return target
