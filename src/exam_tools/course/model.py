@@ -7,7 +7,7 @@ at its line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -180,7 +180,3 @@ class Course:
                 return a
         known = "、".join(f"{a.id}（{a.title}）" for a in self.assessments) or "无"
         raise CourseError(f"课程“{self.title}”没有考核“{assessment_id}”；可用的有：{known}")
-
-
-def course_index(courses: Iterable[Course]) -> dict[str, Course]:
-    return {c.id: c for c in courses}

@@ -17,20 +17,29 @@ from exam_tools.course.paper import read_paper
 from exam_tools.errors import ExamToolsError
 
 
-def submitted_answers(responses: Any) -> dict[int, Any]:
-    """The answers of the last attempt in a responses file's data ({} if there is none)."""
+def attempt_to_grade(responses: Any) -> Mapping[str, Any] | None:
+    """The attempt that counts: the last one submitted, else the last one (None if none).
+
+    ``exam-tools grade`` uses this too, so both graders always score the same attempt."""
     attempts = responses.get("attempts") if isinstance(responses, Mapping) else None
-    if not isinstance(attempts, list) or not attempts or not isinstance(attempts[-1], Mapping):
-        return {}
-    answers = attempts[-1].get("answers")
-    if not isinstance(answers, Mapping):
-        return {}
+    if not isinstance(attempts, list):
+        return None
+    attempts = [a for a in attempts if isinstance(a, Mapping)]
+    done = [a for a in attempts if a.get("submitted_at")]
+    return done[-1] if done else (attempts[-1] if attempts else None)
+
+
+def answers_of(attempt: Mapping[str, Any], unreadable: list[str] | None = None) -> dict[int, Any]:
+    """The attempt's answers by question number; numbers that are not numbers go to ``unreadable``."""
+    answers = attempt.get("answers")
     out: dict[int, Any] = {}
-    for n, value in answers.items():
-        try:
-            out[int(n)] = value
-        except (TypeError, ValueError):
-            continue
+    if isinstance(answers, Mapping):
+        for n, value in answers.items():
+            try:
+                out[int(n)] = value
+            except (TypeError, ValueError):
+                if unreadable is not None:
+                    unreadable.append(str(n))
     return out
 
 
@@ -51,7 +60,8 @@ def score_saved(
         responses = {}
     if not isinstance(responses, Mapping) or responses.get("paper") != paper.id:
         return 0.0
-    answers = submitted_answers(responses)
+    attempt = attempt_to_grade(responses)
+    answers = answers_of(attempt) if attempt is not None else {}
     rule = MultipleRule(multiple)
     total = sum(score_item(key[i.n], answers.get(i.n), rule).score for i in paper.items)
     return round(total, 4)

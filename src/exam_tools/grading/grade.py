@@ -19,6 +19,7 @@ from exam_tools.course.paper import Paper, build_paper, read_paper
 from exam_tools.course.pool import ExamSpec, read_exam_spec
 from exam_tools.errors import ExamToolsError, PaperError
 from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, SPEC
+from exam_tools.grading.cell import answers_of, attempt_to_grade
 
 
 @dataclass(frozen=True)
@@ -119,23 +120,16 @@ def _responses(
     if data.get("paper") != paper.id:
         problems.append("作答记录不属于这份试卷（被改动或拷错），按未作答计")
         return {}, {}
-    attempts = [a for a in data["attempts"] if isinstance(a, Mapping)]
-    if not attempts:
+    attempt = attempt_to_grade(data)
+    if attempt is None:
         problems.append("作答记录是空的（未作答）")
         return {}, {}
-    done = [a for a in attempts if a.get("submitted_at")]
-    attempt = done[-1] if done else attempts[-1]
-    if not done:
+    if not attempt.get("submitted_at"):
         problems.append("没有点“交卷”，按提交时的作答评分")
-    answers = attempt.get("answers")
-    out: dict[int, Any] = {}
-    if isinstance(answers, Mapping):
-        for n, value in answers.items():
-            try:
-                out[int(n)] = value
-            except (TypeError, ValueError):
-                problems.append(f"作答记录里有无法识别的题号 {n!r}")
-    return out, dict(attempt)
+    unreadable: list[str] = []
+    answers = answers_of(attempt, unreadable)
+    problems.extend(f"作答记录里有无法识别的题号 {n!r}" for n in unreadable)
+    return answers, dict(attempt)
 
 
 def grade_submission(

@@ -103,7 +103,7 @@ class ResponseStore:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise QuizError(
                 f"作答记录 {self.path} 已损坏，无法读取（{exc}）。"
-                "请不要手工修改它；把它改名保存后重新打开试卷，并联系老师。"
+                "已答的内容都在这个文件里，请不要删除它，请联系老师处理。"
             ) from None
         if data.get("paper") != self.paper.id:
             raise QuizError(
