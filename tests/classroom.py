@@ -5,7 +5,6 @@ browser)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ def make_classroom(base: Path) -> Classroom:
     exchange, course_dir, member_root = base / "exchange", base / "course", base / "member"
     for folder in (exchange, course_dir, member_root):
         folder.mkdir(parents=True)
-    os.chmod(exchange, 0o777)  # nbgrader's documented exchange mode
+    exchange.chmod(0o777)  # nbgrader's documented exchange mode
     run(sys.executable, "-m", "exam_tools", "assign", "rice", ASSIGNMENT,
         "--course-dir", str(course_dir), "--courses", str(DATA / "courses"),
         cwd=course_dir)  # fmt: skip
