@@ -31,7 +31,8 @@ CSS = """<style>
   box-sizing: border-box; width: 100%; overflow: visible !important; }
 /* ipywidgets boxes scroll (overflow: auto), which would stop the clock bar sticking to the top */
 .exam-tools-quiz .widget-box, .jp-OutputArea-output:has(.exam-tools-quiz),
-.jp-OutputArea:has(.exam-tools-quiz), .jp-Cell-outputWrapper:has(.exam-tools-quiz) {
+.jp-OutputArea-child:has(.exam-tools-quiz), .jp-OutputArea:has(.exam-tools-quiz),
+.jp-Cell-outputWrapper:has(.exam-tools-quiz) {
   overflow: visible !important; }
 .exam-tools-quiz .widget-html-content, .exam-tools-quiz label, .exam-tools-quiz .widget-label,
 .exam-tools-quiz input, .exam-tools-quiz textarea, .exam-tools-quiz button,
