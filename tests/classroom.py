@@ -57,11 +57,10 @@ def make_classroom(base: Path) -> Classroom:
 
 
 def grade_and_release_feedback(classroom: Classroom) -> None:
-    """The instructor's side after members hand in: collect, autograde, feedback, release."""
-    for step in (
-        ("collect", ASSIGNMENT),
-        ("autograde", ASSIGNMENT, "--create"),
-        ("generate_feedback", ASSIGNMENT),
-        ("release_feedback", ASSIGNMENT),
-    ):
-        classroom.nbgrader(*step)
+    """The instructor's side after members hand in: collect and autograde with nbgrader, the
+    Chinese feedback pages from `exam-tools feedback`, released by nbgrader."""
+    classroom.nbgrader("collect", ASSIGNMENT)
+    classroom.nbgrader("autograde", ASSIGNMENT, "--create")
+    run(sys.executable, "-m", "exam_tools", "feedback", ASSIGNMENT, "--course-dir", ".",
+        cwd=classroom.course_dir)  # fmt: skip
+    classroom.nbgrader("release_feedback", ASSIGNMENT)

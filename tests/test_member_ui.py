@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from exam_tools.course.paper import read_paper
+from exam_tools.quiz.alive import OFFLINE_TEXT
 
 from .classroom import ASSIGNMENT, COURSE_ID, Classroom, grade_and_release_feedback, make_classroom
 from .conftest import DATA, ROOT
@@ -264,6 +265,7 @@ def test_a_member_takes_an_exam_and_practises_on_voila(
             expect(confirm).to_be_visible()
             confirm.scroll_into_view_if_needed()
             check_controls(page, confirm, "confirm")
+            expect(page.get_by_text(OFFLINE_TEXT)).to_be_hidden()  # minutes in: the kernel beats
             shot(page, "confirm")
             confirm.get_by_role("button", name="确定交卷").click()
             expect(landing).to_contain_text("试卷已交给老师", timeout=WAIT)
@@ -290,7 +292,7 @@ def test_a_member_takes_an_exam_and_practises_on_voila(
             r = frame.bounding_box()
             assert r is not None and r["x"] >= 0 and r["x"] + r["width"] <= size["width"] + 0.5
             expect(page.frame_locator("iframe.et-feedback").locator("body")).to_contain_text(
-                "exam", timeout=WAIT
+                "正确答案", timeout=WAIT
             )
             shot(page, "feedback")
         finally:
@@ -301,3 +303,53 @@ def practice_types(home: Path) -> list[str]:
     """The question types of the practice paper now open (the page remembers it)."""
     kept = json.loads((home / "当前.json").read_text(encoding="utf-8"))["paper"]
     return [i.type.value for i in read_paper(kept).items]
+
+
+def restart_kernels(base: str) -> int:
+    """Restart every kernel of the server, as a crash or an administrator would."""
+    headers = {"Authorization": f"token {TOKEN}"}
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{base}/api/kernels", headers=headers), timeout=10
+    ) as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        request = urllib.request.Request(
+            f"{base}/api/kernels/{kernel['id']}/restart", data=b"", headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=60):
+            pass
+    return len(kernels)
+
+
+def test_a_restarted_kernel_says_what_to_do_and_a_reload_resumes(
+    voila: str, classroom: Classroom
+) -> None:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=PHONE)
+        try:
+            landing = open_landing(page, voila)
+            landing.get_by_role("button", name=EXAM_TILE).click()
+            quiz = landing.locator(".exam-tools-quiz").nth(0)
+            expect(landing.locator(".et-question")).to_be_visible(timeout=WAIT)
+            types = exam_types(classroom)
+            go_through(page, quiz, types, "restart", stop=2)
+            expect(quiz.locator(".et-progress")).to_contain_text("第 3 题", timeout=WAIT)
+            notice = page.get_by_text(OFFLINE_TEXT)
+            expect(notice).to_be_hidden()
+            assert restart_kernels(voila) >= 1
+            expect(notice).to_be_visible(timeout=WAIT)
+            cover = page.locator(".et-offline").bounding_box()  # over the whole screen
+            assert cover is not None and cover["y"] <= 0.5 and cover["x"] <= 0.5
+            assert cover["y"] + cover["height"] >= PHONE["height"] - 0.5
+            assert cover["x"] + cover["width"] >= PHONE["width"] - 0.5
+            reload = page.get_by_role("link", name="刷新页面").bounding_box()
+            assert reload is not None and reload["height"] >= 44
+            shot(page, "offline")
+            page.get_by_role("link", name="刷新页面").click()
+            expect(landing.locator(".et-progress")).to_contain_text(
+                "第 3 题 / 共 10 题　已答 2 题", timeout=WAIT
+            )
+            expect(page.get_by_text(OFFLINE_TEXT)).to_be_hidden()
+        finally:
+            browser.close()

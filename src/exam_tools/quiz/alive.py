@@ -17,7 +17,13 @@ import ipywidgets as w
 OFFLINE_TEXT = "连接已断开，请刷新页面"
 
 _STYLE = """<style>
-.et-offline { position: fixed; inset: 0; z-index: 10000; background: rgba(255,255,255,0.94);
+/* Voilà's scroll panel has contain: strict, which makes position: fixed scroll with the page; a
+   zero-height sticky holder at the top of the page keeps the notice over the viewport instead. */
+.et-heartbeat { position: sticky !important; top: 0; z-index: 10000; height: 0 !important;
+  overflow: visible !important; }
+.et-heartbeat .widget-html-content { overflow: visible !important; height: 0; }
+.et-offline { position: absolute; top: -80px; left: 50%; transform: translateX(-50%); width: 100vw;
+  height: calc(100vh + 80px); z-index: 10000; background: rgba(255,255,255,0.94);
   display: flex; flex-direction: column; align-items: center; justify-content: center;
   text-align: center; padding: 24px; box-sizing: border-box; visibility: hidden;
   animation: et-offline-show 0.1s linear {grace}s forwards; }

@@ -56,6 +56,7 @@ CSS = """<style>
   white-space: normal; height: auto; min-height: 48px; line-height: 1.5; margin: 4px 0;
   padding: 8px 0; overflow: visible; display: flex; align-items: center;
   overflow-wrap: anywhere; box-sizing: border-box; }
+.exam-tools-quiz .widget-radio-box label { flex-direction: row-reverse; justify-content: flex-end; }
 .exam-tools-quiz .widget-checkbox { width: 100% !important; }
 .exam-tools-quiz input[type=radio], .exam-tools-quiz input[type=checkbox] {
   width: 24px; height: 24px; min-width: 24px; margin: 0 12px 0 2px; }
