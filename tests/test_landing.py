@@ -113,7 +113,9 @@ def test_practice_reopens_after_a_reload_and_the_profile_comes_from_the_client(
     class Published:
         def published_record(self, member: str) -> PublishedRecord | None:
             assert member == "m007"
-            return PublishedRecord(2026, 20, 32, (ExamResult("水稻认证", 90, 100, True),), ("水稻种植",))
+            return PublishedRecord(
+                2026, 20, 32, (ExamResult("水稻认证", 90, 100, True),), ("水稻种植",)
+            )
 
     text = shown_text(open_page(classroom, records=Published()))
     assert "2026 年学时" in text and "20 / 32 学时" in text and "水稻认证 90/100 分（合格）" in text

@@ -69,9 +69,14 @@ def voila(classroom: Classroom, tmp_path: Path) -> Iterator[str]:
     log = log_path.open("w")
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter_server", "--no-browser",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={classroom.member_root}",
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={classroom.member_root}",
             f"--VoilaConfiguration.extension_denylist={json.dumps(DENYLIST)}",
             *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
         ],
@@ -131,9 +136,7 @@ BOXES = """els => els.filter(e => e.offsetParent !== null).map(e => {
 })"""
 
 # what a member taps: buttons, option rows, text boxes
-CONTROLS = (
-    "button, .widget-radio-box label, .widget-checkbox label, .widget-text input, textarea"
-)
+CONTROLS = "button, .widget-radio-box label, .widget-checkbox label, .widget-text input, textarea"
 
 
 def check_controls(page: Page, scope: Locator, what: str) -> None:
