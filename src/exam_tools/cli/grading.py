@@ -221,6 +221,12 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
         write_atomic(target, feedback_html(paper, result, full))
+        for marker in ("timestamp.txt", "submission_secret.txt"):
+            # nbgrader release_feedback finds the member's submission by these two files, which
+            # nbgrader's own generate_feedback would have copied from the submission
+            source = folder / marker
+            if source.exists():
+                write_atomic(target.with_name(marker), source.read_text(encoding="utf-8"))
     click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
 
