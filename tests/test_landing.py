@@ -4,6 +4,9 @@ in through nbgrader, and released feedback opens inside the page."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +134,30 @@ def test_without_an_exchange_the_page_says_so_in_chinese(tmp_path: Path) -> None
     text = shown_text(page)
     assert "考试系统暂时无法列出考试，请稍后再试，或联系组织委员。" in text
     assert "Error" not in text and "exchange" not in text
+
+
+SHOW_EXAM = """
+import json, sys
+from exam_tools.quiz.landing import Landing
+page = Landing(member="m007", root=sys.argv[1], courses_dir=sys.argv[2])
+tile = next(b for b in page.body.children if getattr(b, "description", "").startswith(sys.argv[3]))
+tile.click()
+assert page.app is not None and not page.app.practice
+import gc
+held = sorted({type(o).__name__ for o in gc.get_objects()} & {"Bank", "Question", "AnswerKey"})
+print(json.dumps([held, sorted(m for m in sys.modules if m.startswith("exam_tools"))]))
+"""
+
+
+def test_the_page_with_an_exam_open_loads_no_key_grading_or_records_code(classroom: Any) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_EXAM, str(classroom.member_root), str(DATA / "courses"), TITLE],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    held, modules = json.loads(result.stdout.splitlines()[-1])
+    assert "exam_tools.quiz.landing" in modules and "exam_tools.quiz.exchange" in modules
+    forbidden = ("exam_tools.grading", "exam_tools.records", "exam_tools.course.key",
+                 "exam_tools.quiz.exercises")  # fmt: skip
+    assert not [m for m in modules if m.startswith(forbidden)]
+    assert held == []  # no bank, question or key object in the kernel

@@ -6,7 +6,6 @@ the member's kernel. Exams never come through here.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -21,20 +20,11 @@ from exam_tools.errors import QuizError
 from exam_tools.fileio import write_atomic
 from exam_tools.quiz import show
 from exam_tools.quiz.app import QuizApp
+from exam_tools.quiz.home import member_home
 from exam_tools.quiz.mistakes import MistakeBook
 from exam_tools.quiz.store import ResponseStore
 
 PRACTICE_SIZE = 10
-
-
-def member_home(member: str | None = None) -> Path:
-    """The member's own folder for practice records and the 错题本.
-
-    ``$EXAM_TOOLS_HOME`` or ``~/.exam-tools``; one sub-folder per member when several share a login
-    (a village computer room).
-    """
-    base = Path(os.environ.get("EXAM_TOOLS_HOME") or Path.home() / ".exam-tools")
-    return base / member if member else base
 
 
 @lru_cache(maxsize=4)

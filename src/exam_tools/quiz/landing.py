@@ -54,7 +54,7 @@ class Landing:
         courses_dir: str | Path | None = None,
     ) -> None:
         from exam_tools.quiz.exam import member_id
-        from exam_tools.quiz.exercises import member_home
+        from exam_tools.quiz.home import member_home
 
         self.member = member or member_id()
         self.root = Path(root) if root is not None else Path.cwd()

@@ -10,7 +10,7 @@ import html
 import json
 from dataclasses import dataclass
 
-from exam_tools.quiz.exercises import member_home
+from exam_tools.quiz.home import member_home
 from exam_tools.quiz.mistakes import MistakeBook
 
 
