@@ -29,7 +29,7 @@ def outputs(nb: nbformat.NotebookNode) -> list[dict]:
 
 def test_there_are_member_notebooks() -> None:
     names = {p.relative_to(ROOT / "notebooks").as_posix() for p in NOTEBOOKS}
-    assert {"member/练习.ipynb", "member/我的学习档案.ipynb"} <= names
+    assert {"member/我的学习.ipynb", "member/练习.ipynb", "member/我的学习档案.ipynb"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
