@@ -71,7 +71,7 @@ CSS = """<style>
   padding: 0; }
 .exam-tools-quiz .widget-text { width: 100%; }
 .exam-tools-quiz .widget-text input { height: auto; min-height: 48px; box-sizing: border-box; }
-.exam-tools-quiz textarea { min-height: 160px; }
+.exam-tools-quiz textarea { min-height: 160px; box-sizing: border-box; max-width: 100%; }
 .exam-tools-quiz .et-right { color: #064; font-weight: bold; }
 .exam-tools-quiz .et-wrong { color: #c00; font-weight: bold; }
 .exam-tools-quiz .et-box { border: 2px solid #ccc; border-radius: 8px; padding: 10px 12px;

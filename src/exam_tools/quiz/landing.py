@@ -160,7 +160,8 @@ class Landing:
         for entry in exams:
             title = entry_title(entry)
             state = exam_state(entry, self.home)
-            tiles.append(self._button(f"{title}\n{state}", partial(self.open_exam, entry)))
+            style = "" if entry.submitted else "primary"  # an exam to take stands out
+            tiles.append(self._button(f"{title}\n{state}", partial(self.open_exam, entry), style))
             if entry.feedback or entry.feedback_ready:
                 tiles.append(
                     self._button(
