@@ -125,15 +125,20 @@ def test_practice_reopens_after_a_reload_and_the_profile_comes_from_the_client(
     assert PLACEHOLDER not in text
 
 
-def test_without_an_exchange_the_page_says_so_in_chinese(tmp_path: Path) -> None:
+def test_without_an_exchange_or_courses_the_page_says_so_in_chinese(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "nbgrader_config.py").write_text(
         f'c = get_config()  # noqa: F821\nc.Exchange.root = "{tmp_path / "none"}"\n', "utf-8"
     )
-    page = Landing(member="m007", root=tmp_path, courses_dir=DATA / "courses")
+    page = Landing(member="m007", root=tmp_path, courses_dir=tmp_path / "no-courses")
     page.heartbeat.stop()
     text = shown_text(page)
     assert "考试系统暂时无法列出考试，请稍后再试，或联系组织委员。" in text
+    assert "课程暂时打不开，请联系老师。" in text
     assert "Error" not in text and "exchange" not in text
+    out, err = capfd.readouterr()  # nbgrader's English warnings would show up on the page
+    assert out == "" and err == ""
 
 
 SHOW_EXAM = """

@@ -78,7 +78,7 @@ class MemberExchange:
 
         if self._config is not None:
             return self._config.copy()
-        app = NbGrader()
+        app = NbGrader(log=_LOG)  # its warnings are English: keep them off the page
         app.config_file_paths.append([str(self.root), *jupyter_config_path()])
         with _chdir(self.root):
             app.load_config_file()

@@ -176,7 +176,10 @@ class Landing:
         from exam_tools.paths import find_bundled
 
         tiles: list[w.Widget] = [section("练习")]
-        courses = check_courses(self.courses_dir or find_bundled("courses"), None).courses
+        try:
+            courses = check_courses(self.courses_dir or find_bundled("courses"), None).courses
+        except (ExamToolsError, OSError):
+            return [*tiles, w.HTML('<div class="et-wrong">课程暂时打不开，请联系老师。</div>')]
         for course in courses:
             for a in course.assessments:
                 label = "练习" if a.mode is Mode.PRACTICE else "模拟考试"
