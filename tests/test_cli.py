@@ -265,3 +265,19 @@ def test_import_of_a_missing_file_names_it(tmp_path: Path) -> None:
     result = run("bank", "import", str(tmp_path / "无此文件.xlsx"), "-o", str(tmp_path / "o.yaml"))
     assert result.returncode == 1
     assert result.stderr.strip() == f"错误：找不到文件：{tmp_path / '无此文件.xlsx'}"
+
+
+def test_command_modules_do_not_import_the_main_group() -> None:
+    """main.py puts the commands together; a module importing it back would be an import circle."""
+    import ast
+
+    for path in sorted((ROOT / "src" / "exam_tools" / "cli").glob("*.py")):
+        if path.name in ("main.py", "__init__.py"):
+            continue
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+            if isinstance(node, ast.ImportFrom)
+        }
+        assert "exam_tools.cli.main" not in imported, path.name
+        assert "exam_tools.cli" not in imported, path.name

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from exam_tools.cli.main import cli
+from exam_tools.cli.common import ExamToolsCommand
 from exam_tools.paths import find_bundled
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.option(
     "--dir",
     "out_dir",

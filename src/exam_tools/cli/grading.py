@@ -6,11 +6,16 @@ from pathlib import Path
 
 import click
 
-from exam_tools.cli.course import bank_option, courses_option, db_option
-from exam_tools.cli.main import ExamToolsGroup, cli
+from exam_tools.cli.common import (
+    ExamToolsCommand,
+    ExamToolsGroup,
+    bank_option,
+    courses_option,
+    db_option,
+)
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("course_id", metavar="COURSE")
 @click.argument("assessment_id", metavar="ASSESSMENT")
 @click.option(
@@ -48,7 +53,7 @@ def assign(
     党员拿到的作业里没有答案。要求“每人一卷”时，每人打开作业时按自己的编号抽出自己的试卷。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
     from exam_tools.grading.assign import source_assignment, write_assignment
@@ -77,7 +82,7 @@ class GradeGroup(ExamToolsGroup):
         return super().parse_args(ctx, args)
 
 
-@cli.group(cls=GradeGroup)
+@click.group(cls=GradeGroup)
 def grade() -> None:
     """评分：exam-tools grade NAME --course-dir DIR 按保存的作答评分；
     exam-tools grade import-nbgrader --course-dir DIR 导入 nbgrader 里的人工评分。"""
@@ -128,12 +133,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     click.echo(f"结果已写入 {db_path(db_file)}")
 
 
-@cli.group()
-def stats() -> None:
-    """统计：试题分析。"""
-
-
-@stats.command("items")
+@click.command("items", cls=ExamToolsCommand)
 @click.argument("name")
 @db_option
 @click.option(
@@ -153,7 +153,7 @@ def stats_items(
     import json
 
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.fileio import write_atomic
     from exam_tools.grading.itemstats import Row, flag_unchosen, item_statistics
     from exam_tools.records.db import db_path, open_db
@@ -181,7 +181,7 @@ def stats_items(
         click.echo(f"已写出 {output}")
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("name")
 @click.option(
     "--course-dir",
@@ -195,7 +195,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
     放在 COURSE_DIR/feedback/<党员>/NAME/ 下；之后用 `nbgrader release_feedback NAME` 发给党员。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.course.key import answer_key, key_from_compact
     from exam_tools.course.paper import build_paper
     from exam_tools.errors import PaperError

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from exam_tools.cli.course import bundled, courses_option, db_option, write_new
-from exam_tools.cli.grading import stats
-from exam_tools.cli.main import cli
+from exam_tools.cli.common import (
+    ExamToolsCommand,
+    ExamToolsGroup,
+    bundled,
+    courses_option,
+    db_option,
+    write_new,
+)
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
@@ -25,7 +30,7 @@ standards_option = click.option(
 )
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def roster() -> None:
     """党员花名册：导入、模板。"""
 
@@ -62,7 +67,7 @@ def roster_template_cmd(file: Path, force: bool) -> None:
     write_new(file, roster_template(), force, "模板")
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def session() -> None:
     """培训活动：登记一次培训及签到。"""
 
@@ -134,7 +139,7 @@ def member_record(
     return rec, courses
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("member")
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
 @click.option(
@@ -203,7 +208,7 @@ def record(
     click.secho(f"小结：{rec.summary}", bold=True)
 
 
-@stats.command("org")
+@click.command("org", cls=ExamToolsCommand)
 @click.option(
     "--level",
     type=click.Choice(["乡镇", "村", "社区", "支部", "非公企业", "机关"]),
@@ -284,7 +289,7 @@ def stats_org(
         click.echo(f"已写出 {chart}")
 
 
-@cli.command("plan")
+@click.command("plan", cls=ExamToolsCommand)
 @click.argument("member")
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
 @db_option
@@ -311,7 +316,7 @@ def plan_cmd(
         click.echo(f"{i}. {s.course.title}（{s.course.id}，{s.course.hours:g} 学时）：{s.reason}")
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def attendance() -> None:
     """签到：从 Excel 签到表导入、模板。"""
 
