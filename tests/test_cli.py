@@ -281,3 +281,31 @@ def test_command_modules_do_not_import_the_main_group() -> None:
         }
         assert "exam_tools.cli.main" not in imported, path.name
         assert "exam_tools.cli" not in imported, path.name
+
+
+def test_grade_help_shows_both_ways_to_grade() -> None:
+    """`grade NAME` is the command instructors run most; its help must not hide it."""
+    result = run("grade", "--help")
+    assert result.returncode == 0
+    usage, _, rest = result.stdout.partition("\n\n")
+    assert "exam-tools grade NAME --course-dir DIR" in usage
+    assert "exam-tools grade import-nbgrader --course-dir DIR" in usage
+    commands = rest.split("Commands:")[1]
+    assert re.search(r"^  NAME +按保存的作答给作业 NAME 评分", commands, re.M)
+    assert re.search(r"^  import-nbgrader +把老师在 nbgrader", commands, re.M)
+    assert "run" not in commands
+    one = run("grade", "cert", "--help")
+    assert one.returncode == 0 and one.stdout.startswith("Usage: exam-tools grade [OPTIONS] NAME")
+    missing = run("grade", "cert")
+    assert missing.returncode == 2 and "缺少 '--course-dir'" in missing.stderr
+    assert "exam-tools grade --help" in missing.stderr
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "`exam-tools grade NAME --course-dir DIR" in readme
+
+
+def test_stats_help_describes_both_statistics() -> None:
+    result = run("stats", "--help")
+    assert result.returncode == 0
+    description = result.stdout.split("Options:")[0]
+    assert "items" in description and "试题分析" in description
+    assert "org" in description and "按党组织" in description

@@ -21,6 +21,7 @@ from exam_tools.cli.common import (
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（其中的 source/ 下写出作业）。",
 )
@@ -73,26 +74,71 @@ def assign(
     click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
 
 
+def _usage(ctx: click.Context, name: str, command: click.Command) -> str:
+    """``NAME --course-dir DIRECTORY [OPTIONS]``: the arguments and required options, spelled out."""
+    pieces = [name] if name else []
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Argument):
+            pieces.extend(param.get_usage_pieces(ctx))
+        elif param.required:
+            pieces.append(f"{param.opts[0]} {param.make_metavar(ctx)}")
+    return " ".join([*pieces, "[OPTIONS]"])
+
+
 class GradeGroup(ExamToolsGroup):
-    """``exam-tools grade NAME …`` grades; ``exam-tools grade import-nbgrader …`` imports."""
+    """``exam-tools grade NAME …`` grades; ``exam-tools grade import-nbgrader …`` imports.
+
+    The grading command has no name of its own (it is the hidden ``run``), so the help lists it as
+    ``NAME`` beside ``import-nbgrader``.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    def _visible(self) -> list[tuple[str, click.Command]]:
+        return [("", self.commands["run"])] + [
+            (n, c) for n, c in sorted(self.commands.items()) if not c.hidden
+        ]
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for i, (name, command) in enumerate(self._visible()):
+            prefix = None if i == 0 else " " * len("Usage: ")
+            formatter.write_usage(ctx.command_path, _usage(ctx, name, command), prefix)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - len("import-nbgrader")
+        rows = [(name or "NAME", cmd.get_short_help_str(limit)) for name, cmd in self._visible()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class ImplicitContext(click.Context):
+    """The hidden ``grade run`` reads as ``exam-tools grade`` in its usage and error hints."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class GradeRunCommand(ExamToolsCommand):
+    context_class = ImplicitContext
+
 
 @click.group(cls=GradeGroup)
 def grade() -> None:
-    """评分：exam-tools grade NAME --course-dir DIR 按保存的作答评分；
-    exam-tools grade import-nbgrader --course-dir DIR 导入 nbgrader 里的人工评分。"""
+    """评分：按保存的作答给作业 NAME 评分，或导入 nbgrader 里的人工评分。
+
+    各自的选项见 exam-tools grade NAME --help、exam-tools grade import-nbgrader --help。"""
 
 
-@grade.command("run", hidden=True)
+@grade.command("run", cls=GradeRunCommand, hidden=True)
 @click.argument("name")
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（读取 submitted/<党员>/NAME/）。",
 )
@@ -186,6 +232,7 @@ def stats_items(
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录。",
 )
@@ -229,6 +276,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（读取其中的 gradebook.db）。",
 )

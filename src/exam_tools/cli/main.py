@@ -27,7 +27,8 @@ def cli() -> None:
 
 @click.group(cls=ExamToolsGroup)
 def stats() -> None:
-    """统计：试题分析。"""
+    """统计：items 是一次作业的试题分析（难度、区分度、选项选择人数、α 系数）；
+    org 是按党组织（乡镇、村、支部……）统计参训率、学时达标率、合格率和实用技术掌握率。"""
 
 
 stats.add_command(grading.stats_items)
