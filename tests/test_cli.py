@@ -194,6 +194,11 @@ def test_demo_builds_a_county_year_through_the_real_pipeline(tmp_path: Path) -> 
     record = subprocess.run([sys.executable, "-m", "exam_tools", "record", member, "--db",
                              str(out / "exam_tools.db")], capture_output=True, text=True, check=False)  # fmt: skip
     assert record.returncode == 0 and "小结：学时" in record.stdout
+    branches = run("stats", "org", "--level", "支部", "--db", str(out / "exam_tools.db"))
+    assert branches.returncode == 0, branches.stderr
+    lines = branches.stdout.splitlines()
+    assert sum("村党支部" in line for line in lines) == 12  # each of the 12 villages has its row
+    assert not any("直属上级" in line for line in lines)
 
 
 # ---- every command has help and is documented (as sqlite-utils checks) -------------------------

@@ -214,7 +214,7 @@ def record(
     type=click.Choice(["乡镇", "村", "社区", "支部", "非公企业", "机关"]),
     default="乡镇",
     show_default=True,
-    help="按哪一级党组织统计（下级的数据都汇总上来）。",
+    help="按哪一级党组织统计（下级的数据都汇总上来）；支部 即各个党支部，村、社区、企业的党支部都算。",
 )
 @click.option(
     "--by", "by", type=click.Choice(["category"]), default=None, help="再按人员类别分开统计。"
