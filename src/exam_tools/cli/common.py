@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import difflib
 import os
+import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from exam_tools.errors import ExamToolsError, ProblemReport
 
+DB_META = "exam_tools.db"  # ctx.meta key: the database file the command uses, for error messages
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print a one-line error (in red on a terminal) and exit 1."""
     click.secho(f"错误：{message}", fg="red", err=True)
     sys.exit(1)
@@ -72,6 +74,13 @@ class ExamToolsGroup(click.Group):
             fail(f"没有权限读写：{exc.filename}")
         except IsADirectoryError as exc:
             fail(f"这是一个目录，不是文件：{exc.filename}")
+        except sqlite3.Error as exc:
+            path = ctx.meta.get(DB_META)
+            if path is None:  # not the command's database: a defect
+                internal_error(exc)
+            from exam_tools.records.db import database_error
+
+            fail(str(database_error(exc, path)))
         except KeyboardInterrupt:
             fail("已中断")
         except BrokenPipeError:
@@ -81,13 +90,17 @@ class ExamToolsGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # click prints these itself (usage errors, --help, Ctrl-C at a prompt)
         except Exception as exc:
-            if os.environ.get("EXAM_TOOLS_DEBUG"):
-                raise
-            fail(
-                f"程序内部错误（{type(exc).__name__}: {exc}）。这是 exam-tools 的缺陷，不是您的错；"
-                "请设置 EXAM_TOOLS_DEBUG=1 重新运行，并把完整输出报告给开发者"
-            )
-        return None
+            internal_error(exc)
+
+
+def internal_error(exc: Exception) -> NoReturn:
+    """A defect: say so in one line (or re-raise it with EXAM_TOOLS_DEBUG set)."""
+    if os.environ.get("EXAM_TOOLS_DEBUG"):
+        raise exc
+    fail(
+        f"程序内部错误（{type(exc).__name__}: {exc}）。这是 exam-tools 的缺陷，不是您的错；"
+        "请设置 EXAM_TOOLS_DEBUG=1 重新运行，并把完整输出报告给开发者"
+    )
 
 
 def report_check(result: ProblemReport, what: str, *, strict: bool, passed: str) -> None:
@@ -118,11 +131,20 @@ courses_option = click.option(
 )
 
 
+def remember_db(ctx: click.Context, _param: click.Parameter, path: Path | None) -> Path | None:
+    """Note the database file the command uses, so a SQLite error can name it."""
+    from exam_tools.records.db import db_path
+
+    ctx.meta[DB_META] = db_path(path)
+    return path
+
+
 db_option = click.option(
     "--db",
     "db_file",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
+    callback=remember_db,
     help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
 )
 

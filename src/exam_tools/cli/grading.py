@@ -202,12 +202,10 @@ def stats_items(
     from exam_tools.cli.common import bundled
     from exam_tools.fileio import write_atomic
     from exam_tools.grading.itemstats import Row, flag_unchosen, item_statistics
-    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.db import open_db
     from exam_tools.reports.items import items_text, items_workbook
 
-    if not db_path(db_file).exists():
-        raise click.UsageError(f"找不到数据库 {db_path(db_file)}；请先运行 exam-tools grade")
-    db = open_db(db_file)
+    db = open_db(db_file, create=False)
     query = (
         "select a.member, r.qid, r.type, r.score, r.points, r.response, r.shown "
         "from results r join attempts a on a.id = r.attempt_id where a.assignment = ?"

@@ -133,7 +133,7 @@ def member_record(
 
     courses = check_courses(bundled(courses_dir, "courses"), None).courses
     rec = load_record(
-        open_db(db_file), member, year or date.today().year, load_standards(standards),
+        open_db(db_file, create=False), member, year or date.today().year, load_standards(standards),
         certifications(courses),
     )  # fmt: skip
     return rec, courses
@@ -250,18 +250,14 @@ def stats_org(
     以及对照目标（如“乡镇、村班子成员 80% 掌握1-2门实用技术”）的进度和差几人。"""
     from exam_tools.course.load import check_courses
     from exam_tools.fileio import write_atomic
-    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.db import open_db
     from exam_tools.records.orgstats import org_statistics, target_progress
     from exam_tools.records.queries import load_member_years, orgs_by_id
     from exam_tools.records.record import certifications
     from exam_tools.records.standards import load_standards
     from exam_tools.reports import orgs as report
 
-    if not db_path(db_file).exists():
-        raise click.UsageError(
-            f"找不到数据库 {db_path(db_file)}；请先用 exam-tools roster import 导入花名册"
-        )
-    db = open_db(db_file)
+    db = open_db(db_file, create=False)
     year = year or date.today().year
     std = load_standards(standards)
     certs = certifications(check_courses(bundled(courses_dir, "courses"), None).courses)
