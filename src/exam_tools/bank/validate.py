@@ -54,6 +54,16 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 Locator = Callable[[str | None], Location]
 
 
+def halfwidth(text: str) -> str:
+    """Full-width letters, digits and punctuation as ASCII (NFKC): ``Ａ，Ｃ`` is ``A,C``.
+
+    Excel files typed with a Chinese input method are full of them. Only for answers and labels
+    (option letters, true/false words): never for stems or options, where full-width Chinese
+    punctuation is right.
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
 def normalize_text(text: str) -> str:
     """Fold full-width forms to half-width and collapse white space (for comparisons only)."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
@@ -268,11 +278,12 @@ def _options(c: _Checker, qtype: QType | None) -> tuple[str, ...] | None:
 
 
 def _letters(value: Any) -> list[str] | None:
+    """Answer letters, however typed: ``B``, ``a c``, ``A、B、D``, ``Ａ，Ｃ``, ``[A, C]``."""
     if isinstance(value, str):
-        compact = re.sub(r"[\s,，、;；]", "", value)
+        compact = re.sub(r"[\s,，、;；]", "", halfwidth(value))
         return list(compact.upper()) if compact else []
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [v.strip().upper() for v in value]
+        return [halfwidth(v).strip().upper() for v in value]
     return None
 
 

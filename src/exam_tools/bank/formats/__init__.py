@@ -22,7 +22,7 @@ from typing import Any
 
 from exam_tools.bank.load import check_questions
 from exam_tools.bank.model import TECH_DOMAIN, Question
-from exam_tools.bank.validate import ID_RE, Locator, parse_question
+from exam_tools.bank.validate import ID_RE, Locator, halfwidth, parse_question
 from exam_tools.bank.yamlio import dump_questions
 from exam_tools.errors import (
     BankError,
@@ -32,7 +32,7 @@ from exam_tools.errors import (
     ProblemList,
     UnsupportedQuestionError,
 )
-from exam_tools.fileio import write_atomic
+from exam_tools.fileio import decode_text, write_atomic
 
 READERS: dict[str, str] = {
     "xlsx": "exam_tools.bank.formats.xlsx",
@@ -176,8 +176,16 @@ def _module(table: dict[str, str], fmt: str) -> ModuleType:
     return importlib.import_module(table[fmt])
 
 
-#: An Aiken answer line; the colon may be ASCII or full-width "：" (its UTF-8 bytes).
-_AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*(?::|\xef\xbc\x9a)", re.MULTILINE | re.IGNORECASE)
+#: An Aiken answer line, matched after :func:`halfwidth` (ＡＮＳＷＥＲ：B is ANSWER:B).
+_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:", re.MULTILINE | re.IGNORECASE)
+
+
+def _looks_like_aiken(data: bytes) -> bool:
+    try:
+        text = decode_text(data)
+    except FormatError:
+        return False
+    return _AIKEN_ANSWER.search(halfwidth(text)) is not None
 
 
 def detect_format(path: Path, data: bytes) -> str:
@@ -190,7 +198,7 @@ def detect_format(path: Path, data: bytes) -> str:
         return "jupyterquiz"
     if suffix == ".gift":
         return "gift"
-    if _AIKEN_ANSWER.search(data):
+    if _looks_like_aiken(data):
         return "aiken"
     if b"{" in data:
         return "gift"

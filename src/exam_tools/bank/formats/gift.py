@@ -15,6 +15,7 @@ from typing import Any
 
 from exam_tools.bank.formats import RawQuestion, fixed_locator, share_percent
 from exam_tools.bank.model import BLANK, DEFAULT_POINTS, LETTERS, QType, Question
+from exam_tools.bank.validate import halfwidth
 from exam_tools.errors import Location, Problem
 from exam_tools.fileio import decode_text
 
@@ -130,7 +131,7 @@ def parse_block(block: str, meta: dict[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = dict(meta)
     if general is not None and general.strip():
         raw["explanation"] = _html_to_text(_unescape(general.strip()), is_html)
-    head = _split_unescaped(body, "#")[0].strip().upper()
+    head = halfwidth(_split_unescaped(body, "#")[0]).strip().upper()  # {Ｔ} is {T}
     if body.startswith("#"):
         raise GiftSyntaxError("数值题（{#…}）不支持")
     if head in ("T", "TRUE", "F", "FALSE"):
