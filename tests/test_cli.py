@@ -314,3 +314,11 @@ def test_stats_help_describes_both_statistics() -> None:
     description = result.stdout.split("Options:")[0]
     assert "items" in description and "试题分析" in description
     assert "org" in description and "按党组织" in description
+
+
+@pytest.mark.parametrize("group", [[], ["bank"], ["grade"], ["stats"]], ids=str)
+def test_a_group_without_a_command_shows_its_help(group: list[str]) -> None:
+    result = run(*group)
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage: exam-tools") and "Commands:" in result.stdout
+    assert "错误" not in result.stdout + result.stderr

@@ -71,9 +71,18 @@ def usage_message(exc: click.UsageError) -> str:
     return exc.format_message()
 
 
+#: Raised by click 8.2+ for a group run without a command (8.1 printed the help itself).
+NO_ARGS_IS_HELP: type[click.UsageError] | tuple[()] = getattr(
+    click.exceptions, "NoArgsIsHelpError", ()
+)
+
+
 def main() -> None:
     try:
         code = cli.main(prog_name="exam-tools", standalone_mode=False)
+    except NO_ARGS_IS_HELP as exc:  # `exam-tools bank`: its help, not an error
+        click.echo(exc.format_message())
+        sys.exit(0)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "exam-tools"
         click.secho(f"错误：{usage_message(exc)}", fg="red", err=True)
