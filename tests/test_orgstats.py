@@ -121,3 +121,16 @@ def test_branch_level_counts_each_party_branch_whatever_unit_it_serves() -> None
         "城关镇党委/绿源农业发展有限公司党支部": 1,
         UNPLACED: 1,  # directly under the 党总支
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "branch"),
+    [("花王村党支部", True), ("第1社区党支部", True), ("县农业农村局机关党支部", True),
+     ("第一支部", True), ("石桥村党总支", False), ("城关镇党委", False), ("屋场党小组", False),
+     ("二支部党小组", False)],
+)  # fmt: skip
+def test_which_organisations_are_party_branches(name: str, branch: bool) -> None:
+    from exam_tools.records.orgstats import is_branch
+    from exam_tools.records.roster import org_kind
+
+    assert is_branch({"name": name, "kind": org_kind(name)}) is branch

@@ -94,6 +94,8 @@ BRANCH = "支部"
 def is_branch(node: Mapping[str, Any]) -> bool:
     """A 党支部 (not a 党总支 or a 党小组), read from the organisation's name."""
     name = node.get("name") or str(node.get("path", "")).rsplit("/", 1)[-1]
+    if node["kind"] == "党小组":  # 二支部党小组 is a group within a branch
+        return False
     return node["kind"] == BRANCH or ("支部" in name and "总支" not in name)
 
 
