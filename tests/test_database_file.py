@@ -132,3 +132,20 @@ def test_overwriting_a_file_gives_it_the_umask_permissions(tmp_path: Path) -> No
         os.umask(old)
     assert target.read_text("utf-8") == "新"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_answer_keys_stay_private_whatever_the_umask(tmp_path: Path) -> None:
+    """Members may be Unix users on the same hub: the answers are the instructor's alone."""
+    paper, key = tmp_path / "试卷.json", tmp_path / "老师" / "答案.json"
+    built = run("paper", "build", "shuidao", "cert", "-o", str(paper), "--key", str(key),
+                umask=0o022)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    assert stat.S_IMODE(paper.stat().st_mode) == 0o644  # the paper goes to members
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    course = tmp_path / "课程"
+    assigned = run("assign", "shuidao", "cert", "--course-dir", str(course), umask=0o022)
+    assert assigned.returncode == 0, assigned.stderr
+    (key_file,) = (course / "exam_tools").glob("*.key.json")
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    notebooks = list((course / "source").rglob("*.ipynb"))
+    assert notebooks and all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in notebooks)

@@ -16,11 +16,12 @@ def current_umask() -> int:
     return mask
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> None:
+def write_atomic(path: str | Path, data: bytes | str, *, private: bool = False) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     The file gets the permissions a plainly created file would (``0o666`` less the umask), not
-    the temporary file's private 0600, so a colleague or the hub's grader can read an export.
+    the temporary file's 0600, so a colleague or the hub's grader can read an export. A
+    ``private`` file (an answer key) stays readable by its owner only, whatever the umask.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -29,7 +30,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-        Path(tmp).chmod(0o666 & ~current_umask())
+        Path(tmp).chmod(0o600 if private else 0o666 & ~current_umask())
         Path(tmp).replace(target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

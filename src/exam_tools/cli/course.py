@@ -124,5 +124,6 @@ def paper_build(
         import json
 
         key = answer_key(result, bank)
-        write_atomic(key_path, json.dumps(key.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        text = json.dumps(key.to_dict(), ensure_ascii=False, indent=1) + "\n"
+        write_atomic(key_path, text, private=True)  # the answers: the instructor's eyes only
         click.echo(f"已写出答案 {key_path}（仅供老师）")
