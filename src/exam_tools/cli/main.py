@@ -34,7 +34,7 @@ def stats() -> None:
 stats.add_command(grading.stats_items)
 stats.add_command(records.stats_org)
 
-for command in (
+for _command in (
     bank.bank,
     course.course,
     course.paper,
@@ -49,7 +49,7 @@ for command in (
     records.plan_cmd,
     demo.demo,
 ):
-    cli.add_command(command)
+    cli.add_command(_command)
 
 
 def usage_message(exc: click.UsageError) -> str:
