@@ -89,6 +89,13 @@ class Question:
     technology: str | None = None
     source: str | None = None
     keywords: tuple[tuple[str, ...], ...] = ()
+    #: A 案例 question: it asks one place's practice (a seed report), not a rule that holds
+    #: everywhere; kept for practice and lessons, drawn into exams only by a rule that asks for it.
+    case: bool = False
+    #: The date (YYYY-MM-DD) the question was last checked against its source.
+    reviewed: str | None = None
+    #: A note for authors and reviewers (what could not be confirmed, and why); members never see it.
+    note: str | None = None
     origin: Location | None = field(default=None, compare=False, repr=False)
 
     # ---- typed views of the answer -------------------------------------------------------
@@ -147,6 +154,8 @@ class Question:
             d["tags"] = list(self.tags)
         if self.source is not None:
             d["source"] = self.source
+        if self.case:
+            d["case"] = True
         d["stem"] = self.stem
         if self.options:
             d["options"] = list(self.options)
@@ -156,6 +165,10 @@ class Question:
         if self.points != DEFAULT_POINTS[self.type]:
             d["points"] = int(self.points) if float(self.points).is_integer() else self.points
         d["explanation"] = self.explanation
+        if self.reviewed is not None:
+            d["reviewed"] = self.reviewed
+        if self.note is not None:
+            d["note"] = self.note
         return d
 
 
