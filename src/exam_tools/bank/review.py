@@ -14,7 +14,8 @@ A bank file may say in its header comment how often its questions must be rechec
 
 (months). ``bank check`` then warns on a question of that file without ``reviewed`` or whose
 ``reviewed`` is older than that. It also warns on a 党章党规 question whose source names no article,
-and on a 政策理论 question citing a law or regulation (a document with articles) without one.
+and on a 政策理论 question citing a law or regulation (a document with articles) without one,
+unless its ``note`` (with a ``reviewed`` date) records why the article could not be confirmed.
 """
 
 from __future__ import annotations
@@ -101,8 +102,14 @@ def add_months(d: date, months: int) -> date:
 
 
 def source_problem(q: Question) -> str | None:
-    """Why ``q``'s source is not precise enough, or ``None``."""
+    """Why ``q``'s source is not precise enough, or ``None``.
+
+    A reviewer who could not confirm the article says so in ``note`` with the ``reviewed`` date;
+    such a question is not warned about again (the review period brings it back).
+    """
     if q.domain not in ("党章党规", "政策理论") or not q.source:
+        return None
+    if q.note and q.reviewed:
         return None
     if LOCATED_RE.search(q.source):
         return None
