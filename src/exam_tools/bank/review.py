@@ -1,10 +1,7 @@
 """Keeping cited facts current: the 案例 mark, review dates, and the warnings ``bank check`` gives.
 
-Three optional fields of a question live here (the validator calls :func:`parse_review_fields`):
+Two optional fields of a question live here (the validator calls :func:`parse_review_fields`):
 
-* ``case: true`` marks a 案例 question: it asks one place's practice from a case report (a town's
-  approval thresholds, who serves as its 总网格长), not a rule that holds everywhere. Draw rules
-  leave such questions out unless they ask for them (``case: include`` or ``case: only``).
 * ``reviewed: YYYY-MM-DD`` is the date the question was last checked against its source.
 * ``note`` is for authors and reviewers (what could not be confirmed); members never see it.
 
@@ -29,7 +26,7 @@ from exam_tools.bank.model import Question
 from exam_tools.errors import Location, Problem
 
 #: Optional fields beyond the exchange-format ones (they have no Excel column).
-REVIEW_FIELDS: tuple[str, ...] = ("case", "reviewed", "note")
+REVIEW_FIELDS: tuple[str, ...] = ("reviewed", "note")
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 #: The header line giving a file's review period in months, e.g. ``# review_every: 12``.
@@ -42,14 +39,8 @@ ARTICLED_RE = re.compile(r"党章|《[^》]*(?:法|条例|细则|准则)(?:（[^
 
 def parse_review_fields(
     raw: Mapping[str, Any], report: Callable[[str, str], None]
-) -> tuple[bool, str | None, str | None]:
-    """``case``, ``reviewed`` and ``note`` of a raw question; ``report(field, message)`` errors."""
-    case = raw.get("case", False)
-    if case is None:
-        case = False
-    if not isinstance(case, bool):
-        report("case", f"案例标记应为 true 或 false，实际是“{case}”")
-        case = False
+) -> tuple[str | None, str | None]:
+    """``reviewed`` and ``note`` of a raw question; ``report(field, message)`` reports errors."""
     reviewed = raw.get("reviewed")
     if reviewed is not None:
         reviewed = str(reviewed).strip()
@@ -63,7 +54,7 @@ def parse_review_fields(
             note = None
         else:
             note = str(note).strip()
-    return case, reviewed, note
+    return reviewed, note
 
 
 def parse_date(text: str) -> date | None:

@@ -176,7 +176,7 @@ def parse_question(
     options = _options(c, qtype)
     answer = _answer(c, qtype, options, stem)
     keywords = _keywords(c, qtype)
-    case, reviewed, note = parse_review_fields(raw, c.err)
+    reviewed, note = parse_review_fields(raw, c.err)
 
     if c.problems.errors or qtype is None or answer is None:
         return None, c.problems.items
@@ -197,7 +197,6 @@ def parse_question(
         technology=technology,
         source=source,
         keywords=keywords,
-        case=case,
         reviewed=reviewed,
         note=note,
         origin=locate(None),

@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 from exam_tools.bank.model import QType
 from exam_tools.errors import CourseError
 
-#: How a draw rule treats 案例 questions (one place's practice, ``case: true`` in the bank):
+#: How a draw rule treats 案例 questions (one place's practice, tagged 案例 in the bank):
 #: ``exclude`` (the default) leaves them out, ``include`` draws them with the rest, ``only`` draws
 #: nothing else.
 CASE_FILTERS: dict[str, str] = {

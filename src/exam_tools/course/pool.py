@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exam_tools.bank.model import QType
+from exam_tools.bank.model import CASE_TAG, QType
 from exam_tools.course.model import CASE_FILTERS, Assessment, Course, Drawable, DrawRule, Mode
 from exam_tools.errors import PaperError
 
@@ -34,7 +34,10 @@ class PublicQuestion:
     tags: tuple[str, ...] = ()
     technology: str | None = None
     source: str | None = None
-    case: bool = False
+
+    @property
+    def case(self) -> bool:
+        return CASE_TAG in self.tags
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "type": self.type.value, "domain": self.domain}
@@ -49,15 +52,13 @@ class PublicQuestion:
             d["technology"] = self.technology
         if self.source:
             d["source"] = self.source
-        if self.case:
-            d["case"] = True
         return d
 
     @classmethod
     def of(cls, q: Drawable) -> PublicQuestion:
         return cls(
             q.id, q.type, q.domain, q.difficulty, q.stem, q.points, q.options, q.tags,
-            q.technology, q.source, q.case,
+            q.technology, q.source,
         )  # fmt: skip
 
 
@@ -149,7 +150,6 @@ class ExamSpec:
                     tags=tuple(q.get("tags", ())),
                     technology=q.get("technology"),
                     source=q.get("source"),
-                    case=bool(q.get("case", False)),
                 )
                 for q in d["questions"]
             )
