@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exam_tools.bank.load import check_bank, parse_bank_text
-from exam_tools.bank.model import Question
+from exam_tools.bank.model import Bank, Question
 from exam_tools.course.load import parse_course
 from exam_tools.course.model import Assessment, Course, DrawRule, Mode
 from exam_tools.course.paper import draw_questions
@@ -201,3 +201,12 @@ def test_the_keyless_exam_spec_keeps_the_case_filter_for_member_side_draws() -> 
     assert [r.case for r in spec.assessment.rules] == ["only", "exclude"]
     member_side = draw_questions(spec.questions, COURSE, spec.assessment, member=None, seed=1)
     assert sorted(q.id for q, _ in member_side) == ["c0", "c1", "n0", "n1", "n2"]
+
+
+def test_topic_practice_includes_case_questions(bank: Bank) -> None:
+    """Practice by knowledge point is practice: a topic asked only by 案例 questions still opens."""
+    from exam_tools.quiz.exercises import open_topic_practice
+
+    app = open_topic_practice(tags=["风险评估"], member="m001", seed=1, bank=bank)
+    qids = [item.qid for item in app.paper.items]
+    assert qids and all(bank[qid].case for qid in qids)
