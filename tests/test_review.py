@@ -210,3 +210,17 @@ def test_topic_practice_includes_case_questions(bank: Bank) -> None:
     app = open_topic_practice(tags=["风险评估"], member="m001", seed=1, bank=bank)
     qids = [item.qid for item in app.paper.items]
     assert qids and all(bank[qid].case for qid in qids)
+
+
+def test_the_json_schema_knows_the_review_fields() -> None:
+    import jsonschema
+
+    from exam_tools.bank.schema import schema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    base = {"id": "q1", "type": "judge", "domain": "党章党规", "difficulty": "简单",
+            "source": "党章 第七条", "stem": "题干。", "answer": True, "explanation": "解析。"}  # fmt: skip
+    assert validator.is_valid([{**base, "reviewed": "2026-11-30", "note": "已核对。"}])
+    assert not validator.is_valid([{**base, "reviewed": "2026/11/30"}])
+    assert not validator.is_valid([{**base, "note": ""}])
+    assert not validator.is_valid([{**base, "reviewd": "2026-11-30"}])  # a typo is flagged
