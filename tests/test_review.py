@@ -224,3 +224,21 @@ def test_the_json_schema_knows_the_review_fields() -> None:
     assert not validator.is_valid([{**base, "reviewed": "2026/11/30"}])
     assert not validator.is_valid([{**base, "note": ""}])
     assert not validator.is_valid([{**base, "reviewd": "2026-11-30"}])  # a typo is flagged
+
+
+def test_a_rule_asking_for_the_case_tag_draws_case_questions() -> None:
+    assert drawn(DrawRule(count=2, tags=("案例",))) == {"c0", "c1"}
+
+
+def test_a_short_rule_says_case_questions_were_left_out() -> None:
+    from exam_tools.errors import PaperError
+
+    a = Assessment(
+        id="a", title="考", mode=Mode.EXAM, rules=(DrawRule(count=4, tags=("四议两公开",)),)
+    )
+    with pytest.raises(PaperError) as info:
+        draw_questions(bank_with_cases(), COURSE, a, member=None, seed=1)
+    message = info.value.problems[0].message
+    assert (
+        "只有 3 道符合" in message and "另有 2 道案例题" in message and "case: include" in message
+    )

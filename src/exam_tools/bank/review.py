@@ -1,4 +1,4 @@
-"""Keeping cited facts current: the 案例 mark, review dates, and the warnings ``bank check`` gives.
+"""Keeping cited facts current: review dates, reviewer notes, and the warnings ``bank check`` gives.
 
 Two optional fields of a question live here (the validator calls :func:`parse_review_fields`):
 

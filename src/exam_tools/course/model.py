@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-from exam_tools.bank.model import QType
+from exam_tools.bank.model import CASE_TAG, QType
 from exam_tools.errors import CourseError
 
 #: How a draw rule treats 案例 questions (one place's practice, tagged 案例 in the bank):
 #: ``exclude`` (the default) leaves them out, ``include`` draws them with the rest, ``only`` draws
-#: nothing else.
+#: nothing else. A rule whose ``tags`` name 案例 asks for them, so it includes them.
 CASE_FILTERS: dict[str, str] = {
     "exclude": "不抽案例题",
     "include": "含案例题",
@@ -87,10 +87,18 @@ class DrawRule:
     case: str = "exclude"
     line: int | None = None
 
+    @property
+    def case_filter(self) -> str:
+        """``case`` as applied: a rule asking for the tag 案例 includes 案例 questions."""
+        if self.case == "exclude" and CASE_TAG in self.tags:
+            return "include"
+        return self.case
+
     def _case_ok(self, q: Drawable) -> bool:
-        if self.case == "include":
+        case = self.case_filter
+        if case == "include":
             return True
-        return q.case if self.case == "only" else not q.case
+        return q.case if case == "only" else not q.case
 
     def matches(self, q: Drawable) -> bool:
         return (
@@ -109,7 +117,7 @@ class DrawRule:
     def select(self, questions: Sequence[D]) -> list[D]:
         """The questions that match, in their order; one pass per filter (fast on large banks)."""
         out = list(questions)
-        if self.case != "include":
+        if self.case_filter != "include":
             out = [q for q in out if self._case_ok(q)]
         if self.domain is not None:
             out = [q for q in out if q.domain == self.domain]
