@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from exam_tools.bank import cache
 from exam_tools.bank.model import Bank, Question
+from exam_tools.bank.review import review_every, review_problems
 from exam_tools.bank.similar import DEFAULT_THRESHOLD, near_duplicates
 from exam_tools.bank.validate import parse_question
 from exam_tools.bank.yamlio import LineDict, YamlSyntaxError, load_yaml, locator
@@ -126,8 +128,15 @@ def check_questions(
     return unique, problems.items
 
 
-def check_bank(path: str | Path = "question_bank", *, similar: bool = True) -> CheckResult:
-    """Read and check every file of a bank; never raises for content problems, only reports them."""
+def check_bank(
+    path: str | Path = "question_bank", *, similar: bool = True, today: date | None = None
+) -> CheckResult:
+    """Read and check every file of a bank; never raises for content problems, only reports them.
+
+    Review warnings (imprecise sources, reviews missing or older than a file's ``review_every``)
+    are computed against ``today`` (the real date unless given), so they are never cached.
+    """
+    today = today or date.today()
     files = bank_files(path)
     questions: list[Question] = []
     problems: list[Problem] = []
@@ -148,8 +157,10 @@ def check_bank(path: str | Path = "question_bank", *, similar: bool = True) -> C
                 continue
             qs, found = parse_bank_text(text, shown_path)
             cache.put(data, shown_path, (qs, found))
+        every = review_every(data.decode("utf-8", errors="replace"))
         questions.extend(qs)
         problems.extend(found)
+        problems.extend(review_problems(qs, every, today))
     order = {path: i for i, path in enumerate(shown)}
     problems.sort(key=lambda p: (order.get(p.location.path or "", 0), p.location.line or 0))
     unique, found = check_questions(questions, DEFAULT_THRESHOLD if similar else None)

@@ -30,6 +30,7 @@ from exam_tools.bank.model import (
     Question,
     count_blanks,
 )
+from exam_tools.bank.review import REVIEW_FIELDS, parse_review_fields
 from exam_tools.errors import Location, Problem, ProblemList
 
 FIELDS: tuple[str, ...] = (
@@ -148,8 +149,8 @@ def parse_question(
     c = _Checker(raw, locate, draft=draft, hints=missing_hints)
 
     for key in raw:
-        if key not in FIELDS:
-            hint = _suggest(str(key), FIELDS)
+        if key not in FIELDS and key not in REVIEW_FIELDS:
+            hint = _suggest(str(key), FIELDS + REVIEW_FIELDS)
             c.err(str(key), f"未知字段“{key}”{hint}")
 
     qid = c.text("id")
@@ -185,6 +186,7 @@ def parse_question(
     options = _options(c, qtype)
     answer = _answer(c, qtype, options, stem)
     keywords = _keywords(c, qtype)
+    reviewed, note = parse_review_fields(raw, c.err)
 
     if c.problems.errors or qtype is None or answer is None:
         return None, c.problems.items
@@ -205,6 +207,8 @@ def parse_question(
         technology=technology,
         source=source,
         keywords=keywords,
+        reviewed=reviewed,
+        note=note,
         origin=locate(None),
     )
     return q, c.problems.items
