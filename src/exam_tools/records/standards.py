@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from exam_tools.bank.yamlio import YamlSyntaxError, load_yaml
 from exam_tools.errors import InvalidInputError, Location, Problem
 
 
@@ -43,7 +42,13 @@ def load_standards(path: str | Path | None = None) -> Standards:
         text = Path(path).read_text(encoding="utf-8")
         where = str(path)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, where)
+    except YamlSyntaxError as exc:
+        loc = Location(where, exc.line)
+        raise InvalidInputError(
+            f"培训标准文件格式不对：{exc}", [Problem(loc, None, None, str(exc))], location=loc
+        ) from None
+    try:
         hours = data["year_hours"]
         return Standards(
             default_hours=float(hours["default"]),
@@ -60,6 +65,6 @@ def load_standards(path: str | Path | None = None) -> Standards:
                 for t in data.get("targets") or ()
             ),
         )
-    except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         message = f"培训标准文件格式不对：{exc}"
         raise InvalidInputError(message, [Problem(Location(where), None, None, message)]) from None
