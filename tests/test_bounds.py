@@ -5,6 +5,10 @@ Each case ends in a located Chinese error or a correct result, and never takes m
 
 from __future__ import annotations
 
+import json
+import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +16,13 @@ import pytest
 from exam_tools.bank.load import parse_bank_text
 from exam_tools.course.load import parse_course
 from exam_tools.errors import InvalidInputError
+from exam_tools.records.db import open_db
+from exam_tools.records.roster import parse_roster, store_roster
 from exam_tools.records.standards import load_standards
+
+from .test_roster import GOOD as ROSTER
+from .test_roster import attendance_xlsx
+from .test_roster import xlsx as roster_xlsx
 
 # Nine levels of nine aliases: 9**9 (387 million) strings written in ten lines.
 BOMB = """\
@@ -81,3 +91,103 @@ def test_a_reused_tag_list_and_stars_in_text_still_load() -> None:
     )
     questions, problems = parse_bank_text(bank, "star.yaml")
     assert [q.stem for q in questions] == ["党员每月*按时*交纳党费。"]
+
+
+# ---- hours ------------------------------------------------------------------------------------
+
+NOTE = "（一次最多 24 学时，全天培训一般计 8 学时，多天的培训请按天分别登记）"
+HOURS_RULE = f"学时应大于 0 且不超过 24{NOTE}"
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "exam_tools", *args, "--db", str(tmp_path / "t.db")],
+                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e9", "0", "24.5"])
+def test_session_add_refuses_impossible_hours_and_records_nothing(
+    tmp_path: Path, value: str
+) -> None:
+    (tmp_path / "花名册.xlsx").write_bytes(roster_xlsx(ROSTER))
+    assert _cli(tmp_path, "roster", "import", "花名册.xlsx").returncode == 0
+    result = _cli(tmp_path, "session", "add", "--date", "2026-03-10", "--org", "城关镇党委",
+                  "--kind", "党课", "--hours", value, "--title", "学习党章", "--member", "李秀英")  # fmt: skip
+    assert result.returncode != 0
+    assert "--hours" in result.stderr and f"{HOURS_RULE}，现在是“{value}”" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert open_db(tmp_path / "t.db")["sessions"].count == 0
+
+
+def test_a_whole_day_is_accepted_and_the_record_is_valid_json(tmp_path: Path) -> None:
+    (tmp_path / "花名册.xlsx").write_bytes(roster_xlsx(ROSTER))
+    _cli(tmp_path, "roster", "import", "花名册.xlsx")
+    added = _cli(tmp_path, "session", "add", "--date", "2026-03-10", "--org", "城关镇党委",
+                 "--kind", "集中培训", "--hours", "24", "--title", "集中轮训", "--member", "李秀英")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    record = _cli(tmp_path, "record", "李秀英", "--year", "2026", "--format", "json")
+    assert json.loads(record.stdout, parse_constant=_no_constants)["hours"] == 24
+
+
+def _no_constants(name: str) -> None:
+    raise AssertionError(f"not JSON: {name}")
+
+
+def test_a_record_with_infinite_hours_from_an_old_database_is_an_error_not_bad_json(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "花名册.xlsx").write_bytes(roster_xlsx(ROSTER))
+    _cli(tmp_path, "roster", "import", "花名册.xlsx")
+    _cli(tmp_path, "session", "add", "--date", "2026-03-10", "--org", "城关镇党委",
+         "--kind", "党课", "--hours", "4", "--title", "学习党章", "--member", "李秀英")  # fmt: skip
+    db = open_db(tmp_path / "t.db")
+    with db.conn:  # as an earlier version, which took --hours inf, could have written it
+        db.execute("update attendance set hours = ?", [math.inf])
+        db.execute("update sessions set hours = ?", [math.inf])
+    record = _cli(tmp_path, "record", "李秀英", "--year", "2026", "--format", "json")
+    assert record.returncode == 1 and record.stdout == ""
+    assert "2026-03-10“学习党章”的学时无效（inf）" in record.stderr
+    assert "Traceback" not in record.stderr
+
+
+def test_attendance_import_names_each_impossible_hours_cell(tmp_path: Path) -> None:
+    from exam_tools.records.attendance import import_attendance
+
+    db = open_db(tmp_path / "t.db")
+    store_roster(db, parse_roster(roster_xlsx(ROSTER), "花名册.xlsx"))
+    org = "城关镇党委"
+    rows = [
+        ["2026-04-01", org, "党课", "a", "", "nan", "", "李秀英", ""],
+        ["2026-04-01", org, "党课", "b", "", "inf", "", "李秀英", ""],
+        ["2026-04-01", org, "党课", "c", "", 1e9, "", "李秀英", ""],
+        ["2026-04-01", org, "党课", "d", "", 4, "", "李秀英", "nan"],
+        ["2026-04-01", org, "党课", "e", "", 4, "", "李秀英", "-inf"],
+        ["2026-04-01", org, "党课", "f", "", 4, "", "李秀英", 5],
+        ["2026-04-01", org, "党课", "g", "", 8, "", "李秀英", 0],  # came, left at once: fine
+    ]
+    with pytest.raises(InvalidInputError) as info:
+        import_attendance(db, attendance_xlsx(rows), "签到.xlsx", load_standards())
+    found = [(p.location.row, p.location.column, p.message) for p in info.value.problems]
+    assert found == [
+        (2, "学时", f"{HOURS_RULE}，现在是“nan”"),
+        (3, "学时", f"{HOURS_RULE}，现在是“inf”"),
+        (4, "学时", f"{HOURS_RULE}，现在是“1000000000”"),
+        (5, "实际学时", f"实际学时应在 0 到 24 之间{NOTE}，现在是“nan”"),
+        (6, "实际学时", f"实际学时应在 0 到 24 之间{NOTE}，现在是“-inf”"),
+        (7, "实际学时", "实际学时不能超过本次活动的学时 4，现在是 5"),
+    ]
+    assert db["sessions"].count == 0 and db["attendance"].count == 0
+
+
+def test_add_session_refuses_impossible_hours_in_the_library_too(tmp_path: Path) -> None:
+    from datetime import date
+
+    from exam_tools.records.sessions import add_session
+
+    db = open_db(tmp_path / "t.db")
+    store_roster(db, parse_roster(roster_xlsx(ROSTER), "花名册.xlsx"))
+    li = next(db.query("select id from members where name = '李秀英'"))["id"]
+    for hours, member_hours in ((math.nan, None), (4.0, {li: math.inf}), (4.0, {li: 5.0})):
+        with pytest.raises(InvalidInputError, match="学时"):
+            add_session(db, date(2026, 4, 1), "城关镇党委", "党课", hours, "x", None, [li],
+                        member_hours)  # fmt: skip
+    assert db["sessions"].count == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -50,7 +51,7 @@ def load_standards(path: str | Path | None = None) -> Standards:
         ) from None
     try:
         hours = data["year_hours"]
-        return Standards(
+        result = Standards(
             default_hours=float(hours["default"]),
             role_hours={str(k): float(v) for k, v in (hours.get("roles") or {}).items()},
             session_kinds=tuple(str(k) for k in data.get("session_kinds", ())),
@@ -65,6 +66,10 @@ def load_standards(path: str | Path | None = None) -> Standards:
                 for t in data.get("targets") or ()
             ),
         )
+        for h in (result.default_hours, *result.role_hours.values()):
+            if not (math.isfinite(h) and 0 < h <= 366 * 24):
+                raise ValueError(f"每年学时要求应为正数，现在是 {h}")
+        return result
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         message = f"培训标准文件格式不对：{exc}"
         raise InvalidInputError(message, [Problem(Location(where), None, None, message)]) from None
