@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from exam_tools.bank.load import parse_bank_text
+from exam_tools.bank.formats import ImportDefaults, import_bytes
+from exam_tools.bank.load import check_questions, parse_bank_text
 from exam_tools.course.load import parse_course
-from exam_tools.errors import InvalidInputError
+from exam_tools.errors import FormatError, InvalidInputError
 from exam_tools.records.db import open_db
 from exam_tools.records.roster import parse_roster, store_roster
 from exam_tools.records.standards import load_standards
@@ -191,3 +194,76 @@ def test_add_session_refuses_impossible_hours_in_the_library_too(tmp_path: Path)
             add_session(db, date(2026, 4, 1), "城关镇党委", "党课", hours, "x", None, [li],
                         member_hours)  # fmt: skip
     assert db["sessions"].count == 0
+
+
+# ---- near-duplicates and import size ----------------------------------------------------------
+
+IMPORT = ImportDefaults(domain="党章党规", difficulty="简单")
+
+
+def near_copies(n: int) -> bytes:
+    """``n`` versions of one question that differ only in a number: all near each other."""
+    return "\n".join(
+        f"// [id:c{k}]\n根据党章规定，预备党员的预备期为多长时间？第{k}题 {{=一年 ~半年 ~两年 ~三年}}\n"
+        for k in range(n)
+    ).encode()
+
+
+def test_each_near_copy_is_warned_once_naming_an_earlier_one() -> None:
+    result = import_bytes(near_copies(300), "gift", "copies.gift", IMPORT)
+    near = [p for p in result.warnings if "几乎相同" in p.message]
+    # One warning per question after the first, not one per pair (44,850 pairs for 300 copies).
+    assert sorted(p.qid or "" for p in near) == sorted(f"c{k}" for k in range(1, 300))
+    for p in near:
+        earlier = re.search(r"（(c\d+)）", p.message)
+        assert earlier and int(earlier.group(1)[1:]) < int((p.qid or "")[1:])
+        assert p.location.path == "copies.gift" and p.field == "stem"
+
+
+def test_the_near_duplicate_search_stops_at_its_bound_and_says_where(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from exam_tools.bank import similar
+
+    questions = import_bytes(near_copies(50), "gift", "copies.gift", IMPORT).questions
+    # Unrelated questions sharing the same characters: candidates that are never near.
+    words = "党员组织生活会学习教育"
+    others = [
+        replace(
+            questions[0], id=f"o{k}", stem=words[k % 11 :] + words[: k % 11] + "对吗", options=()
+        )
+        for k in range(40)
+    ]
+    assert similar.near_duplicates(others + questions).stopped_at is None
+    monkeypatch.setattr(similar, "MIN_WORK", 30)
+    monkeypatch.setattr(similar, "WORK_PER_QUESTION", 0)
+    found = similar.near_duplicates(others + questions)
+    assert found.stopped_at is not None and found.work > 30
+    _, problems = check_questions(others + questions)
+    stop = [p for p in problems if "检查到此停止" in p.message]
+    stopped = (others + questions)[found.stopped_at]
+    assert [(p.qid, p.severity, p.location) for p in stop] == [
+        (stopped.id, "warning", stopped.origin)
+    ]
+    assert f"从本题起的 {90 - found.stopped_at} 道题没有检查是否重复" in stop[0].message
+
+
+def test_an_import_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    from exam_tools.bank.formats import MAX_IMPORT_BYTES, import_file
+
+    big = tmp_path / "big.gift"
+    with big.open("wb") as fh:  # sparse: 50 MB on paper, nothing on disk
+        fh.truncate(50 * 1024 * 1024)
+    with pytest.raises(FormatError) as caught:
+        import_file(big, "gift", IMPORT)
+    assert str(caught.value) == (
+        "big.gift: 文件有 50.0 MB，超过导入上限 10 MB（约 2.5 万道题）；请拆成几个较小的文件分别导入"
+    )
+    with pytest.raises(FormatError, match="超过导入上限 10 MB"):
+        import_bytes(b"x" * (MAX_IMPORT_BYTES + 1), "gift", "big.gift", IMPORT)
+    result = subprocess.run(
+        [sys.executable, "-m", "exam_tools", "bank", "import", "big.gift", "--output", "out.yaml"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1 and "超过导入上限 10 MB" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out.yaml").exists()

@@ -1,19 +1,26 @@
 """Find near-duplicate questions: the same question written twice with small changes.
 
 Each question becomes the set of character bigrams of its normalised stem and options; two
-questions are near-duplicates when the Jaccard similarity of their sets reaches a threshold. All
-pairs are found with prefix filtering (Bayardo et al., "Scaling up all pairs similarity search",
+questions are near-duplicates when the Jaccard similarity of their sets reaches a threshold.
+
+Candidates come from prefix filtering (Bayardo et al., "Scaling up all pairs similarity search",
 WWW 2007): only the rarest tokens of each set are indexed, which keeps a 20,000-question bank to a
-few tens of milliseconds instead of 200 million comparisons.
+few tens of milliseconds instead of 200 million comparisons. Each question is reported once, with
+the first earlier question found to be near it (not with every one): a file of 8,000 copies of one
+question with a changing number gave 32 million pairs, and reporting them took minutes. The work
+is bounded: after :data:`WORK_PER_QUESTION` candidate checks per question (at least
+:data:`MIN_WORK`) the search stops and says where, so no bank, however hostile, takes long.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from exam_tools.bank.model import BLANK_RE, Question
 
@@ -28,51 +35,86 @@ def fingerprint(q: Question) -> str:
     return _DROP.sub("", stem + "".join(opts)).lower()
 
 
-def _token_ids(text: str, vocab: dict[str, int]) -> frozenset[int]:
-    grams = [text] if len(text) < 2 else [text[i : i + 2] for i in range(len(text) - 1)]
-    return frozenset(vocab.setdefault(g, len(vocab)) for g in grams)
+def _bigrams(text: str) -> frozenset[str]:
+    # map(str.__add__, ...) builds the bigrams in C: this runs over every character of the bank.
+    return frozenset([text] if len(text) < 2 else map(str.__add__, text, text[1:]))
+
+
+#: Candidate checks allowed per question, on average, and in any case.
+WORK_PER_QUESTION = 50
+MIN_WORK = 200_000
+
+
+@dataclass
+class NearDuplicates:
+    """``pairs``: ``(i, j, similarity)``, ``i < j``, at most one per ``j`` (in order of ``j``).
+
+    ``stopped_at`` is the index of the first question not checked when the work bound was reached
+    (``None`` when every question was checked).
+    """
+
+    pairs: list[tuple[int, int, float]] = field(default_factory=list)
+    stopped_at: int | None = None
+    work: int = 0  # candidate checks made
 
 
 def near_duplicates(
-    questions: Sequence[Question], threshold: float = DEFAULT_THRESHOLD
-) -> list[tuple[int, int, float]]:
-    """Pairs ``(i, j, similarity)`` with ``i < j`` whose similarity is at least ``threshold``."""
-    vocab: dict[str, int] = {}
-    sets = [_token_ids(fingerprint(q), vocab) for q in questions]
-    freq = [0] * len(vocab)
+    questions: Sequence[Question],
+    threshold: float = DEFAULT_THRESHOLD,
+    max_work: int | None = None,
+) -> NearDuplicates:
+    """For each question, the first earlier one whose similarity is at least ``threshold``."""
+    sets = [_bigrams(fingerprint(q)) for q in questions]
+    freq: Counter[str] = Counter()
     for s in sets:
-        for t in s:
-            freq[t] += 1
-    # One global order, rarest first (prefix filtering is only correct with a shared order).
-    rank = [0] * len(vocab)
-    for r, t in enumerate(sorted(range(len(vocab)), key=freq.__getitem__)):
-        rank[t] = r
-    order = sorted(range(len(sets)), key=lambda i: len(sets[i]))
+        freq.update(s)
+    # One global order, rarest first (prefix filtering is only correct with a shared order);
+    # tokens of one question only come first and can never make a pair.
+    order = sorted(freq, key=freq.__getitem__)
+    rank = {t: r for r, t in enumerate(order)}
+    singles = bisect.bisect_right([freq[t] for t in order], 1)
+    budget = max(MIN_WORK, WORK_PER_QUESTION * len(sets)) if max_work is None else max_work
     index: dict[int, list[int]] = defaultdict(list)
-    pairs: list[tuple[int, int, float]] = []
-    for i in order:
-        toks = sets[i]
+    first_of: dict[frozenset[str], int] = {}  # identical token sets: one stands for all
+    found = NearDuplicates()
+    work = 0
+    for i, toks in enumerate(sets):
+        if work > budget:
+            found.stopped_at = i
+            break
         size = len(toks)
         if size == 0:
             continue
-        # Tokens of one question only can never make a pair: they fill the front of the prefix.
-        shared = [t for t in toks if freq[t] > 1]
-        prefix = size - math.ceil(threshold * size) + 1 - (size - len(shared))
-        if prefix <= 0:
+        twin = first_of.setdefault(toks, i)
+        if twin != i:
+            found.pairs.append((twin, i, 1.0))
             continue
-        shared.sort(key=rank.__getitem__)
-        min_size = threshold * size
+        ranks = sorted(map(rank.__getitem__, toks))
+        unique = bisect.bisect_left(ranks, singles)
+        prefix = ranks[unique : size - math.ceil(threshold * size) + 1]
+        if not prefix:
+            continue
+        low, high = threshold * size, size / threshold
         seen: set[int] = set()
-        for tok in shared[:prefix]:
+        match: tuple[int, float] | None = None
+        for tok in prefix:
             bucket = index[tok]
-            for j in bucket:
-                if j in seen or len(sets[j]) < min_size:
-                    continue
-                seen.add(j)
-                inter = len(toks & sets[j])
-                sim = inter / (size + len(sets[j]) - inter)
-                if sim >= threshold:
-                    pairs.append((min(i, j), max(i, j), sim))
+            if match is None:
+                for j in bucket:
+                    if j in seen:
+                        continue
+                    seen.add(j)
+                    work += 1
+                    other = len(sets[j])
+                    if other < low or other > high:
+                        continue
+                    inter = len(toks & sets[j])
+                    sim = inter / (size + other - inter)
+                    if sim >= threshold:
+                        match = (j, sim)
+                        break
             bucket.append(i)
-    pairs.sort()
-    return pairs
+        if match is not None:
+            found.pairs.append((match[0], i, match[1]))
+    found.work = work
+    return found
