@@ -267,3 +267,125 @@ def test_an_import_over_the_size_limit_is_refused_before_reading(tmp_path: Path)
     )  # fmt: skip
     assert result.returncode == 1 and "超过导入上限 10 MB" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out.yaml").exists()
+
+
+# ---- a member who moves, in a roster without 编号 ----------------------------------------------
+
+
+def _moved(rows: list[list[object]], name: str, org: str) -> list[list[object]]:
+    out = [list(r) for r in rows]
+    for r in out:
+        if r[0] == name:
+            r[1] = org
+    return out
+
+
+def test_a_member_who_moves_without_a_number_counts_once_with_hours_from_both_places(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from exam_tools.records.orgstats import org_statistics
+    from exam_tools.records.queries import load_member_years, orgs_by_id
+    from exam_tools.records.sessions import add_session
+
+    std = load_standards()
+    db = open_db(tmp_path / "t.db")
+    store_roster(db, parse_roster(roster_xlsx(ROSTER), "花名册.xlsx"))
+    li = next(db.query("select id from members where name = '李秀英'"))["id"]
+    add_session(db, date(2026, 3, 1), "城关镇党委/花王村党支部", "党课", 4, "学习党章", None, [li])
+    june = parse_roster(
+        roster_xlsx(_moved(ROSTER, "李秀英", "城关镇党委/石桥村党总支")), "6月.xlsx"
+    )
+    assert store_roster(db, june) == (0, 1, 2)  # no new member: 李秀英 changed place
+    assert store_roster(
+        db,
+        parse_roster(roster_xlsx(_moved(ROSTER, "李秀英", "城关镇党委/石桥村党总支")), "6月.xlsx"),
+    ) == (0, 0, 3)
+    assert [r["id"] for r in db.query("select id from members where name = '李秀英'")] == [li]
+    add_session(
+        db, date(2026, 7, 1), "城关镇党委/石桥村党总支", "党课", 4, "四议两公开", None, [li]
+    )
+    years = load_member_years(db, 2026, std, [])
+    groups = {g.org: g for g in org_statistics(years, orgs_by_id(db), "村")}
+    assert groups["城关镇党委/石桥村党总支"].members == 2  # 李秀英 now, and 陈志
+    assert groups["城关镇党委/石桥村党总支"].hours_total == 8  # her hours from both places
+    assert groups["城关镇党委/花王村党支部"].members == 1
+    assert db["members"].count == 3
+
+
+def test_two_same_name_same_year_members_make_a_move_ambiguous_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "t.db")
+    twin = [
+        "李秀英",
+        "城关镇党委/石桥村党总支/第一党支部",
+        "工人党员",
+        "",
+        1975,
+        "",
+        "正式",
+        "否",
+        "",
+    ]
+    store_roster(db, parse_roster(roster_xlsx([*ROSTER, twin]), "花名册.xlsx"))
+    assert db["members"].count == 4
+    before = list(db.query("select * from members order by id"))
+    # Next year one 李秀英 (1975) is listed in 城关镇党委/东岭村党支部: which one?
+    moved = [r for r in ROSTER if r[0] != "李秀英"]
+    moved.append(
+        ["李秀英", "城关镇党委/东岭村党支部", "种养业大户党员", "", 1975, "", "正式", "否", ""]
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        store_roster(db, parse_roster(roster_xlsx(moved), "2027.xlsx"))
+    [problem] = caught.value.problems
+    assert (problem.location.path, problem.location.sheet, problem.location.row, problem.field) == (
+        "2027.xlsx",
+        "花名册",
+        4,
+        "编号",
+    )
+    assert "无法确定“李秀英”（1975 年出生）是谁" in problem.message
+    assert (
+        "城关镇党委/花王村党支部" in problem.message
+        and "城关镇党委/石桥村党总支/第一党支部" in problem.message
+    )
+    assert list(db.query("select * from members order by id")) == before  # nothing written
+    assert db["orgs"].count == len({p for r in [*ROSTER, twin] for p in _prefixes(str(r[1]))})
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[: k + 1]) for k in range(len(parts))]
+
+
+def test_two_new_rows_for_one_member_who_left_are_reported_with_both_rows(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "t.db")
+    store_roster(db, parse_roster(roster_xlsx(ROSTER), "花名册.xlsx"))
+    rows = [r for r in ROSTER if r[0] != "李秀英"]
+    for org in ("城关镇党委/东岭村党支部", "城关镇党委/西岭村党支部"):
+        rows.append(["李秀英", org, "种养业大户党员", "", 1975, "", "正式", "否", ""])
+    with pytest.raises(InvalidInputError) as caught:
+        store_roster(db, parse_roster(roster_xlsx(rows), "2027.xlsx"))
+    first, second = caught.value.problems
+    assert (first.location.row, second.location.row) == (4, 5)
+    assert "花名册第 5 行也像是此人" in first.message
+    assert "花名册第 4 行也像是此人" in second.message
+
+
+def test_a_different_party_joining_date_is_a_different_person(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "t.db")
+    store_roster(db, parse_roster(roster_xlsx(ROSTER), "花名册.xlsx"))
+    rows = [r for r in ROSTER if r[0] != "李秀英"]
+    elsewhere = ["李秀英", "城关镇党委/东岭村党支部", "种养业大户党员", "", 1975]
+    # The 李秀英 of 1975 in the database joined the Party in 2001-07: this one in 2010-03.
+    other = [*elsewhere, "2010-03", "正式", "否", ""]
+    assert store_roster(db, parse_roster(roster_xlsx([*rows, other]), "b.xlsx")) == (1, 0, 2)
+    assert db["members"].count == 4
+    # The same joining date (or none given) is the member who moved.
+    db = open_db(tmp_path / "u.db")
+    store_roster(db, parse_roster(roster_xlsx(ROSTER), "花名册.xlsx"))
+    same = [*elsewhere, "2001-07", "正式", "否", ""]
+    assert store_roster(db, parse_roster(roster_xlsx([*rows, same]), "b.xlsx")) == (0, 1, 2)
+    assert db["members"].count == 3
