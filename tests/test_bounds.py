@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exam_tools.bank.formats import ImportDefaults, import_bytes
 from exam_tools.bank.load import check_questions, parse_bank_text
@@ -389,3 +391,41 @@ def test_a_different_party_joining_date_is_a_different_person(tmp_path: Path) ->
     same = [*elsewhere, "2001-07", "正式", "否", ""]
     assert store_roster(db, parse_roster(roster_xlsx([*rows, same]), "b.xlsx")) == (0, 1, 2)
     assert db["members"].count == 3
+
+
+def _jaccard(a: str, b: str) -> float:
+    def grams(t: str) -> set[str]:
+        return {t} if len(t) < 2 else {t[k : k + 2] for k in range(len(t) - 1)}
+
+    x, y = grams(a), grams(b)
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet="党员组织生活会学习", max_size=12), min_size=1, max_size=25),
+    st.sampled_from([0.5, 0.7, 0.9]),
+)
+def test_near_duplicates_warn_exactly_the_questions_with_an_earlier_near_one(
+    stems: list[str], threshold: float
+) -> None:
+    from exam_tools.bank.similar import fingerprint, near_duplicates
+
+    base, _ = parse_bank_text(
+        "- id: q\n  type: judge\n  domain: 党章党规\n  difficulty: 简单\n  stem: 题\n"
+        "  answer: true\n  source: 党章\n  explanation: 解析\n",
+        "x.yaml",
+    )
+    questions = [replace(base[0], id=f"q{k}", stem=s) for k, s in enumerate(stems)]
+    texts = [fingerprint(q) for q in questions]
+    found = near_duplicates(questions, threshold)
+    assert found.stopped_at is None
+    expected = {
+        j
+        for j in range(len(texts))
+        if texts[j]
+        and any(texts[i] and _jaccard(texts[i], texts[j]) >= threshold for i in range(j))
+    }
+    assert {j for _, j, _ in found.pairs} == expected
+    for i, j, sim in found.pairs:
+        assert i < j and sim == pytest.approx(_jaccard(texts[i], texts[j])) and sim >= threshold
