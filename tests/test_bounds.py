@@ -429,3 +429,18 @@ def test_near_duplicates_warn_exactly_the_questions_with_an_earlier_near_one(
     assert {j for _, j, _ in found.pairs} == expected
     for i, j, sim in found.pairs:
         assert i < j and sim == pytest.approx(_jaccard(texts[i], texts[j])) and sim >= threshold
+
+
+def test_course_lesson_hours_and_standards_hours_must_be_sensible(tmp_path: Path) -> None:
+    for value in ("1e9", ".nan", ".inf", "25"):
+        text = (
+            "title: 课程\ncategory: 党章党规\naudience: [全体党员]\nlessons:\n"
+            f"  - notebook: 01.ipynb\n    title: 第一课\n    hours: {value}\n"
+        )
+        _, problems = parse_course(text, "course.yaml", "c1")
+        hours = [p for p in problems if p.field == "hours"]
+        assert [p.location.line for p in hours] == [7], (value, problems)
+    path = tmp_path / "standards.yaml"
+    path.write_text("year_hours:\n  default: .inf\n", "utf-8")
+    with pytest.raises(InvalidInputError, match="每年学时要求应为正数，现在是 inf"):
+        load_standards(path)
