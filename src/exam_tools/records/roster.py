@@ -266,7 +266,9 @@ def match_moved_members(db: sqlite_utils.Database, roster: Roster) -> None:
         m = next(x for x in roster.members if x["id"] == mid)
         places = "、".join(f"{r['path']}（编号 {r['id']}）" for r in candidates)
         also = (
-            "；花名册第 " + "、".join(str(roster.rows[o]) for o in others) + " 行也像是此人"
+            "；花名册第 "
+            + "、".join(str(n) for n in sorted(roster.rows[o] for o in others))
+            + " 行也像是此人"
             if others
             else ""
         )
