@@ -300,6 +300,10 @@ def test_a_member_who_moves_without_a_number_counts_once_with_hours_from_both_pl
         roster_xlsx(_moved(ROSTER, "李秀英", "城关镇党委/石桥村党总支")), "6月.xlsx"
     )
     assert store_roster(db, june) == (0, 1, 2)  # no new member: 李秀英 changed place
+    assert june.moved == [
+        f"第 2 行 李秀英（1975 年出生）：按姓名和出生年份认出是 城关镇党委/花王村党支部 的党员"
+        f"（编号 {li}），原有学时保留"
+    ]
     assert store_roster(
         db,
         parse_roster(roster_xlsx(_moved(ROSTER, "李秀英", "城关镇党委/石桥村党总支")), "6月.xlsx"),

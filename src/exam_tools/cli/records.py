@@ -46,6 +46,8 @@ def roster_import(file: Path, db_file: Path | None) -> None:
     new, changed, same = store_roster(open_db(db_file), parsed)
     if parsed.ignored:
         click.echo(f"已忽略 {'、'.join(parsed.ignored)} 列（个人敏感信息不保存）")
+    for line in parsed.moved:
+        click.echo(line)
     click.echo(
         f"已导入 {len(parsed.members)} 名党员（新增 {new}，变更 {changed}，未变 {same}），"
         f"{len(parsed.orgs)} 个党组织，写入 {db_path(db_file)}"

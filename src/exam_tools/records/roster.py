@@ -95,6 +95,7 @@ class Roster:
     sheet: str = SHEET
     rows: dict[str, int] = field(default_factory=dict)  # member id -> sheet row
     generated: set[str] = field(default_factory=set)  # ids made here (the row had no 编号)
+    moved: list[str] = field(default_factory=list)  # members recognised in a new place, said so
 
 
 def _joined(value: Any) -> str | None:
@@ -288,7 +289,12 @@ def match_moved_members(db: sqlite_utils.Database, roster: Roster) -> None:
         )
     for m in roster.members:
         if m["id"] in wanted:
-            old = wanted[m["id"]][0]["id"]
+            was = wanted[m["id"]][0]
+            old = was["id"]
+            roster.moved.append(
+                f"第 {roster.rows[m['id']]} 行 {m['name']}（{m['birth_year']} 年出生）："
+                f"按姓名和出生年份认出是 {was['path']} 的党员（编号 {old}），原有学时保留"
+            )
             roster.rows[old] = roster.rows.pop(m["id"])
             m["id"] = old
 
