@@ -115,14 +115,26 @@ def check_questions(
             continue
         first[q.id] = q
         unique.append(q)
-    pairs = near_duplicates(unique, threshold) if threshold is not None else []
-    for i, j, sim in pairs:
+    if threshold is None:
+        return unique, problems.items
+    found = near_duplicates(unique, threshold)
+    for i, j, sim in found.pairs:
         a, b = unique[i], unique[j]
         problems.add(
             b.origin or Location(),
             b.id,
             "stem",
             f"与 {a.origin}（{a.id}）的题目几乎相同（相似度 {sim:.0%}），是否重复出题？",
+            "warning",
+        )
+    if found.stopped_at is not None:
+        q = unique[found.stopped_at]
+        problems.add(
+            q.origin or Location(),
+            q.id,
+            "stem",
+            f"疑似重复题检查到此停止：{len(unique)} 道题中有太多题目用字相近，已达比较次数上限；"
+            f"从本题起的 {len(unique) - found.stopped_at} 道题没有检查是否重复",
             "warning",
         )
     return unique, problems.items

@@ -51,6 +51,8 @@ def roster_import(file: Path, db_file: Path | None) -> None:
     new, changed, same = store_roster(open_db(db_file), parsed)
     if parsed.ignored:
         click.echo(f"已忽略 {'、'.join(parsed.ignored)} 列（个人敏感信息不保存）")
+    for line in parsed.moved:
+        click.echo(line)
     click.echo(
         f"已导入 {len(parsed.members)} 名党员（新增 {new}，变更 {changed}，未变 {same}），"
         f"{len(parsed.orgs)} 个党组织，写入 {db_path(db_file)}"
@@ -78,7 +80,7 @@ def session() -> None:
 @click.option(
     "--kind", required=True, help="形式：集中培训、党课、主题党日、现场观摩、送教下乡、远程教育。"
 )
-@click.option("--hours", type=float, required=True, help="学时（如全天 8、半天 4、一小时 1）。")
+@click.option("--hours", "hours_text", required=True, help="学时（如全天 8、半天 4、一小时 1）。")
 @click.option("--title", required=True, help="主题。")
 @click.option("--course", default=None, help="对应的课程编号（可空）。")
 @click.option("--member", "members", multiple=True, help="签到党员的编号或姓名（可多次）。")
@@ -88,7 +90,7 @@ def session_add(
     when: str,
     org: str,
     kind: str,
-    hours: float,
+    hours_text: str,
     title: str,
     course: str | None,
     members: tuple[str, ...],
@@ -97,6 +99,7 @@ def session_add(
 ) -> None:
     """登记一次培训活动，并为 --member 列出的党员签到（学时按本次活动计）。"""
     from exam_tools.records.db import open_db
+    from exam_tools.records.hours import parse_hours
     from exam_tools.records.record import find_member
     from exam_tools.records.sessions import add_session
     from exam_tools.records.standards import load_standards
@@ -110,8 +113,10 @@ def session_add(
     kinds = load_standards(standards).session_kinds
     if kind not in kinds:
         raise click.BadParameter(f"应为 {'、'.join(kinds)} 之一", param_hint="--kind")
-    if hours <= 0:
-        raise click.BadParameter("学时应为正数", param_hint="--hours")
+    try:
+        hours = parse_hours(hours_text, "学时")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--hours") from None
     db = open_db(db_file)
     ids = [find_member(db, m)["id"] for m in members]
     session_id = add_session(db, day, org, kind, hours, title, course, ids)
@@ -179,7 +184,8 @@ def record(
         if fmt == "xlsx" and output is None:
             raise click.UsageError("--format xlsx 需要用 --output 指定文件，如 档案.xlsx")
         data: str | bytes = (
-            json.dumps(rec.to_dict(), ensure_ascii=False, indent=2) + "\n"
+            # allow_nan=False: the output is always valid JSON (no NaN or Infinity).
+            json.dumps(rec.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
             if fmt == "json"
             else record_html(rec)
             if fmt == "html"

@@ -36,6 +36,7 @@ from exam_tools.errors import (
     ProblemReport,
     errors_of,
 )
+from exam_tools.records.hours import MAX_SESSION_HOURS
 
 COURSE_FILE = "course.yaml"
 COURSE_FIELDS = (
@@ -183,7 +184,7 @@ class _Parser:
             title = self.text(item, "title", loc, where, True)
             if "hours" not in item:
                 self.err(loc, where, "hours", "缺少学时（hours）")
-            hours = self.number(item, "hours", loc, where)
+            hours = self.number(item, "hours", loc, where, maximum=MAX_SESSION_HOURS)
             if notebook and not notebook.endswith(".ipynb"):
                 self.err(loc, where, "notebook", f"应为 .ipynb 笔记本文件，现在是“{notebook}”")
             if notebook and title and hours:
