@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -44,6 +42,7 @@ def run_demo(
 ) -> dict[str, Any]:
     from exam_tools.grading.assign import source_assignment, write_assignment
     from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
+    from exam_tools.grading.nbgrader_cli import run_nbgrader
     from exam_tools.grading.simulate import simulate_submissions
     from exam_tools.grading.store import record
     from exam_tools.records.county import SCALES, roster_rows, sessions_and_attendance
@@ -105,10 +104,7 @@ def run_demo(
         write_assignment(
             course_dir, name, source_assignment(bank, course, course.assessment(assessment_id))
         )
-        subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
-            cwd=course_dir, check=True, capture_output=True,
-        )  # fmt: skip
+        run_nbgrader("generate_assignment", name, "--force", cwd=course_dir)
         chosen = rng.sample(takers, min(limit, len(takers)))
         simulate_submissions(
             course_dir,

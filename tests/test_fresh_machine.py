@@ -1,10 +1,13 @@
-"""Charts draw Chinese on any machine: without a system CJK font (the bundled Noto Sans CJK serves),
-with one installed after matplotlib cached its font list, and a chart that cannot be drawn never
-costs a command its other outputs or leaves half of them written.
+"""The README's first command on a fresh machine, as a user installs it.
 
-The machine's fonts are hidden in a private mount namespace (``unshare -m``, root only; CI runs as
-root): an empty folder is bind-mounted over the font and fontconfig cache folders, and each run gets
-a fresh MPLCONFIGDIR so matplotlib's own font cache is rebuilt from what is visible.
+- Charts draw Chinese on any machine: without a system CJK font (the bundled Noto Sans CJK serves),
+  with one installed after matplotlib cached its font list; a chart that cannot be drawn never
+  costs a command its other outputs or leaves half of them written. The machine's fonts are hidden
+  in a private mount namespace (``unshare -m``, root only; CI runs as root): an empty folder is
+  bind-mounted over the font and fontconfig cache folders, and each run gets a fresh MPLCONFIGDIR so
+  matplotlib's own font cache is rebuilt from what is visible.
+- The console script works called by its full path from an environment that is not activated:
+  ``PATH`` lacks the interpreter's ``bin`` folder (where nbgrader's ``alembic`` lives).
 """
 
 from __future__ import annotations
@@ -19,18 +22,26 @@ from pathlib import Path
 
 import pytest
 
+from exam_tools.grading.nbgrader_cli import NbgraderError, run_nbgrader
+
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "/var/cache/fontconfig")
 CJK_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")  # Debian fonts-noto-cjk
+BARE_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"  # a login shell's PATH, no virtual environment in it
+CONSOLE_SCRIPT = Path(sys.executable).parent / "exam-tools"
+CAN_HIDE_FONTS = os.geteuid() == 0 and shutil.which("unshare") is not None
 
 needs_root = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("unshare") is None,
+    not CAN_HIDE_FONTS,
     reason="hiding the system's fonts needs a private mount namespace (unshare -m), i.e. root; "
     "CI runs as root, so this runs there",
 )
 
 
-def without_system_fonts(script: str, tmp: Path, *, hide: tuple[str, ...] = ()) -> str:
-    """Run the shell ``script`` with the system's fonts (and ``hide``) hidden; its output."""
+def without_system_fonts(
+    script: str, tmp: Path, *, hide: tuple[str, ...] = (), path: str | None = None
+) -> str:
+    """Run the shell ``script`` with the system's fonts (and ``hide``) hidden when root can hide
+    them; its output and exit code."""
     empty = tmp / "empty"
     empty.mkdir(exist_ok=True)
     mounts = "; ".join(
@@ -44,11 +55,14 @@ def without_system_fonts(script: str, tmp: Path, *, hide: tuple[str, ...] = ()) 
         "HOME": str(tmp / "home"),
         "XDG_CACHE_HOME": str(tmp / "home" / ".cache"),
     }
+    if path is not None:
+        env["PATH"] = path
     (tmp / "home").mkdir(exist_ok=True)
+    command = ["unshare", "-m", "sh", "-c", f"{mounts}; {script}"] if CAN_HIDE_FONTS else [
+        "sh", "-c", script]  # fmt: skip
     out = subprocess.run(
-        ["unshare", "-m", "sh", "-c", f"{mounts}; {script}"],
-        capture_output=True, text=True, cwd=tmp, env=env, check=False, timeout=300,
-    )  # fmt: skip
+        command, capture_output=True, text=True, cwd=tmp, env=env, check=False, timeout=300
+    )
     return out.stdout + out.stderr + f"\n[exit {out.returncode}]"
 
 
@@ -65,21 +79,43 @@ FONT_USED = (
 
 
 @pytest.fixture(scope="module")
-def demo_without_fonts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """``exam-tools demo`` run with no system font: its folder and output."""
-    tmp = tmp_path_factory.mktemp("nofonts")
+def fresh_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``exam-tools demo`` by the console script's full path, PATH without its folder, and (as
+    root) no system font: its folder and output."""
+    if not CONSOLE_SCRIPT.exists():
+        pytest.skip(f"the console script {CONSOLE_SCRIPT} is not installed (pip install -e .)")
+    tmp = tmp_path_factory.mktemp("fresh")
     py = shlex.quote(sys.executable)
     out = without_system_fonts(
-        "echo cjk fonts visible: $(fc-list | grep -ci cjk); "
-        f"{py} -m exam_tools demo --dir out; {py} -c {shlex.quote(FONT_USED)}",
+        "echo cjk fonts visible: $(fc-list 2>/dev/null | grep -ci cjk); "
+        f"{shlex.quote(str(CONSOLE_SCRIPT))} demo --dir out; {py} -c {shlex.quote(FONT_USED)}",
         tmp,
+        path=BARE_PATH,
     )
     return tmp, out
 
 
+def test_demo_runs_by_full_path_from_an_environment_not_activated(
+    fresh_demo: tuple[Path, str],
+) -> None:
+    assert shutil.which("alembic", path=BARE_PATH) is None  # nbgrader needs it; it is not there
+    tmp, out = fresh_demo
+    assert "程序内部错误" not in out and "CalledProcessError" not in out, out
+    assert "== 接下来可以试试 ==" in out and "[exit 0]" in out, out
+    assert (tmp / "out" / "nbgrader" / "gradebook.db").is_file()
+
+
+def test_a_failing_nbgrader_step_says_what_nbgrader_said(tmp_path: Path) -> None:
+    with pytest.raises(NbgraderError) as caught:
+        run_nbgrader("generate_assignment", "no-such-exam", cwd=tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"nbgrader generate_assignment 在 {tmp_path} 中失败：")
+    assert "No notebooks were matched by" in message and "no-such-exam" in message
+
+
 @needs_root
-def test_demo_draws_chinese_with_no_system_font(demo_without_fonts: tuple[Path, str]) -> None:
-    tmp, out = demo_without_fonts
+def test_demo_draws_chinese_with_no_system_font(fresh_demo: tuple[Path, str]) -> None:
+    tmp, out = fresh_demo
     assert "cjk fonts visible: 0" in out, out  # the hiding really hides Debian's fonts-noto-cjk
     assert "找不到中文字体" not in out and "程序内部错误" not in out, out
     assert "missing from font" not in out, out  # matplotlib's "Glyph … missing" warning
@@ -120,10 +156,10 @@ def test_a_font_installed_after_matplotlib_first_ran_is_used(tmp_path: Path) -> 
 
 @needs_root
 def test_stats_org_writes_both_files_or_neither(
-    demo_without_fonts: tuple[Path, str], tmp_path: Path
+    fresh_demo: tuple[Path, str], tmp_path: Path
 ) -> None:
     py = shlex.quote(sys.executable)
-    db = demo_without_fonts[0] / "out" / "exam_tools.db"
+    db = fresh_demo[0] / "out" / "exam_tools.db"
     # no system font and the bundled one hidden too (a broken install): no chart can be drawn
     command = f"{py} -m exam_tools stats org --db {db} --output x.xlsx --chart y.png"
     out = without_system_fonts(command, tmp_path, hide=(bundled_dir(),))
