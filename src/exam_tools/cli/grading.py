@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -113,6 +114,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
             result = grade_submission(folder, member, name, key)
             record(db, result)
             results.append(result)
+    to_gradebook(course_dir, db, list(zip(results, (f for _m, f in found), strict=True)))
     for r in results:
         for problem in r.problems:
             click.echo(f"党员 {r.member}：{problem}")
@@ -126,6 +128,27 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
         + (f"；{manual} 道简答题待人工评阅" if manual else "")
     )
     click.echo(f"结果已写入 {db_path(db_file)}")
+
+
+def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> None:
+    """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
+    them), with members' names from the roster when the database has them."""
+    from exam_tools.grading.gradebook import GRADEBOOK, write_gradebook
+
+    if not (course_dir / GRADEBOOK).exists():
+        click.echo(
+            f"{course_dir / GRADEBOOK} 不存在（没有用 nbgrader generate_assignment 发布？），"
+            "成绩没有写入 nbgrader"
+        )
+        return
+    members = [r.member for r, _f in graded]
+    marks = ", ".join("?" * len(members))
+    names = dict(db.execute(f"select id, name from members where id in ({marks})", members))
+    report = write_gradebook(course_dir, graded, names)
+    click.echo(
+        f"已写入 nbgrader 成绩册 {course_dir / GRADEBOOK}：{report.written} 份"
+        f"（{report.named} 人按花名册写了姓名），formgrader 和 nbgrader export 显示同样的分数"
+    )
 
 
 @cli.group()
@@ -221,6 +244,18 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
         write_atomic(target, feedback_html(paper, result, full))
+        # what `nbgrader release_feedback` reads beside the page: the submission's time and secret
+        missing = []
+        for extra in ("timestamp.txt", "submission_secret.txt"):
+            if (folder / extra).is_file():
+                write_atomic(target.with_name(extra), (folder / extra).read_bytes())
+            else:
+                missing.append(extra)
+        if missing:
+            click.echo(
+                f"党员 {member}：提交里没有 {'、'.join(missing)}（不是经 nbgrader submit 和 collect 收来的），"
+                "nbgrader release_feedback 无法发给他，请把反馈页另行转交"
+            )
     click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
 

@@ -97,7 +97,9 @@ def source_assignment(
         "答完点“交卷”。交卷后，在 Assignments（作业）页面点 **Submit** 提交。"
     )
     hidden = (
-        "# 评分（由老师运行，党员不用管这一格）\n"
+        "# 评分说明（党员不用改这一格）：交卷后由老师评分\n"
+        "from exam_tools.quiz.exam import exam_note\n\n"
+        f'exam_note("{SPEC}")\n'
         "### BEGIN HIDDEN TESTS\n"
         "from exam_tools.grading.cell import score_saved\n"
         f"KEY = {key!r}\n"

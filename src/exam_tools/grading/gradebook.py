@@ -1,0 +1,129 @@
+"""exam-tools' scores in nbgrader's own gradebook, so formgrader, ``nbgrader export`` and exam-tools
+agree without anyone running ``nbgrader autograde``.
+
+For each graded submission: the member becomes an nbgrader student (named from the roster when the
+records database knows them), the submission is created with the timestamp nbgrader collected, the
+assignment's graded cell gets exam-tools' score as its automatic score (a manual score given in
+formgrader is kept and still wins there), and ``autograded/<member>/NAME/`` holds the submission as
+formgrader expects after autograding, its graded cell showing the score. nbgrader is imported only
+here, inside the function.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exam_tools.errors import PaperError
+from exam_tools.grading.assign import NOTEBOOK
+from exam_tools.grading.grade import SubmissionResult
+
+GRADEBOOK = "gradebook.db"
+# Two-character surnames, so that formgrader's "last name, first name" reads 欧阳, 修 not 欧, 阳修.
+# fmt: off
+COMPOUND_SURNAMES = frozenset((
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文",
+    "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "呼延", "澹台", "公冶", "申屠", "太史",
+    "闻人", "赫连", "钟离", "百里", "东郭", "北堂",
+))
+# fmt: on
+
+
+@dataclass
+class GradebookReport:
+    written: int = 0
+    named: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(surname, given name) of a Chinese name, for nbgrader's last_name and first_name."""
+    name = name.strip()
+    if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2], name[2:]
+    if len(name) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in name):
+        return name[:1], name[1:]
+    return name, ""
+
+
+def _autograded_copy(course_dir: Path, result: SubmissionResult, submitted: Path) -> None:
+    """``autograded/<member>/NAME/``: the submission, its graded cell showing exam-tools' score."""
+    target = course_dir / "autograded" / result.member / result.assignment
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(submitted, target)
+    notebook = target / NOTEBOOK
+    try:
+        nb: dict[str, Any] = json.loads(notebook.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # a damaged notebook is shown as submitted; the score is in the gradebook anyway
+    text = f"exam-tools 评分：{result.score:g} / {result.max_score:g} 分（{result.percent:.0f} 分，百分制）\n"
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        if meta.get("grade") and cell.get("cell_type") == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text}]
+    notebook.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_gradebook(
+    course_dir: Path,
+    graded: Iterable[tuple[SubmissionResult, Path]],
+    names: Mapping[str, str],
+) -> GradebookReport:
+    """Write each (result, submission folder) into ``course_dir/gradebook.db`` (nbgrader's API)."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.utils import parse_utc
+
+    report = GradebookReport()
+    graded = list(graded)
+    if not graded:
+        return report
+    name = graded[0][0].assignment
+    with Gradebook(f"sqlite:///{course_dir / GRADEBOOK}") as gb:
+        try:
+            assignment = gb.find_assignment(name)
+        except MissingEntry:
+            raise PaperError(
+                f"nbgrader 的成绩册 {course_dir / GRADEBOOK} 里没有作业“{name}”；"
+                f"请先在 {course_dir} 中运行 nbgrader generate_assignment {name}"
+            ) from None
+        cells = [(nb.name, cell.name) for nb in assignment.notebooks for cell in nb.grade_cells]
+        if len(cells) != 1:
+            raise PaperError(
+                f"nbgrader 作业“{name}”有 {len(cells)} 个评分格，exam-tools 生成的作业只有一个；"
+                "成绩没有写入 nbgrader"
+            )
+        notebook_id, cell_id = cells[0]
+        for result, folder in graded:
+            member = result.member
+            full = names.get(member)
+            last, first = split_name(full) if full else (member, "")
+            gb.update_or_create_student(member, last_name=last, first_name=first)
+            report.named += bool(full)
+            stamp_file = folder / "timestamp.txt"
+            timestamp = (
+                parse_utc(stamp_file.read_text(encoding="utf-8").strip())
+                if stamp_file.is_file()
+                else None
+            )
+            try:
+                submission = gb.find_submission(name, member)
+                submission.timestamp = timestamp
+            except MissingEntry:
+                submission = gb.add_submission(name, member, timestamp=timestamp)
+            grade = gb.find_grade(cell_id, notebook_id, name, member)
+            score = min(result.score, grade.max_score)
+            if grade.manual_score is None:  # a short answer still to be read wants formgrader
+                grade.needs_manual_grade = bool(result.manual_pending)
+            elif grade.auto_score != score:  # graded by hand before the answers changed: look again
+                grade.needs_manual_grade = True
+            grade.auto_score = score
+            gb.db.commit()
+            _autograded_copy(course_dir, result, folder)
+            report.written += 1
+    return report
