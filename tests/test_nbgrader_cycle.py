@@ -115,7 +115,7 @@ def test_validate_on_an_untouched_exam_passes(cycle: dict[str, object]) -> None:
 
 def test_the_graded_cell_tells_the_member_something_true(cycle: dict[str, object]) -> None:
     assert cycle["note"] == (
-        "这份考试交卷后由老师评分，这里不判对错。\n"
+        "本卷交卷后由老师评分，这里不判对错。\n"
         f"已答 {cycle['answered']} / {cycle['questions']} 题，已交卷。"
     )
     assert 0 < cycle["answered"] < cycle["questions"]  # type: ignore[operator]

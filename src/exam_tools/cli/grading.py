@@ -52,6 +52,7 @@ def assign(
     from exam_tools.cli.course import bundled
     from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
+    from exam_tools.course.model import Mode
     from exam_tools.grading.assign import source_assignment, write_assignment
 
     bank = load_bank(bundled(bank_path, "question_bank"))
@@ -66,6 +67,10 @@ def assign(
     click.echo(
         f"已生成作业 {target}：{a.title}，{result.questions} 题，满分 {result.total_points:g} 分"
     )
+    if a.mode is Mode.PRACTICE:
+        click.echo(
+            "练习以作业形式发放：党员答完交卷，由老师评分，再用 exam-tools feedback 发给答案和解析"
+        )
     click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
 
 

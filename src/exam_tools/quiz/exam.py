@@ -77,7 +77,7 @@ def exam_note(spec_path: str | Path) -> str:
     import json
 
     paper_file = paper_path(spec_path)
-    lines = ["这份考试交卷后由老师评分，这里不判对错。"]
+    lines = ["本卷交卷后由老师评分，这里不判对错。"]
     try:
         total = len(read_paper(paper_file))
     except (OSError, ValueError):  # PaperError is a ValueError: no paper drawn yet, or damaged
