@@ -35,20 +35,23 @@ def sh(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
     return output
 
 
-def nbgrader(command: str, *args: str, cwd: Path, exchange: Path) -> str:
-    return sh(sys.executable, "-m", "nbgrader", command, *args,
-              f"--CourseDirectory.course_id={COURSE}", f"--Exchange.root={exchange}",
-              cwd=cwd)  # fmt: skip
+def nbgrader(command: str, *args: str, cwd: Path, exchange: Path, member: bool = False) -> str:
+    """An nbgrader command; the instructor's course id comes from the nbgrader_config.py that
+    exam-tools assign wrote, a member (who has no configuration) names the course."""
+    course = [f"--CourseDirectory.course_id={COURSE}"] if member else []
+    return sh(sys.executable, "-m", "nbgrader", command, *args, *course,
+              f"--Exchange.root={exchange}", cwd=cwd)  # fmt: skip
 
 
 def exam_tools(*args: str, cwd: Path) -> str:
-    return sh(sys.executable, "-m", "exam_tools", *args, cwd=cwd)
+    env = {k: v for k, v in os.environ.items() if k != "EXAM_TOOLS_DB"}  # the default database
+    return sh(sys.executable, "-m", "exam_tools", *args, cwd=cwd, env=env)
 
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> dict[str, object]:
     tmp = tmp_path_factory.mktemp("cycle")
-    exchange, course, member = tmp / "exchange", tmp / "course", tmp / "member"
+    exchange, course, member = tmp / "exchange", tmp / COURSE, tmp / "member"
     for folder in (exchange, course, member):
         folder.mkdir()
     exchange.chmod(0o777)
@@ -60,14 +63,14 @@ def cycle(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> dict[str, obj
     table(records, "members").insert({"id": MEMBER, "name": "欧阳建国", "org": "o1"})
     out: dict[str, object] = {"course": course, "member": member, "db": db}
 
-    # instructor
-    exam_tools("assign", "rice", "cert", "--course-dir", ".", "--courses", str(DATA / "courses"),
-               cwd=course)  # fmt: skip
+    # instructor, as the README tells it (the records database is the default one in the course dir)
+    exam_tools("assign", "rice", "cert", "--course-dir", COURSE, "--courses", str(DATA / "courses"),
+               cwd=tmp)  # fmt: skip
     nbgrader("generate_assignment", "cert", cwd=course, exchange=exchange)
     nbgrader("release_assignment", "cert", cwd=course, exchange=exchange)
 
     # member: fetch, press Validate on the untouched exam, answer as the quiz does, submit
-    nbgrader("fetch_assignment", "cert", cwd=member, exchange=exchange)
+    nbgrader("fetch_assignment", "cert", cwd=member, exchange=exchange, member=True)
     folder = member / "cert"
     hub_user = {**os.environ, "JUPYTERHUB_USER": MEMBER}  # who the member is on the hub
     out["validate"] = sh(sys.executable, "-m", "nbgrader", "validate", "exam.ipynb", cwd=folder,
@@ -96,16 +99,17 @@ def cycle(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> dict[str, obj
         if i.n > 2 and k.type is not QType.SHORT
     )  # fmt: skip
     out["total"] = paper.total_points
-    nbgrader("submit", "cert", f"--student={MEMBER}", cwd=member, exchange=exchange)
+    nbgrader("submit", "cert", f"--student={MEMBER}", cwd=member, exchange=exchange, member=True)
 
     # instructor
     nbgrader("collect", "cert", cwd=course, exchange=exchange)
-    out["grade"] = exam_tools("grade", "cert", "--course-dir", ".", "--db", str(db), cwd=course)
+    out["grade"] = exam_tools("grade", "cert", "--course-dir", ".", cwd=course)
     out["feedback"] = exam_tools("feedback", "cert", "--course-dir", ".", cwd=course)
     nbgrader("release_feedback", "cert", cwd=course, exchange=exchange)
 
     # member
-    nbgrader("fetch_feedback", "cert", f"--student={MEMBER}", cwd=member, exchange=exchange)
+    nbgrader("fetch_feedback", "cert", f"--student={MEMBER}", cwd=member, exchange=exchange,
+             member=True)  # fmt: skip
     return out
 
 
@@ -139,6 +143,9 @@ def test_formgrader_and_nbgrader_export_show_exam_tools_scores(cycle: dict[str, 
     db = open_db(cycle["db"])  # type: ignore[arg-type]
     ours = next(db.query("select score, max_score from attempts where member = ?", [MEMBER]))
     assert ours["score"] == cycle["expected"]
+    assert "已写入 nbgrader 成绩册 gradebook.db：1 份（1 人按花名册写了姓名）" in str(
+        cycle["grade"]
+    )
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         submission = gb.find_submission("cert", MEMBER)
         assert submission.score == ours["score"]

@@ -99,7 +99,8 @@ def grade() -> None:
 )
 @db_option
 def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
-    """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库。
+    """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库；
+    分数同时写入 nbgrader 的成绩册（gradebook.db，姓名取自花名册），formgrader 显示同样的分数。
 
     缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
     一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。

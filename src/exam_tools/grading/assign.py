@@ -169,6 +169,9 @@ NBGRADER_CONFIG = """\
 # nbgrader configuration written by `exam-tools assign`.
 c = get_config()  # noqa: F821  # provided by nbgrader when it reads this file
 c.CourseDirectory.root = "."
+# the course's name in the exchange (release_assignment, collect, release_feedback need one);
+# members see it on their Assignments page
+c.CourseDirectory.course_id = {course_id!r}
 # exam-tools notebooks show a widget quiz; there are no solution cells to check.
 c.ClearSolutions.enforce_metadata = False
 """
@@ -185,5 +188,5 @@ def write_assignment(course_dir: Path, name: str, assignment: SourceAssignment) 
     write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key)
     config = course_dir / "nbgrader_config.py"
     if not config.exists():
-        write_atomic(config, NBGRADER_CONFIG)
+        write_atomic(config, NBGRADER_CONFIG.format(course_id=course_dir.resolve().name))
     return target
