@@ -9,6 +9,7 @@ scores land in nbgrader's gradebook (read back through nbgrader's own API), name
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -178,3 +179,24 @@ def test_roster_names_become_nbgrader_last_and_first_names(
     from exam_tools.grading.gradebook import split_name
 
     assert split_name(name) == parts
+
+
+def test_a_damaged_gradebook_is_one_message_and_the_scores_are_kept(
+    tmp_path: Path, bank: Bank
+) -> None:
+    from exam_tools.grading.simulate import simulate_submissions
+
+    exam_tools("assign", "rice", "cert", "--course-dir", ".", "--courses", str(DATA / "courses"),
+               cwd=tmp_path)  # fmt: skip
+    shutil.copytree(tmp_path / "source" / "cert", tmp_path / "release" / "cert")  # as generated
+    simulate_submissions(tmp_path, "cert", [("m001", 0.9), ("m002", 0.5)], bank, seed=1)
+    (tmp_path / "gradebook.db").write_bytes(b"not a database, e.g. half copied")
+    env = {k: v for k, v in os.environ.items() if k != "EXAM_TOOLS_DB"}
+    result = subprocess.run(
+        [sys.executable, "-m", "exam_tools", "grade", "cert", "--course-dir", "."],
+        capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "错误：没有能写入 nbgrader 成绩册" in result.stderr, result.stderr
+    assert "成绩已写入 exam-tools 数据库" in result.stderr and "程序内部错误" not in result.stderr
+    assert open_db(tmp_path / "exam_tools.db")["attempts"].count == 2

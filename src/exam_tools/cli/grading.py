@@ -139,7 +139,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
 def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> None:
     """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
     them), with members' names from the roster when the database has them."""
-    from exam_tools.grading.gradebook import GRADEBOOK, write_gradebook
+    from exam_tools.grading.gradebook import GRADEBOOK, GradebookError, write_gradebook
 
     if not (course_dir / GRADEBOOK).exists():
         click.echo(
@@ -150,7 +150,12 @@ def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> N
     members = [r.member for r, _f in graded]
     marks = ", ".join("?" * len(members))
     names = dict(db.execute(f"select id, name from members where id in ({marks})", members))
-    report = write_gradebook(course_dir, graded, names)
+    try:
+        report = write_gradebook(course_dir, graded, names)
+    except GradebookError as exc:  # the scores are safe in the database; grading again is harmless
+        raise click.ClickException(
+            f"{exc}；成绩已写入 exam-tools 数据库，关掉 formgrader 等占用成绩册的程序后重新运行本命令即可"
+        ) from None
     click.echo(
         f"已写入 nbgrader 成绩册 {course_dir / GRADEBOOK}：{report.written} 份"
         f"（{report.named} 人按花名册写了姓名），formgrader 和 nbgrader export 显示同样的分数"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exam_tools.errors import PaperError
+from exam_tools.errors import ExamToolsError, PaperError
 from exam_tools.grading.assign import NOTEBOOK
 from exam_tools.grading.grade import SubmissionResult
 
@@ -70,21 +70,46 @@ def _autograded_copy(course_dir: Path, result: SubmissionResult, submitted: Path
     notebook.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+class GradebookError(ExamToolsError, RuntimeError):
+    """nbgrader's gradebook could not be written (locked, damaged, unwritable)."""
+
+
 def write_gradebook(
     course_dir: Path,
     graded: Iterable[tuple[SubmissionResult, Path]],
     names: Mapping[str, str],
 ) -> GradebookReport:
-    """Write each (result, submission folder) into ``course_dir/gradebook.db`` (nbgrader's API)."""
+    """Write each (result, submission folder) into ``course_dir/gradebook.db`` (nbgrader's API);
+    raises :class:`GradebookError` if the gradebook cannot be written."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return _write_gradebook(course_dir, list(graded), names)
+    except (SQLAlchemyError, OSError) as exc:
+        raise GradebookError(
+            f"没有能写入 nbgrader 成绩册 {course_dir / GRADEBOOK}（{type(exc).__name__}: {exc}）"
+        ) from exc
+
+
+def _write_gradebook(
+    course_dir: Path,
+    graded: list[tuple[SubmissionResult, Path]],
+    names: Mapping[str, str],
+) -> GradebookReport:
+    import warnings
+
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.utils import parse_utc
+    from sqlalchemy.exc import SAWarning
 
     report = GradebookReport()
-    graded = list(graded)
     if not graded:
         return report
     name = graded[0][0].assignment
-    with Gradebook(f"sqlite:///{course_dir / GRADEBOOK}") as gb:
+    with Gradebook(f"sqlite:///{course_dir / GRADEBOOK}") as gb, warnings.catch_warnings():
+        # nbgrader's add_submission builds its rows before adding them to the session, and
+        # SQLAlchemy says so on every submission; the rows are added all the same
+        warnings.filterwarnings("ignore", category=SAWarning)
         try:
             assignment = gb.find_assignment(name)
         except MissingEntry:
