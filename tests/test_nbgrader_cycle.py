@@ -181,22 +181,47 @@ def test_roster_names_become_nbgrader_last_and_first_names(
     assert split_name(name) == parts
 
 
-def test_a_damaged_gradebook_is_one_message_and_the_scores_are_kept(
-    tmp_path: Path, bank: Bank
-) -> None:
+def grade_with_gradebook(tmp_path: Path, bank: Bank, gradebook: bytes | None) -> tuple[int, str]:
+    """exam-tools grade on two simulated submissions, with ``gradebook`` as gradebook.db (None: an
+    empty one made by nbgrader, which does not know the assignment)."""
     from exam_tools.grading.simulate import simulate_submissions
 
     exam_tools("assign", "rice", "cert", "--course-dir", ".", "--courses", str(DATA / "courses"),
                cwd=tmp_path)  # fmt: skip
     shutil.copytree(tmp_path / "source" / "cert", tmp_path / "release" / "cert")  # as generated
     simulate_submissions(tmp_path, "cert", [("m001", 0.9), ("m002", 0.5)], bank, seed=1)
-    (tmp_path / "gradebook.db").write_bytes(b"not a database, e.g. half copied")
+    if gradebook is None:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}"):
+            pass
+    else:
+        (tmp_path / "gradebook.db").write_bytes(gradebook)
     env = {k: v for k, v in os.environ.items() if k != "EXAM_TOOLS_DB"}
     result = subprocess.run(
         [sys.executable, "-m", "exam_tools", "grade", "cert", "--course-dir", "."],
         capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
     )  # fmt: skip
-    assert result.returncode == 1
-    assert "错误：没有能写入 nbgrader 成绩册" in result.stderr, result.stderr
-    assert "成绩已写入 exam-tools 数据库" in result.stderr and "程序内部错误" not in result.stderr
-    assert open_db(tmp_path / "exam_tools.db")["attempts"].count == 2
+    assert open_db(tmp_path / "exam_tools.db")["attempts"].count == 2  # the scores are kept
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_a_damaged_gradebook_is_one_message_and_the_scores_are_kept(
+    tmp_path: Path, bank: Bank
+) -> None:
+    code, out = grade_with_gradebook(tmp_path, bank, b"not a database, e.g. half copied")
+    assert code == 1
+    assert "错误：没有能写入 nbgrader 成绩册" in out, out
+    assert "成绩已写入 exam-tools 数据库" in out and "程序内部错误" not in out
+
+
+def test_a_gradebook_without_the_assignment_is_said_and_grading_succeeds(
+    tmp_path: Path, bank: Bank
+) -> None:
+    code, out = grade_with_gradebook(tmp_path, bank, None)
+    assert code == 0, out
+    assert (
+        "里没有作业“cert”；请先在 . 中运行 nbgrader generate_assignment cert；成绩没有写入 nbgrader"
+        in out
+    )
+    assert "作业 cert：2 份提交" in out

@@ -139,6 +139,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
 def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> None:
     """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
     them), with members' names from the roster when the database has them."""
+    from exam_tools.errors import PaperError
     from exam_tools.grading.gradebook import GRADEBOOK, GradebookError, write_gradebook
 
     if not (course_dir / GRADEBOOK).exists():
@@ -147,11 +148,13 @@ def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> N
             "成绩没有写入 nbgrader"
         )
         return
-    members = [r.member for r, _f in graded]
-    marks = ", ".join("?" * len(members))
-    names = dict(db.execute(f"select id, name from members where id in ({marks})", members))
+    members = {r.member for r, _f in graded}
+    names = {i: n for i, n in db.execute("select id, name from members") if i in members}
     try:
         report = write_gradebook(course_dir, graded, names)
+    except PaperError as exc:  # nbgrader does not know the assignment: nothing to show there
+        click.echo(f"{exc}；成绩没有写入 nbgrader")
+        return
     except GradebookError as exc:  # the scores are safe in the database; grading again is harmless
         raise click.ClickException(
             f"{exc}；成绩已写入 exam-tools 数据库，关掉 formgrader 等占用成绩册的程序后重新运行本命令即可"
