@@ -53,7 +53,11 @@ def bundled_font_file() -> Path:
         ) from None
 
 
-def _installed(names: set[str]) -> str | None:
+def _installed() -> str | None:
+    """The first of :data:`CJK_FONTS` in matplotlib's font list whose file is still there."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist if Path(f.fname).is_file()}
     return next((n for n in CJK_FONTS if n in names), None)
 
 
@@ -69,7 +73,7 @@ def _late_system_font() -> str | None:
                 font_manager.fontManager.addfont(path)
             except (OSError, RuntimeError, ValueError):
                 continue  # an unreadable font file is skipped; another one or the bundled font serves
-    return _installed({f.name for f in font_manager.fontManager.ttflist})
+    return _installed()
 
 
 def _bundled_font() -> str:
@@ -91,19 +95,20 @@ def _bundled_font() -> str:
     return BUNDLED_FACE if BUNDLED_FACE in added else added[0]
 
 
+_chosen: list[str] = []  # the font found by the first chart of this process
+
+
 def cjk_font() -> str:
     """The name of a font that has Chinese characters, set as matplotlib's default: a system font
-    when there is one, else the bundled Noto Sans CJK."""
+    when there is one, else the bundled Noto Sans CJK. Looked for once per process."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import font_manager, rcParams
+    from matplotlib import rcParams
 
-    name = (
-        _installed({f.name for f in font_manager.fontManager.ttflist})
-        or _late_system_font()
-        or _bundled_font()
-    )
+    if not _chosen:
+        _chosen.append(_installed() or _late_system_font() or _bundled_font())
+    name = _chosen[0]
     rcParams["font.sans-serif"] = [name, *(n for n in rcParams["font.sans-serif"] if n != name)]
     rcParams["font.family"] = "sans-serif"
     rcParams["axes.unicode_minus"] = False
