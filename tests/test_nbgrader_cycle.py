@@ -225,3 +225,32 @@ def test_a_gradebook_without_the_assignment_is_said_and_grading_succeeds(
         in out
     )
     assert "作业 cert：2 份提交" in out
+
+
+def test_hostile_submitted_notebooks_are_copied_not_followed_and_all_scores_agree(
+    tmp_path: Path, bank: Bank
+) -> None:
+    from nbgrader.api import Gradebook
+
+    from exam_tools.grading.nbgrader_cli import run_nbgrader
+    from exam_tools.grading.simulate import simulate_submissions
+
+    exam_tools("assign", "rice", "cert", "--course-dir", ".", "--courses", str(DATA / "courses"),
+               cwd=tmp_path)  # fmt: skip
+    run_nbgrader("generate_assignment", "cert", cwd=tmp_path)
+    members = [("m001", 0.9), ("m002", 0.6), ("m003", 0.3)]
+    simulate_submissions(tmp_path, "cert", members, bank, seed=3)
+    outside = tmp_path / "instructor-notes.txt"
+    outside.write_text("老师自己的文件", "utf-8")
+    link = tmp_path / "submitted" / "m002" / "cert" / "exam.ipynb"
+    link.unlink()
+    link.symlink_to(outside)
+    odd = tmp_path / "submitted" / "m003" / "cert" / "exam.ipynb"
+    odd.write_text('{"cells": [1, {"metadata": []}, {"metadata": {"nbgrader": 5}}]}', "utf-8")
+    out = exam_tools("grade", "cert", "--course-dir", ".", cwd=tmp_path)
+    assert "已写入 nbgrader 成绩册 gradebook.db：3 份" in out
+    assert outside.read_text("utf-8") == "老师自己的文件"
+    ours = {r["member"]: r["score"] for r in open_db(tmp_path / "exam_tools.db")["attempts"].rows}
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        theirs = {m: gb.find_submission("cert", m).score for m, _a in members}
+    assert theirs == ours and len(set(ours.values())) > 1

@@ -55,17 +55,22 @@ def _autograded_copy(course_dir: Path, result: SubmissionResult, submitted: Path
     target = course_dir / "autograded" / result.member / result.assignment
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(submitted, target)
+    shutil.copytree(submitted, target, symlinks=True)  # a member's link is copied, not followed
     notebook = target / NOTEBOOK
+    if notebook.is_symlink():
+        return  # never write through a link a member made
     try:
-        nb: dict[str, Any] = json.loads(notebook.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (OSError, ValueError, KeyError, TypeError):
+        nb: Any = json.loads(notebook.read_text(encoding="utf-8"))
+        cells = nb["cells"] if isinstance(nb, dict) else None
+    except (OSError, ValueError, KeyError):
+        cells = None
+    if not isinstance(cells, list):
         return  # a damaged notebook is shown as submitted; the score is in the gradebook anyway
     text = f"exam-tools 评分：{result.score:g} / {result.max_score:g} 分（{result.percent:.0f} 分，百分制）\n"
     for cell in cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        if meta.get("grade") and cell.get("cell_type") == "code":
+        meta = cell.get("metadata") if isinstance(cell, dict) else None
+        grading = meta.get("nbgrader") if isinstance(meta, dict) else None
+        if isinstance(grading, dict) and grading.get("grade") and cell.get("cell_type") == "code":
             cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text}]
     notebook.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
