@@ -261,8 +261,9 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
         # what `nbgrader release_feedback` reads beside the page: the submission's time and secret
         missing = []
         for extra in ("timestamp.txt", "submission_secret.txt"):
-            if (folder / extra).is_file():
-                write_atomic(target.with_name(extra), (folder / extra).read_bytes())
+            source = folder / extra  # written by the member's nbgrader submit: a link is refused
+            if source.is_file() and not source.is_symlink() and source.stat().st_size < 4096:
+                write_atomic(target.with_name(extra), source.read_bytes())
             else:
                 missing.append(extra)
         if missing:
