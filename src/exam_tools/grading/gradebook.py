@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +98,35 @@ def write_gradebook(
         ) from exc
 
 
+def _timestamp(folder: Path) -> datetime | None:
+    """The time nbgrader collected the submission (``timestamp.txt``, written by the member's
+    nbgrader submit): what formgrader compares; None if missing, a link or unreadable."""
+    from nbgrader.utils import parse_utc
+
+    stamp = folder / "timestamp.txt"
+    if not stamp.is_file() or stamp.is_symlink() or stamp.stat().st_size > 100:
+        return None
+    try:
+        parsed: datetime = parse_utc(stamp.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError, OverflowError):
+        return None
+    return parsed
+
+
 def _write_gradebook(
     course_dir: Path,
     graded: list[tuple[SubmissionResult, Path]],
     names: Mapping[str, str],
 ) -> GradebookReport:
-    import warnings
-
-    from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.utils import parse_utc
+    from nbgrader.api import (
+        Comment,
+        Grade,
+        Gradebook,
+        MissingEntry,
+        Student,
+        SubmittedAssignment,
+        SubmittedNotebook,
+    )
     from sqlalchemy.exc import SAWarning
 
     report = GradebookReport()
@@ -112,8 +134,8 @@ def _write_gradebook(
         return report
     name = graded[0][0].assignment
     with Gradebook(f"sqlite:///{course_dir / GRADEBOOK}") as gb, warnings.catch_warnings():
-        # nbgrader's add_submission builds its rows before adding them to the session, and
-        # SQLAlchemy says so on every submission; the rows are added all the same
+        # a new submission's rows are built before they join the session (as nbgrader's own
+        # add_submission does), and SQLAlchemy says so on every one; they are added all the same
         warnings.filterwarnings("ignore", category=SAWarning)
         try:
             assignment = gb.find_assignment(name)
@@ -122,38 +144,53 @@ def _write_gradebook(
                 f"nbgrader 的成绩册 {course_dir / GRADEBOOK} 里没有作业“{name}”；"
                 f"请先在 {course_dir} 中运行 nbgrader generate_assignment {name}"
             ) from None
-        cells = [(nb.name, cell.name) for nb in assignment.notebooks for cell in nb.grade_cells]
+        cells = [(nb, cell) for nb in assignment.notebooks for cell in nb.grade_cells]
         if len(cells) != 1:
             raise PaperError(
                 f"nbgrader 作业“{name}”有 {len(cells)} 个评分格，exam-tools 生成的作业只有一个；"
                 "成绩没有写入 nbgrader"
             )
-        notebook_id, cell_id = cells[0]
+        notebook, cell = cells[0]
+        students = {s.id: s for s in gb.db.query(Student)}
+        submitted = {s.student.id: s for s in assignment.submissions}
         for result, folder in graded:
             member = result.member
             full = names.get(member)
-            last, first = split_name(full) if full else (member, "")
-            gb.update_or_create_student(member, last_name=last, first_name=first)
+            student = students.get(member)
+            if student is None:
+                student = students[member] = Student(id=member)
+                gb.db.add(student)
+            student.last_name, student.first_name = split_name(full) if full else (member, "")
             report.named += bool(full)
-            stamp_file = folder / "timestamp.txt"
-            timestamp = (
-                parse_utc(stamp_file.read_text(encoding="utf-8").strip())
-                if stamp_file.is_file()
-                else None
+            submission = submitted.get(member)
+            if submission is None:  # what Gradebook.add_submission builds, without its commit
+                submission = SubmittedAssignment(assignment=assignment, student=student)
+                for nb in assignment.notebooks:
+                    sub_nb = SubmittedNotebook(notebook=nb, assignment=submission)
+                    for grade_cell in nb.grade_cells:
+                        Grade(cell_id=grade_cell.id, notebook=sub_nb)
+                    for solution_cell in nb.solution_cells:
+                        Comment(cell_id=solution_cell.id, notebook=sub_nb)
+                    for task_cell in nb.task_cells:
+                        Comment(cell_id=task_cell.id, notebook=sub_nb)
+                        Grade(cell_id=task_cell.id, notebook=sub_nb)
+                gb.db.add(submission)
+            submission.timestamp = _timestamp(folder)
+            grade = next(
+                g
+                for sub_nb in submission.notebooks
+                if sub_nb.notebook is notebook
+                for g in sub_nb.grades
+                if g.cell_id == cell.id
             )
-            try:
-                submission = gb.find_submission(name, member)
-                submission.timestamp = timestamp
-            except MissingEntry:
-                submission = gb.add_submission(name, member, timestamp=timestamp)
-            grade = gb.find_grade(cell_id, notebook_id, name, member)
-            score = min(result.score, grade.max_score)
+            score = min(result.score, cell.max_score)
             if grade.manual_score is None:  # a short answer still to be read wants formgrader
                 grade.needs_manual_grade = bool(result.manual_pending)
             elif grade.auto_score != score:  # graded by hand before the answers changed: look again
                 grade.needs_manual_grade = True
             grade.auto_score = score
-            gb.db.commit()
-            _autograded_copy(course_dir, result, folder)
             report.written += 1
+        gb.db.commit()  # one transaction: every submission or none
+    for result, folder in graded:
+        _autograded_copy(course_dir, result, folder)
     return report

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from exam_tools.records.orgstats import GroupStats, TargetProgress
 
-RATES = ("参训率", "平均学时", "学时达标率", "参考率", "合格率", "平均分", "实用技术掌握率")
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+RATES = ("参训率", "平均学时", "学时达标率", "参考率", "合格率", "平均分", "实用技术掌握率")
 PERCENT = {"参训率", "学时达标率", "参考率", "合格率", "实用技术掌握率"}
 
 
