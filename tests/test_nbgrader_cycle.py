@@ -19,7 +19,7 @@ import pytest
 from exam_tools.bank.model import Bank, QType
 from exam_tools.course.key import answer_key
 from exam_tools.course.paper import read_paper
-from exam_tools.quiz.exam import exam_note, open_exam
+from exam_tools.quiz.exam import note_text, open_exam
 from exam_tools.quiz.store import ResponseStore
 from exam_tools.records.db import open_db, table
 
@@ -94,7 +94,7 @@ def cycle(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> dict[str, obj
     store.submit()
     out["answered"] = len(store.current.answers) if store.current else 0
     out["questions"] = len(paper)
-    out["note"] = exam_note(folder / "exam.json")
+    out["note"] = note_text(folder / "exam.json")
     out["expected"] = sum(
         i.points for i, k in zip(paper.items, key.items, strict=True)
         if i.n > 2 and k.type is not QType.SHORT
@@ -116,6 +116,8 @@ def cycle(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> dict[str, obj
 
 def test_validate_on_an_untouched_exam_passes(cycle: dict[str, object]) -> None:
     assert "Success! Your notebook passes all the tests." in str(cycle["validate"])
+    # the note is printed, not the cell's value, which nbgrader would try to read as a score
+    assert "treating other output as full credit" not in str(cycle["validate"])
 
 
 def test_the_graded_cell_tells_the_member_something_true(cycle: dict[str, object]) -> None:

@@ -70,10 +70,15 @@ def _given(value: Any) -> bool:
     return value is not None and value != ""
 
 
-def exam_note(spec_path: str | Path) -> str:
-    """What the graded cell of an exam assignment tells the member (and nbgrader's Validate):
-    that the teacher grades after submission, and how far the member has got. Prints and returns it.
-    """
+def exam_note(spec_path: str | Path) -> None:
+    """Print what the graded cell of an exam assignment tells the member (and nbgrader's Validate).
+
+    Returns nothing: the cell's value is what nbgrader reads as a score."""
+    print(note_text(spec_path))
+
+
+def note_text(spec_path: str | Path) -> str:
+    """That the teacher grades after submission, and how far the member has got."""
     import json
 
     paper_file = paper_path(spec_path)
@@ -94,6 +99,4 @@ def exam_note(spec_path: str | Path) -> str:
         answered = sum(_given(v) for v in answers.values()) if isinstance(answers, dict) else 0
         state = "已交卷" if last.get("submitted_at") else "还没有交卷，答完请点“交卷”"
         lines.append(f"已答 {answered} / {total} 题，{state}。")
-    text = "\n".join(lines)
-    print(text)
-    return text
+    return "\n".join(lines)
