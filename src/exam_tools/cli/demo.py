@@ -59,7 +59,8 @@ def demo(out_dir: Path, scale: str, bank_path: Path | None) -> None:
     summary = run_demo(out_dir, scale, result.bank, courses.courses, click.echo)
     db = summary["db"]
     click.secho(f"== 完成，用时 {summary['seconds']:.1f} 秒 ==", bold=True)
-    click.echo(f"  数据库：{db}    统计：{summary['stats']}    图：{out_dir / '统计.png'}")
+    chart = f"    图：{summary['chart']}" if summary["chart"] else ""
+    click.echo(f"  数据库：{db}    统计：{summary['stats']}{chart}")
     click.secho("== 接下来可以试试 ==", bold=True)
     for line in (
         f"exam-tools record {summary['example_member']} --db {db}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -57,6 +58,7 @@ def assign(
     from exam_tools.cli.common import bundled
     from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
+    from exam_tools.course.model import Mode
     from exam_tools.grading.assign import source_assignment, write_assignment
 
     bank = load_bank(bundled(bank_path, "question_bank"))
@@ -71,6 +73,10 @@ def assign(
     click.echo(
         f"已生成作业 {target}：{a.title}，{result.questions} 题，满分 {result.total_points:g} 分"
     )
+    if a.mode is Mode.PRACTICE:
+        click.echo(
+            "练习以作业形式发放：党员答完交卷，由老师评分，再用 exam-tools feedback 发给答案和解析"
+        )
     click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
 
 
@@ -144,7 +150,8 @@ def grade() -> None:
 )
 @db_option
 def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
-    """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库。
+    """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库；
+    分数同时写入 nbgrader 的成绩册（gradebook.db，姓名取自花名册），formgrader 显示同样的分数。
 
     缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
     一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。
@@ -164,6 +171,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
             result = grade_submission(folder, member, name, key)
             record(db, result)
             results.append(result)
+    to_gradebook(course_dir, db, list(zip(results, (f for _m, f in found), strict=True)))
     for r in results:
         for problem in r.problems:
             click.echo(f"党员 {r.member}：{problem}")
@@ -177,6 +185,35 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
         + (f"；{manual} 道简答题待人工评阅" if manual else "")
     )
     click.echo(f"结果已写入 {db_path(db_file)}")
+
+
+def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> None:
+    """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
+    them), with members' names from the roster when the database has them."""
+    from exam_tools.errors import PaperError
+    from exam_tools.grading.gradebook import GRADEBOOK, GradebookError, write_gradebook
+
+    if not (course_dir / GRADEBOOK).exists():
+        click.echo(
+            f"{course_dir / GRADEBOOK} 不存在（没有用 nbgrader generate_assignment 发布？），"
+            "成绩没有写入 nbgrader"
+        )
+        return
+    members = {r.member for r, _f in graded}
+    names = {i: n for i, n in db.execute("select id, name from members") if i in members}
+    try:
+        report = write_gradebook(course_dir, graded, names)
+    except PaperError as exc:  # nbgrader does not know the assignment: nothing to show there
+        click.echo(f"{exc}；成绩没有写入 nbgrader")
+        return
+    except GradebookError as exc:  # the scores are safe in the database; grading again is harmless
+        raise click.ClickException(
+            f"{exc}；成绩已写入 exam-tools 数据库，关掉 formgrader 等占用成绩册的程序后重新运行本命令即可"
+        ) from None
+    click.echo(
+        f"已写入 nbgrader 成绩册 {course_dir / GRADEBOOK}：{report.written} 份"
+        f"（{report.named} 人按花名册写了姓名），formgrader 和 nbgrader export 显示同样的分数"
+    )
 
 
 @click.command("items", cls=ExamToolsCommand)
@@ -266,6 +303,19 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
         write_atomic(target, feedback_html(paper, result, full))
+        # what `nbgrader release_feedback` reads beside the page: the submission's time and secret
+        missing = []
+        for extra in ("timestamp.txt", "submission_secret.txt"):
+            source = folder / extra  # written by the member's nbgrader submit: a link is refused
+            if source.is_file() and not source.is_symlink() and source.stat().st_size < 4096:
+                write_atomic(target.with_name(extra), source.read_bytes())
+            else:
+                missing.append(extra)
+        if missing:
+            click.echo(
+                f"党员 {member}：提交里没有 {'、'.join(missing)}（不是经 nbgrader submit 和 collect 收来的），"
+                "nbgrader release_feedback 无法发给他，请把反馈页另行转交"
+            )
     click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
 

@@ -273,22 +273,29 @@ def stats_org(
     targets = target_progress(members, orgs, std)
     click.echo(f"{year} 年度，按{level}统计（{len(members)} 名党员）")
     click.echo(report.text_table(groups, by == "category", targets))
+    files: list[tuple[Path, bytes | str]] = []
     if output is not None:
         if output.suffix.lower() == ".csv":
-            write_atomic(output, report.csv_text(groups, by == "category"))
+            files.append((output, report.csv_text(groups, by == "category")))
         else:
             views = {f"按{level}": (org_statistics(members, orgs, level), False)}
             views[f"按{level}和人员类别"] = (
                 org_statistics(members, orgs, level, by_category=True),
                 True,
             )
-            write_atomic(output, report.workbook(views, targets, year))
-        click.echo(f"已写出 {output}")
+            files.append((output, report.workbook(views, targets, year)))
     if chart is not None:
-        write_atomic(
-            chart, report.png_chart(groups, f"{year} 年度各{level}学时达标率与实用技术掌握率")
-        )
-        click.echo(f"已写出 {chart}")
+        from exam_tools.reports.charts import ChartError
+
+        try:
+            png = report.png_chart(groups, f"{year} 年度各{level}学时达标率与实用技术掌握率")
+        except ChartError as exc:
+            unwritten = "、".join(str(f) for f in (output, chart) if f is not None)
+            raise click.ClickException(f"{exc}；没有写出 {unwritten}") from None
+        files.append((chart, png))
+    for file, data in files:  # everything is made before anything is written: all files or none
+        write_atomic(file, data)
+        click.echo(f"已写出 {file}")
 
 
 @click.command("plan", cls=ExamToolsCommand)

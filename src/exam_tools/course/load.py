@@ -468,11 +468,13 @@ def check_against_bank(course: Course, bank: Iterable[Drawable]) -> list[Problem
                     problems.add(loc, where, "tags", f"题库中没有知识点“{t}”{_hint(t, tags)}")
         if not problems.errors:
             from exam_tools.course.paper import draw_questions
+            from exam_tools.grading.assign import assign_problems
 
             try:
                 draw_questions(questions, course, a, member=None, seed=0)
             except PaperError as exc:
                 problems.extend(exc.problems)
+            problems.extend(assign_problems(questions, course, a))  # what assign would refuse
     return problems.items
 
 

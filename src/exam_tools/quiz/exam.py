@@ -62,3 +62,41 @@ def open_exam(
 def show_exam(spec_path: str | Path, **options: Any) -> None:
     """Show the member's exam (see :func:`open_exam` for the options)."""
     show(open_exam(spec_path, **options).widget)
+
+
+def _given(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_given(v) for v in value)
+    return value is not None and value != ""
+
+
+def exam_note(spec_path: str | Path) -> None:
+    """Print what the graded cell of an exam assignment tells the member (and nbgrader's Validate).
+
+    Returns nothing: the cell's value is what nbgrader reads as a score."""
+    print(note_text(spec_path))
+
+
+def note_text(spec_path: str | Path) -> str:
+    """That the teacher grades after submission, and how far the member has got."""
+    import json
+
+    paper_file = paper_path(spec_path)
+    lines = ["本卷交卷后由老师评分，这里不判对错。"]
+    try:
+        total = len(read_paper(paper_file))
+    except (OSError, ValueError):  # PaperError is a ValueError: no paper drawn yet, or damaged
+        lines.append("还没有打开试卷：请先运行上面的格子。")
+        total = 0
+    if total:
+        responses = paper_file.with_name(f"{paper_file.stem}.responses.json")
+        try:
+            attempts = json.loads(responses.read_text(encoding="utf-8")).get("attempts") or []
+            last = attempts[-1] if isinstance(attempts[-1], dict) else {}
+        except (OSError, ValueError, AttributeError, IndexError, TypeError):
+            last = {}
+        answers = last.get("answers")
+        answered = sum(_given(v) for v in answers.values()) if isinstance(answers, dict) else 0
+        state = "已交卷" if last.get("submitted_at") else "还没有交卷，答完请点“交卷”"
+        lines.append(f"已答 {answered} / {total} 题，{state}。")
+    return "\n".join(lines)
