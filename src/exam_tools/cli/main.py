@@ -150,4 +150,5 @@ from exam_tools.cli import bank as _bank  # noqa: E402,F401  # registers `bank` 
 from exam_tools.cli import course as _course  # noqa: E402,F401  # registers `course`, `paper`
 from exam_tools.cli import demo as _demo  # noqa: E402,F401  # registers `demo` on `cli`
 from exam_tools.cli import grading as _grading  # noqa: E402,F401  # registers `assign`
+from exam_tools.cli import hub as _hub  # noqa: E402,F401  # registers `hub` on `cli`
 from exam_tools.cli import records as _records  # noqa: E402,F401  # roster, session, record
