@@ -67,12 +67,13 @@ def members_of_org(db: sqlite_utils.Database, org: str | None) -> list[dict[str,
         base = hits[0]["path"]
         orgs = [o for o in orgs if o["path"] == base or o["path"].startswith(base + "/")]
     path_of = {o["id"]: o["path"] for o in orgs}
-    rows = db.query("select id, name, org from members order by org, name, id")
-    return [
+    rows = db.query("select id, name, org from members")
+    found = [
         {"id": r["id"], "name": r["name"], "org_path": path_of[r["org"]]}
         for r in rows
         if r["org"] in path_of
     ]
+    return sorted(found, key=lambda m: (m["org_path"], m["name"], m["id"]))
 
 
 def plan_accounts(
