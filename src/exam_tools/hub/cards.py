@@ -49,7 +49,7 @@ def card_html(account: Account, url: str, qr: str, instruction: str) -> str:
         f"<dt>姓名</dt><dd>{e(account.name)}</dd>"
         f"<dt>支部</dt><dd>{e(account.branch)}</dd>"
         f"<dt>网址</dt><dd>{e(url)}</dd>"
-        f"<dt>登录名</dt><dd class=\"pw\">{e(account.login)}</dd>"
+        f'<dt>登录名</dt><dd class="pw">{e(account.login)}</dd>'
         f"<dt>初始密码</dt>{secret}"
         "</dl>"
         '<p class="note">请妥善保管，不要告诉他人。用手机扫右边的二维码打开网址。</p>'

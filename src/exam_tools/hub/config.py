@@ -106,7 +106,10 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
     if isinstance(users, Mapping):
         for name in users.get("instructors") or []:
             if not isinstance(name, str) or not NAME.match(name):
-                bad("users.instructors", f"登录名 {name!r} 不合要求（小写字母开头，字母、数字、-、_）")
+                bad(
+                    "users.instructors",
+                    f"登录名 {name!r} 不合要求（小写字母开头，字母、数字、-、_）",
+                )
         prefix = users.get("member_prefix")
         if isinstance(prefix, str) and not NAME.match(prefix + "0"):
             bad("users.member_prefix", f"{prefix!r} 不合要求（小写字母开头，字母、数字、-、_）")
@@ -121,7 +124,10 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
                 continue
             cid = course.get("id")
             if not isinstance(cid, str) or not COURSE_ID.match(cid):
-                bad(f"{where}.id", f"课程编号 {cid!r} 不合要求（小写字母开头，字母、数字、_，最长 24）")
+                bad(
+                    f"{where}.id",
+                    f"课程编号 {cid!r} 不合要求（小写字母开头，字母、数字、_，最长 24）",
+                )
             elif cid in seen:
                 bad(f"{where}.id", f"课程编号 {cid} 重复")
             else:

@@ -77,7 +77,11 @@ def member_id_of(name: str) -> str | None:
 
 
 def spawn_settings(
-    name: str, unix_groups: list[str], member_id: str | None, cfg: Mapping[str, Any], directory: Path
+    name: str,
+    unix_groups: list[str],
+    member_id: str | None,
+    cfg: Mapping[str, Any],
+    directory: Path,
 ) -> dict[str, Any]:
     """What the pre-spawn hook sets on a spawner: default URL and environment, by role."""
     roles = user_roles(unix_groups, cfg)
