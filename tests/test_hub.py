@@ -250,3 +250,17 @@ def test_a_member_cannot_read_what_is_not_theirs(
         kernel, f"print(open({str(Path(pwd.getpwnam(me).pw_dir) / LANDING)!r}).read(1))"
     )
     assert mine["stdout"] == "{\n"
+
+
+def test_removing_a_member_account_is_idempotent_and_spares_others(hub: LocalHub) -> None:
+    import pwd
+
+    gone = hub.logins[2]
+    hub_dir = str(hub.base / "hub")
+    home = Path(pwd.getpwnam(gone).pw_dir)
+    assert "已删除" in hub.cli("hub", "remove", hub_dir, gone)
+    assert not home.exists() and gone not in {p.pw_name for p in pwd.getpwall()}
+    assert "跳过" in hub.cli("hub", "remove", hub_dir, gone)
+    with pytest.raises(HubClientError, match="不是党员账号"):
+        hub.cli("hub", "remove", hub_dir, hub.teacher)
+    assert hub.teacher in {p.pw_name for p in pwd.getpwall()}

@@ -80,3 +80,27 @@ def hub_users(
         f"{len(accounts)} 名党员有账号（新设密码 {new} 个），登录卡写入 {cards}；"
         "打印分发后请删除此文件"
     )
+
+
+@hub.command("remove")
+@dir_argument
+@click.argument("logins", nargs=-1, required=True)
+def hub_remove(directory: Path, logins: tuple[str, ...]) -> None:
+    """删除党员账号 LOGINS（登录名，如 dy123456）及其主目录：调走、出党或重复开户时用。
+    只删党员组里的账号；不存在的跳过，重复运行无妨。先停掉 JupyterHub 里此人的服务器更稳妥。
+    """
+    from exam_tools.hub.config import read_config
+    from exam_tools.hub.jhconfig import unix_groups_of
+    from exam_tools.hub.system import remove_user, require_root, user_exists
+
+    cfg = read_config(directory.resolve())
+    require_root()
+    group = cfg["users"]["member_group"]
+    for login in logins:
+        if not user_exists(login):
+            click.echo(f"{login}：没有这个账号，跳过")
+        elif group not in unix_groups_of(login):
+            raise click.UsageError(f"{login} 不是党员账号（不在 {group} 组），不删除")
+        else:
+            remove_user(login)
+            click.echo(f"{login}：已删除账号和主目录")
