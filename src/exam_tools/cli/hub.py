@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import click
@@ -67,13 +69,29 @@ def hub_users(
     if cards.exists() and not force:
         raise click.UsageError(f"{cards} 已存在；要覆盖请加 --force")
     cfg = read_config(directory.resolve())
+    db_path = db_file or Path(os.environ.get("EXAM_TOOLS_DB") or "exam_tools.db")
+    if db_path.exists() and db_path.stat().st_mode & 0o004:
+        click.secho(
+            f"注意：{db_path} 其他用户可读，党员登录服务器后能看到花名册；"
+            f"请放到只有 root 能读的目录，或 chmod 600 {db_path}",
+            fg="yellow",
+            err=True,
+        )
     members = members_of_org(open_db(db_file), org)
     if not members:
         raise click.UsageError("没有要开户的党员；请先用 exam-tools roster import 导入花名册")
     accounts = create_member_accounts(members, cfg, reset=reset)
     from exam_tools.fileio import write_atomic
 
-    write_atomic(cards, cards_html(accounts, public_url(cfg)))
+    url = public_url(cfg, socket.getfqdn())
+    if not cfg["hub"]["public_url"]:
+        click.secho(
+            f"注意：config.yaml 里没有设置 hub.public_url，登录卡上印的是 {url}；"
+            "党员手机上打开的网址不同时，请先设置再重新印卡",
+            fg="yellow",
+            err=True,
+        )
+    write_atomic(cards, cards_html(accounts, url))
     cards.chmod(0o600)  # it holds first passwords
     new = sum(1 for a in accounts if a.password is not None)
     click.echo(
