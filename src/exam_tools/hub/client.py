@@ -48,17 +48,32 @@ class HubSession:
             raise HubClientError(f"login of {self.name} refused: {r.status_code}")
         return self.follow(r.headers["Location"])
 
-    def follow(self, location: str, timeout: float = 120) -> requests.Response:
+    def follow(self, location: str, timeout: float = 180) -> requests.Response:
         """Follow redirects, waiting on the hub's spawn-pending page until the server is up."""
         url = urljoin(self.base, location)
         deadline = time.monotonic() + timeout
         while True:
-            r = self.http.get(url, timeout=120)
+            r = self.get_page(url, deadline)
             if "/hub/spawn-pending/" in r.url and time.monotonic() < deadline:
                 self.wait_ready(deadline - time.monotonic())
                 url = self.user_url()
                 continue
             return r
+
+    def get_page(self, url: str, deadline: float) -> requests.Response:
+        """GET with a deadline for the whole body, not only between bytes: a Voilà page is
+        streamed while its notebook runs, and one whose kernel died may never end."""
+        r = self.http.get(url, timeout=60, stream=True)
+        body = bytearray()
+        try:
+            for chunk in r.iter_content(65536):
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise HubClientError(f"{url}: page not complete in time")
+        finally:
+            r.close()
+        r._content = bytes(body)  # what requests keeps for .content/.text after reading
+        return r
 
     def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,11 +82,15 @@ class LocalHub:
     landing: Path | None = None  # the landing notebook; None: a minimal stand-in
     notebooks: dict[str, Path] = field(default_factory=dict)  # more files for members' homes
     env: dict[str, str] = field(default_factory=dict)  # for the CLI (EXAM_TOOLS_ROOT …)
+    # the hub is stopped after this many seconds whatever happens, so that a request hanging
+    # on it ends (its connection closes) instead of holding a test run until CI's time runs out
+    watchdog: float = 1200
     # filled in by __enter__
     base: Path = Path()
     passwords: dict[str, str] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
+    _watchdog: threading.Timer | None = None
 
     @property
     def url(self) -> str:
@@ -232,6 +237,9 @@ member: {{notebooks: {b / "nb"}}}
                 [str(self.venv / "bin" / "jupyterhub"), "-f", "jupyterhub_config.py"],
                 cwd=hubdir, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
+        self._watchdog = threading.Timer(self.watchdog, self.stop)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         self.wait_for(f"{self.url}/hub/health", 120)
 
     def wait_for(self, url: str, timeout: float) -> None:
@@ -252,6 +260,8 @@ member: {{notebooks: {b / "nb"}}}
 
     def stop(self) -> None:
         """Stop the hub, then its proxy by the pid it recorded."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         proc = self.proc
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

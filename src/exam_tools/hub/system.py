@@ -13,6 +13,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
@@ -104,7 +105,13 @@ def remove_user(name: str) -> bool:
     """Delete the account and its home; True if it existed."""
     if not user_exists(name):
         return False
-    subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True, check=False)
+    # the account's own processes (its server, kernels) end first: userdel refuses otherwise
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True, check=False)
+        if subprocess.run(["pgrep", "-u", name], capture_output=True, check=False).returncode:
+            break
+        time.sleep(0.2)
     _run("userdel", "--remove", name)
     return True
 
