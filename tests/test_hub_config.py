@@ -118,6 +118,7 @@ def test_generated_jupyter_config_by_role() -> None:
     assert "@jupyter/nbgrader" in member["VoilaConfiguration"]["extension_denylist"]
     assert member["VoilaConfiguration"]["template"] == "exam-tools"
     assert member["MappingKernelManager"]["cull_idle_timeout"] == 600
+    assert member["MappingKernelManager"]["cull_connected"] is False
     assert member["ServerApp"]["jpserver_extensions"][
         "nbgrader.server_extensions.formgrader"] is False  # fmt: skip
     assert "tornado_settings" not in member["ServerApp"]

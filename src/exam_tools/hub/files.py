@@ -86,11 +86,12 @@ def member_server_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
             },
             "shutdown_no_activity_timeout": member["server_idle_timeout"],
         },
-        # a Voilà page closed without its websocket, or a killed browser, leaves a kernel
+        # a Voilà page closed without its websocket, or a killed browser, leaves a kernel; a page
+        # still open is never culled (a member may think over one question for a long time)
         "MappingKernelManager": {
             "cull_idle_timeout": member["cull_idle_timeout"],
             "cull_interval": member["cull_interval"],
-            "cull_connected": True,
+            "cull_connected": False,
         },
         "VoilaConfiguration": voila_config(cfg),
     }
