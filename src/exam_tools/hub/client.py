@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import quote, urljoin
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 
 class HubClientError(RuntimeError):
@@ -27,6 +29,14 @@ class HubSession:
         self.base = base_url.rstrip("/") + "/"
         self.name = name
         self.http = requests.Session()
+        # as browsers do: a request that finds its kept-alive connection closed by the proxy
+        # (configurable-http-proxy closes idle ones after 5 s) is sent again, for the
+        # idempotent methods only (GET, and PUT of a whole file); nbgrader's POSTs are not
+        retry = Retry(total=3, connect=3, read=1, status=0, backoff_factor=0.2,
+                      allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}),
+                      raise_on_status=False)  # fmt: skip
+        self.http.mount("http://", HTTPAdapter(max_retries=retry))
+        self.http.mount("https://", HTTPAdapter(max_retries=retry))
 
     # -- hub ---------------------------------------------------------------------------------
     def _hub_xsrf(self) -> str:
