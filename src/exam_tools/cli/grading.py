@@ -266,6 +266,13 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
         write_atomic(target, feedback_html(paper, result, full))
+        # `nbgrader release_feedback` names the released page from these two files of the
+        # submission (as its own generate_feedback does), and fails without them; it copies the
+        # page with its mode, and the member's own server must be able to read it
+        target.chmod(0o644)
+        for extra in ("timestamp.txt", "submission_secret.txt"):
+            if (folder / extra).exists():
+                write_atomic(target.with_name(extra), (folder / extra).read_bytes())
     click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
 

@@ -10,7 +10,7 @@ import sys
 import click
 
 from exam_tools import __version__
-from exam_tools.cli import bank, course, demo, grading, records
+from exam_tools.cli import bank, course, demo, grading, hub, records
 from exam_tools.cli.common import CONTEXT_SETTINGS, ExamToolsGroup
 
 
@@ -48,6 +48,7 @@ for _command in (
     records.record,
     records.plan_cmd,
     demo.demo,
+    hub.hub,
 ):
     cli.add_command(_command)
 
