@@ -41,6 +41,7 @@ def open_exam(
     member: str | None = None,
     clock: Callable[[], float] = time.time,
     timer: bool = True,
+    on_submitted: Callable[[QuizApp], None] | None = None,
 ) -> QuizApp:
     """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use."""
     target = paper_path(spec_path)
@@ -56,7 +57,7 @@ def open_exam(
         write_atomic(target, paper.to_json())
     else:
         read_paper(target)  # a damaged paper file is reported before anything is shown
-    return open_quiz(target, clock=clock, timer=timer)
+    return open_quiz(target, clock=clock, timer=timer, on_submitted=on_submitted)
 
 
 def show_exam(spec_path: str | Path, **options: Any) -> None:
