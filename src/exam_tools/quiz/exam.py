@@ -43,7 +43,20 @@ def open_exam(
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
 ) -> QuizApp:
-    """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use."""
+    """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use.
+
+    On a hub with an exam service (``EXAM_TOOLS_SERVICE_URL``), the service draws the paper and
+    keeps the clock, the attempts and the answers; the files here are only its cache."""
+    # --- exam service (issue 12) ---
+    from exam_tools.service.client import ServiceClient
+
+    client = ServiceClient.from_env(member or member_id())
+    if client is not None:
+        from exam_tools.service.quiz import open_service_exam
+
+        return open_service_exam(client, spec_path, clock=clock, timer=timer,
+                                 on_submitted=on_submitted)  # fmt: skip
+    # --- end exam service ---
     target = paper_path(spec_path)
     if not target.exists():
         spec = read_exam_spec(spec_path)
