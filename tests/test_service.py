@@ -237,18 +237,19 @@ def test_a_killed_service_keeps_every_answer_it_confirmed(
         "    print(i, flush=True)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, env=env, text=True
-    )
-    assert proc.stdout is not None
     confirmed = 0
-    for line in proc.stdout:
-        confirmed = int(line)
-        if confirmed >= 300:
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait()
-    for line in proc.stdout:  # confirmations already in the pipe
-        confirmed = int(line)
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, env=env, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            confirmed = int(line)
+            if confirmed >= 300:
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait()
+        for line in proc.stdout:  # confirmations already in the pipe
+            confirmed = int(line)
     again = ServiceStore(store.path)
     assert again.db.execute("select count(*) from answers").fetchone()[0] >= confirmed >= 300
+    again.close()
