@@ -7,10 +7,14 @@ import getpass
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from exam_tools.cli.common import ExamToolsCommand, bank_option, courses_option
+
+if TYPE_CHECKING:
+    from exam_tools.service.store import ServiceStore
 
 service_db = click.option(
     "--service-db",
@@ -34,6 +38,23 @@ def _show(ts: float | None) -> str:
     return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _store(path: Path) -> ServiceStore:
+    """The service's database; run as root, the files stay the service account's (the owner of
+    their folder), so the service can still write them."""
+    import os
+    import shutil
+
+    from exam_tools.service.store import ServiceStore
+
+    store = ServiceStore(path)
+    folder = path.resolve().parent
+    if os.geteuid() == 0 and folder.stat().st_uid != 0:
+        for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if f.exists():
+                shutil.chown(f, folder.stat().st_uid, folder.stat().st_gid)
+    return store
+
+
 @click.group()
 def exam() -> None:
     """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷。"""
@@ -55,7 +76,6 @@ def exam_open(name: str, course_dir: Path, service_db: Path, opens: str | None,
     from exam_tools.course.pool import read_exam_spec
     from exam_tools.grading.assign import SPEC
     from exam_tools.grading.grade import read_assignment_key
-    from exam_tools.service.store import ServiceStore
 
     spec_file = course_dir / "source" / name / SPEC
     spec = read_exam_spec(spec_file)
@@ -68,7 +88,7 @@ def exam_open(name: str, course_dir: Path, service_db: Path, opens: str | None,
         for qid, entry in key.items():
             if qid in bank:
                 entry["explanation"], entry["source"] = bank[qid].explanation, bank[qid].source
-    store = ServiceStore(service_db)
+    store = _store(service_db)
     store.put_exam(spec, spec_file.read_text("utf-8"), key, exam=name, opens_at=_when(opens),
                    closes_at=_when(closes), grace=grace)  # fmt: skip
     a = spec.assessment
@@ -88,9 +108,8 @@ def exam_open(name: str, course_dir: Path, service_db: Path, opens: str | None,
 def exam_extend(name: str, member: str, service_db: Path, minutes: float, attempts: int,
                 reason: str, by: str | None) -> None:  # fmt: skip
     """给党员 MEMBER（登录名）在考试 NAME 中延长时间或增加一次作答机会，记入审计日志。"""
-    from exam_tools.service.store import ServiceStore
 
-    g = ServiceStore(service_db).grant(name, member, by or getpass.getuser(), reason, minutes,
+    g = _store(service_db).grant(name, member, by or getpass.getuser(), reason, minutes,
                                        attempts)  # fmt: skip
     click.echo(f"已记录：{_show(g['at'])} {g['by']} 给 {member} 在“{name}”"
                f"增加 {minutes:g} 分钟、{attempts} 次机会，原因：{reason}")  # fmt: skip
@@ -102,9 +121,8 @@ def exam_extend(name: str, member: str, service_db: Path, minutes: float, attemp
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
     """审计日志：谁、何时、为何给谁延时或加机会；以及被拒绝的请求。"""
-    from exam_tools.service.store import ServiceStore
 
-    store = ServiceStore(service_db)
+    store = _store(service_db)
     grants, refused = store.audit(name), store.refusals(name)
     if as_json:
         click.echo(json.dumps({"grants": grants, "refusals": refused}, ensure_ascii=False))
@@ -126,9 +144,8 @@ def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
 def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
     """把考试服务记录的试卷和作答导出成 nbgrader 的 submitted 目录，之后用 exam-tools grade 评分。"""
     from exam_tools.service.export import export_submissions
-    from exam_tools.service.store import ServiceStore
 
-    members = export_submissions(ServiceStore(service_db), name, course_dir)
+    members = export_submissions(_store(service_db), name, course_dir)
     click.echo(f"已导出 {len(members)} 名党员的作答到 {course_dir / 'submitted'}；"
                f"下一步：exam-tools grade {name} --course-dir {course_dir}")  # fmt: skip
 
@@ -150,7 +167,6 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: tupl
     from exam_tools.records.record import certifications, load_all_records
     from exam_tools.records.standards import load_standards
     from exam_tools.service.export import published, record_logins
-    from exam_tools.service.store import ServiceStore
 
     year = year or datetime.now().year
     records = load_all_records(
@@ -161,7 +177,5 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: tupl
     )
     by_id = {r.member["id"]: published(r) for r in records}
     mapping = record_logins(by_id, dict(x.split("=", 1) for x in logins))
-    n = ServiceStore(service_db).publish_records(
-        {login: by_id[mid] for login, mid in mapping.items()}
-    )
+    n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
     click.echo(f"已发布 {n} 名党员 {year} 年的档案。")
