@@ -55,6 +55,7 @@ class ServiceResponseStore(ResponseStore):
         self._retry_every = retry_every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._mutex = threading.RLock()  # the retry thread and the quiz change the same attempts
         if state is not None:
             self._apply(state)
         self.sync()
@@ -100,6 +101,10 @@ class ServiceResponseStore(ResponseStore):
 
     def sync(self) -> bool:
         """Send what waits and read the service's state; False while the service is away."""
+        with self._mutex:
+            return self._sync()
+
+    def _sync(self) -> bool:
         if not self.queue.flush():
             self.notice = AWAY_NOTICE
             self._retry_later()
@@ -157,6 +162,10 @@ class ServiceResponseStore(ResponseStore):
         return self.current
 
     def set_answer(self, n: int, value: Any) -> None:
+        with self._mutex:
+            self._set_answer(n, value)
+
+    def _set_answer(self, n: int, value: Any) -> None:
         if not 1 <= n <= len(self.paper):
             raise QuizError(f"试卷没有第 {n} 题")
         cur = self._open_attempt()
@@ -180,6 +189,10 @@ class ServiceResponseStore(ResponseStore):
             raise ServiceQuizError(str(exc))
 
     def submit(self, by: str = "member") -> Attempt:
+        with self._mutex:
+            return self._submit(by)
+
+    def _submit(self, by: str) -> Attempt:
         cur = self.current
         if cur is None or cur.submitted:
             raise QuizError("本次作答已经交卷")
