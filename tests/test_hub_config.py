@@ -132,6 +132,7 @@ def test_generated_jupyter_config_by_role() -> None:
     nb = json.loads(out["jupyter/member/nbgrader_config.json"])
     assert nb["Exchange"] == {"root": "/srv/x", "path_includes_course": True}
     assert nb["NbGrader"]["course_titles"] == {"dangke": "党课"}
+    assert 'name="_xsrf"' in out["templates/login.html"] and "登录" in out["templates/login.html"]
     assert files.lab_overrides(config()) == {
         "@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"}}  # fmt: skip
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import click
@@ -66,16 +68,56 @@ def hub_users(
     if cards.exists() and not force:
         raise click.UsageError(f"{cards} 已存在；要覆盖请加 --force")
     cfg = read_config(directory.resolve())
+    db_path = db_file or Path(os.environ.get("EXAM_TOOLS_DB") or "exam_tools.db")
+    if db_path.exists() and db_path.stat().st_mode & 0o004:
+        click.secho(
+            f"注意：{db_path} 其他用户可读，党员登录服务器后能看到花名册；"
+            f"请放到只有 root 能读的目录，或 chmod 600 {db_path}",
+            fg="yellow",
+            err=True,
+        )
     members = members_of_org(open_db(db_file), org)
     if not members:
         raise click.UsageError("没有要开户的党员；请先用 exam-tools roster import 导入花名册")
     accounts = create_member_accounts(members, cfg, reset=reset)
     from exam_tools.fileio import write_atomic
 
-    write_atomic(cards, cards_html(accounts, public_url(cfg)))
+    url = public_url(cfg, socket.getfqdn())
+    if not cfg["hub"]["public_url"]:
+        click.secho(
+            f"注意：config.yaml 里没有设置 hub.public_url，登录卡上印的是 {url}；"
+            "党员手机上打开的网址不同时，请先设置再重新印卡",
+            fg="yellow",
+            err=True,
+        )
+    write_atomic(cards, cards_html(accounts, url))
     cards.chmod(0o600)  # it holds first passwords
     new = sum(1 for a in accounts if a.password is not None)
     click.echo(
         f"{len(accounts)} 名党员有账号（新设密码 {new} 个），登录卡写入 {cards}；"
         "打印分发后请删除此文件"
     )
+
+
+@hub.command("remove")
+@dir_argument
+@click.argument("logins", nargs=-1, required=True)
+def hub_remove(directory: Path, logins: tuple[str, ...]) -> None:
+    """删除党员账号 LOGINS（登录名，如 dy123456）及其主目录：调走、出党或重复开户时用。
+    只删党员组里的账号；不存在的跳过，重复运行无妨。先停掉 JupyterHub 里此人的服务器更稳妥。
+    """
+    from exam_tools.hub.config import read_config
+    from exam_tools.hub.jhconfig import unix_groups_of
+    from exam_tools.hub.system import remove_user, require_root, user_exists
+
+    cfg = read_config(directory.resolve())
+    require_root()
+    group = cfg["users"]["member_group"]
+    for login in logins:
+        if not user_exists(login):
+            click.echo(f"{login}：没有这个账号，跳过")
+        elif group not in unix_groups_of(login):
+            raise click.UsageError(f"{login} 不是党员账号（不在 {group} 组），不删除")
+        else:
+            remove_user(login)
+            click.echo(f"{login}：已删除账号和主目录")

@@ -146,11 +146,44 @@ def lab_overrides(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 HUB_AUTH = "JupyterHubAuthPlugin"
 
+#: The hub's login page in Chinese, large and simple for a phone (hub-notes 6: the hub's own pages
+#: stay English unless templated). Same form fields as JupyterHub's own, so nothing else changes.
+LOGIN_HTML = """\
+{% extends "templates/login.html" %}
+{% block login_container %}
+<form action="{{ authenticator_login_url }}" method="post" role="form" style="max-width: 26em">
+  <div class="auth-form-header"><h1>党员学习平台 登录</h1></div>
+  <div class="auth-form-body m-auto" style="font-size: 1.25em">
+    {% if login_error %}<p class="login_error">登录名或密码不对，请再试一次</p>{% endif %}
+    <input type="hidden" name="_xsrf" value="{{ xsrf }}" />
+    <label for="username_input">登录名（登录卡上的，如 dy123456）</label>
+    <input id="username_input" type="text" autocapitalize="off" autocorrect="off"
+           autocomplete="username" class="form-control" name="username"
+           value="{{ username }}" autofocus="autofocus" />
+    <label for="password_input">密码</label>
+    <input id="password_input" type="password" inputmode="numeric" class="form-control"
+           autocomplete="current-password" name="password" />
+    <input id="login_submit" type="submit" class="btn btn-jupyter form-control" value="登录"
+           style="margin-top: 1em; font-size: 1.1em" />
+    <p style="margin-top: 1em">忘记密码请找本支部的组织委员。</p>
+  </div>
+</form>
+{% endblock login_container %}
+"""
+
+#: The page shown while a member's server starts (it can take a minute at an exam's start).
+SPAWN_PENDING_HTML = """\
+{% extends "templates/spawn_pending.html" %}
+{% block message %}<p style="font-size: 1.25em">正在为您准备学习页面，请稍候，不要关闭本页……</p>{% endblock %}
+"""
+
 
 def hub_files(cfg: Mapping[str, Any], csp: str) -> dict[str, str]:
     """Relative path under DIR → text of every generated file."""
     return {
         "jupyterhub_config.py": CONFIG_PY,
+        "templates/login.html": LOGIN_HTML,
+        "templates/spawn_pending.html": SPAWN_PENDING_HTML,
         "jupyter/member/nbgrader_config.json": dumps(nbgrader_common(cfg, HUB_AUTH)),
         "jupyter/instructor/nbgrader_config.json": dumps(nbgrader_common(cfg, HUB_AUTH)),
         "jupyter/grader/nbgrader_config.json": dumps(nbgrader_common(cfg, "NoAuthPlugin")),

@@ -220,6 +220,7 @@ exam_service: {{port: {self.port + 4}, user: {p}svc}}
         hubdir.mkdir()
         (hubdir / "config.yaml").write_text(self.config_yaml(), "utf-8")
         self.write_roster(base / "roster.db")
+        (base / "roster.db").chmod(0o600)
         out = self.cli("hub", "init", str(hubdir))
         self.passwords.update(re.findall(r"教师账号 (\S+) 的初始密码：(\d+)", out))
         self.cli("hub", "users", str(hubdir), "--db", str(base / "roster.db"),
