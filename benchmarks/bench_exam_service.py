@@ -91,10 +91,12 @@ async def member(
         return json.loads(r.body)
 
     await asyncio.sleep(random.uniform(0, pace * 2))  # members arrive over a while
+    t_start = time.perf_counter()
     try:
         state = await call("GET", "exams/cert")
         paper, length = state["paper"], len(state["paper_json"]["items"])
         await call("POST", "exams/cert/start", {"paper": paper})
+        out["start"].append(time.perf_counter() - t_start)
     except (HTTPClientError, OSError) as exc:
         out["errors"].append(f"{name} start: {exc}")
         return
@@ -122,7 +124,7 @@ async def run_members(tokens: dict[str, str], url: str, answers: int, pace: floa
     from tornado.httpclient import AsyncHTTPClient
 
     AsyncHTTPClient.configure(None, max_clients=len(tokens))
-    out: dict[str, list] = {"latency": [], "errors": [], "sent": []}
+    out: dict[str, list] = {"latency": [], "errors": [], "sent": [], "start": []}
     t0 = time.perf_counter()
     await asyncio.gather(*(member(name, tok, url, answers, pace, out)
                            for tok, name in tokens.items()))  # fmt: skip
@@ -197,6 +199,10 @@ def main() -> None:
     print(f"saves accepted {len(lat)} in {elapsed:.1f} s: {len(lat) / elapsed:.0f} saves/s")
     print(f"save latency ms: p50 {pct(0.50):.1f}  p90 {pct(0.90):.1f}  p99 {pct(0.99):.1f}  "
           f"max {1000 * lat[-1]:.1f}  mean {1000 * statistics.fmean(lat):.1f}")  # fmt: skip
+    starts = sorted(out["start"])
+    if starts:
+        print(f"first requests (token checked by the hub, paper drawn, attempt started) ms: "
+              f"p50 {1000 * starts[len(starts) // 2]:.0f}  max {1000 * starts[-1]:.0f}")  # fmt: skip
     print(f"errors {len(out['errors'])}, lost answers {lost}, rows in database {rows}")
     for e in out["errors"][:5]:
         print("  ", e)

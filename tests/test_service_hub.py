@@ -349,3 +349,19 @@ def test_queued_answers_are_judged_by_the_service_clock(
     assert s.answers("lag", late.name, 1) == {1: "A"}
     s.close()
     assert "late" in codes(hub)
+
+
+def test_each_member_reads_only_their_own_record(hub: LocalHub, members: dict[str, Member]) -> None:
+    hub.cli("exam", "publish-records", "--service-db", str(hub.service_db),
+            "--db", str(hub.base / "roster.db"), "--year", "2026")  # fmt: skip
+    me, other = members[hub.logins[0]], members[hub.logins[1]]
+    out = me.run(
+        "import os\nfrom exam_tools.quiz.landing import _service_records\n"
+        "r = _service_records(os.environ['JUPYTERHUB_USER'])\n"
+        "mine = r.published_record(os.environ['JUPYTERHUB_USER'])\n"
+        f"print(mine.year, mine.hours, mine.required_hours, r.published_record({other.name!r}))"
+    )
+    assert out.split() == ["2026", "0.0", "32", "None"]
+    theirs = me.call("GET", "record", member=other.name)
+    assert theirs.status_code == 403 and theirs.json()["error"] == "other-member"
+    assert me.call("GET", "record").json()["record"]["required_hours"] == 32
