@@ -253,3 +253,19 @@ def test_a_killed_service_keeps_every_answer_it_confirmed(
     again = ServiceStore(store.path)
     assert again.db.execute("select count(*) from answers").fetchone()[0] >= confirmed >= 300
     again.close()
+
+
+def test_exam_open_practice_from_a_course(tmp_path: Path, bank: Bank) -> None:
+    db = tmp_path / "svc.sqlite"
+    out = cli("exam", "open", "drill", "--practice", "rice/practice", "--service-db", str(db),
+              "--courses", str(COURSES))  # fmt: skip
+    assert "课后练习" in out
+    s = ServiceStore(db)
+    assert s.rules("drill").mode == "practice"
+    paper = s.paper("drill", "dy1")
+    entry = s.key("drill")[paper.item(1).qid]
+    assert entry["explanation"] == bank[paper.item(1).qid].explanation
+    s.close()
+    with pytest.raises(AssertionError, match="是考试，不是练习"):
+        cli("exam", "open", "x", "--practice", "rice/cert", "--service-db", str(db),
+            "--courses", str(COURSES))  # fmt: skip

@@ -365,3 +365,30 @@ def test_each_member_reads_only_their_own_record(hub: LocalHub, members: dict[st
     theirs = me.call("GET", "record", member=other.name)
     assert theirs.status_code == 403 and theirs.json()["error"] == "other-member"
     assert me.call("GET", "record").json()["record"]["required_hours"] == 32
+
+
+def test_practice_is_checked_by_the_service(hub: LocalHub, members: dict[str, Member]) -> None:
+    import html
+
+    hub.cli("exam", "open", "drill", "--practice", "rice/practice", "--service-db",
+            str(hub.service_db), "--courses", str(DATA / "courses"))  # fmt: skip
+    m = members[hub.logins[1]]
+    s = service(hub)
+    paper = s.paper("drill", m.name)
+    key = key_from_compact(paper, s.key("drill"))
+    n = next(k.n for k in key.items if k.type is QType.JUDGE)
+    explanation = s.key("drill")[paper.item(n).qid]["explanation"]
+    s.close()
+    out = m.run(
+        "import os, json\nfrom exam_tools.service.client import ServiceClient\n"
+        "from exam_tools.service.practice import open_service_practice\n"
+        "client = ServiceClient.from_env(os.environ['JUPYTERHUB_USER'])\n"
+        "app = open_service_practice(client, 'drill', os.path.expanduser('~'))\n"
+        f"app.goto({n})\napp.store.set_answer({n}, {not key[n].answer!r})\napp.check_current()\n"
+        "print(json.dumps(app.feedback.value))"
+    )
+    feedback = json.loads(out)
+    assert "回答错误" in feedback and html.escape(explanation) in feedback
+    s = service(hub)
+    assert s.db.execute("select correct from practice where member = ?", (m.name,)).fetchall()
+    s.close()

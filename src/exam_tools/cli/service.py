@@ -62,35 +62,60 @@ def exam() -> None:
 
 @exam.command("open", cls=ExamToolsCommand)
 @click.argument("name")
-@click.option("--course-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="nbgrader 课程目录（exam-tools assign 写出的作业在其中）。")  # fmt: skip
+@click.option("--course-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="nbgrader 课程目录（exam-tools assign 写出的作业 NAME 在其中）。")  # fmt: skip
+@click.option("--practice", "practice", default=None, metavar="COURSE/ASSESSMENT",
+              help="不用作业，直接把课程的练习（如 rice/practice）交给服务：对错和解析由服务回答。")  # fmt: skip
 @service_db
 @click.option("--opens", default=None, help="开考时间，如 2026-12-01T09:00（默认立即）。")
 @click.option("--closes", default=None, help="截止时间（默认不限）。")
 @click.option("--grace", type=float, default=30, show_default=True,
               help="截止后为网络延迟多等的秒数。")  # fmt: skip
 @bank_option
-def exam_open(name: str, course_dir: Path, service_db: Path, opens: str | None,
-              closes: str | None, grace: float, bank_path: Path | None) -> None:  # fmt: skip
-    """把作业 NAME 交给考试服务：试卷由服务按党员抽取，时间和次数由服务掌握。可重复运行改时间。"""
-    from exam_tools.course.pool import read_exam_spec
-    from exam_tools.grading.assign import SPEC
-    from exam_tools.grading.grade import read_assignment_key
+@courses_option
+def exam_open(name: str, course_dir: Path | None, practice: str | None, service_db: Path,
+              opens: str | None, closes: str | None, grace: float, bank_path: Path | None,
+              courses_dir: Path | None) -> None:  # fmt: skip
+    """把作业 NAME（或 --practice 指定的练习）交给考试服务：试卷由服务按党员抽取，时间和次数由服务掌握。
+    可重复运行改时间。"""
+    from exam_tools.cli.common import bundled
+    from exam_tools.course.pool import ExamSpec, read_exam_spec
 
-    spec_file = course_dir / "source" / name / SPEC
-    spec = read_exam_spec(spec_file)
-    key = {qid: dict(v) for qid, v in read_assignment_key(course_dir, name).key.items()}
-    if spec.assessment.mode.value == "practice":  # practice: the service explains answers
+    if (course_dir is None) == (practice is None):
+        raise click.UsageError("请给出 --course-dir（考试作业）或 --practice 课程/练习（二选一）")
+    if course_dir is not None:
+        from exam_tools.grading.assign import SPEC
+        from exam_tools.grading.grade import read_assignment_key
+
+        spec_file = course_dir / "source" / name / SPEC
+        spec, text = read_exam_spec(spec_file), spec_file.read_text("utf-8")
+        key = {qid: dict(v) for qid, v in read_assignment_key(course_dir, name).key.items()}
+    else:
+        import json
+
         from exam_tools.bank.load import load_bank
-        from exam_tools.cli.common import bundled
+        from exam_tools.course.key import compact_key
+        from exam_tools.course.load import load_course
+        from exam_tools.course.pool import exam_spec
 
-        bank = {q.id: q for q in load_bank(bundled(bank_path, "question_bank"))}
-        for qid, entry in key.items():
-            if qid in bank:
-                entry["explanation"], entry["source"] = bank[qid].explanation, bank[qid].source
+        course_id, _, assessment = str(practice).partition("/")
+        course = load_course(course_id, bundled(courses_dir, "courses"))
+        a = course.assessment(assessment or "practice")
+        if a.mode.value != "practice":
+            raise click.UsageError(
+                f"“{a.title}”是考试，不是练习；考试请先 assign 再用 --course-dir"
+            )
+        bank = load_bank(bundled(bank_path, "question_bank"))
+        text = exam_spec(bank, course, a, seed=0)
+        spec = ExamSpec.from_dict(json.loads(text))
+        wanted = {q.id for q in spec.questions}
+        key = {qid: dict(v) for qid, v in compact_key(q for q in bank if q.id in wanted).items()}
+        for q in bank:
+            if q.id in wanted:  # practice: the service explains answers
+                key[q.id]["explanation"], key[q.id]["source"] = q.explanation, q.source
     store = _store(service_db)
-    store.put_exam(spec, spec_file.read_text("utf-8"), key, exam=name, opens_at=_when(opens),
-                   closes_at=_when(closes), grace=grace)  # fmt: skip
+    store.put_exam(spec, text, key, exam=name, opens_at=_when(opens), closes_at=_when(closes),
+                   grace=grace)  # fmt: skip
     a = spec.assessment
     window = f"开考 {_show(_when(opens))}，截止 {_show(_when(closes))}"
     click.echo(f"考试服务已收到“{name}”：{a.title}，限时 {a.time_limit or '不限'} 分钟，"
