@@ -269,3 +269,28 @@ def test_exam_open_practice_from_a_course(tmp_path: Path, bank: Bank) -> None:
     with pytest.raises(AssertionError, match="是考试，不是练习"):
         cli("exam", "open", "x", "--practice", "rice/cert", "--service-db", str(db),
             "--courses", str(COURSES))  # fmt: skip
+
+
+def test_grade_reports_late_and_extra_attempts_found_in_a_responses_file(course_dir: Path) -> None:
+    """Without the service (or in a forged export), what the service refuses is still reported."""
+    from exam_tools.grading.grade import limit_problems
+
+    spec = read_exam_spec(course_dir / "source" / "cert" / SPEC)
+    paper = build_paper(spec.questions, spec.course, spec.assessment, member="dy1", seed=0)
+
+    def attempt(n: int, start: str, deadline: str, done: str) -> dict[str, object]:
+        return {"number": n, "started_at": start, "deadline": deadline, "submitted_at": done}
+
+    honest = {"attempts": [attempt(1, "2026-12-01T09:00:00+08:00", "2026-12-01T09:20:00+08:00",
+                                   "2026-12-01T09:19:00+08:00")]}  # fmt: skip
+    assert limit_problems(honest, paper) == []
+    late = {"attempts": [attempt(1, "2026-12-01T09:00:00+08:00", "2026-12-01T09:20:00+08:00",
+                                 "2026-12-01T14:20:00+08:00")]}  # fmt: skip
+    assert limit_problems(late, paper) == ["第 1 次作答在截止时间之后才交卷"]
+    pushed = {"attempts": [attempt(1, "2026-12-01T09:00:00+08:00", "2026-12-01T12:20:00+08:00",
+                                   "2026-12-01T12:00:00+08:00")]}  # fmt: skip
+    assert limit_problems(pushed, paper) == ["第 1 次作答的截止时间被推后了",
+                                             "第 1 次作答在截止时间之后才交卷"]  # fmt: skip
+    five = {"attempts": [attempt(i, "2026-12-01T09:00:00+08:00", "2026-12-01T09:20:00+08:00",
+                                 "2026-12-01T09:10:00+08:00") for i in range(1, 6)]}  # fmt: skip
+    assert limit_problems(five, paper) == ["作答 5 次，超过规定的 2 次"]
