@@ -54,8 +54,10 @@ def open_exam(
     if client is not None:
         from exam_tools.service.quiz import open_service_exam
 
-        return open_service_exam(client, spec_path, clock=clock, timer=timer,
-                                 on_submitted=on_submitted)  # fmt: skip
+        app = open_service_exam(client, spec_path, clock=clock, timer=timer,
+                                on_submitted=on_submitted)  # fmt: skip
+        if app is not None:
+            return app
     # --- end exam service ---
     target = paper_path(spec_path)
     if not target.exists():

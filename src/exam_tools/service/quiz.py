@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from exam_tools.course.paper import Paper
 from exam_tools.errors import QuizError
 from exam_tools.quiz.store import Attempt, Clock, ResponseStore
-from exam_tools.service.client import AWAY_NOTICE, AnswerQueue, ServiceAway, ServiceClient
+from exam_tools.service.client import (
+    AWAY_NOTICE,
+    AnswerQueue,
+    ServiceAway,
+    ServiceClient,
+    ServiceRefused,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -225,9 +231,10 @@ def open_service_exam(
     clock: Clock = time.time,
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
-) -> QuizApp:
+) -> QuizApp | None:
     """The quiz for this member's paper as the service drew it (the released exam.json is not
-    read: what it says about time or attempts changes nothing)."""
+    read: what it says about time or attempts changes nothing); None if the service does not
+    hold this exam (an assignment the instructors did not ``exam open``)."""
     from exam_tools.fileio import write_atomic
     from exam_tools.quiz import responses_path
     from exam_tools.quiz.app import QuizApp
@@ -238,6 +245,10 @@ def open_service_exam(
         state = client.state(exam)
     except ServiceAway:
         raise QuizError("暂时连不上考试服务，请稍后刷新页面再打开考试。") from None
+    except ServiceRefused as exc:
+        if exc.code == "no-such-exam":
+            return None  # not handed to the service: the files decide, as without a hub
+        raise
     paper = Paper.from_dict(state["paper_json"], "考试服务")
     target = paper_path(spec_path)
     write_atomic(target, paper.to_json())  # a copy for the member to look at; never read back
