@@ -1,8 +1,8 @@
 """Load on the exam service: N members start an exam, save answers with jitter, and hand in.
 
 Runs a real JupyterHub (the hub venv, ports 18110-18113, no root needed) with the exam service as a
-managed service, and N hub users, each with an API token of their own (``JupyterHub.api_tokens``:
-users without Unix accounts or servers). Every request goes the real path: the token is checked by
+managed service, and N hub users, each with an API token of their own, made through the hub's REST
+API (users without Unix accounts or servers). Every request goes the real path: the token is checked by
 ``HubAuth`` against the hub (once per member, then cached), the rules run, the answer is committed
 to SQLite (WAL) before the reply. Members are simulated by one asyncio process (tornado's HTTP
 client), each saving ``--answers`` answers at random intervals averaging ``--pace`` seconds.
@@ -38,7 +38,7 @@ VENV = Path("/opt/exam-tools-hub")
 PORT = 18110  # hub, hub API, proxy API, service
 
 
-def hub_config(base: Path, tokens: dict[str, str]) -> str:
+def hub_config(base: Path, admin: str) -> str:
     service = [str(VENV / "bin" / "python"), "-m", "exam_tools.service.server",
                "--db", str(base / "service.sqlite")]  # fmt: skip
     return f"""
@@ -51,13 +51,15 @@ c.ConfigurableHTTPProxy.pid_file = {str(base / "proxy.pid")!r}
 c.JupyterHub.db_url = "sqlite:///{base / "jupyterhub.sqlite"}"
 c.JupyterHub.cookie_secret_file = {str(base / "cookie_secret")!r}
 c.JupyterHub.log_level = "WARN"
-c.Authenticator.allowed_users = set({sorted(tokens.values())!r})
-c.JupyterHub.api_tokens = {tokens!r}
-c.JupyterHub.load_roles = [{{"name": "user",
-                             "scopes": ["self", "access:services!service=exam"]}}]
+c.JupyterHub.authenticator_class = "null"  # users made through the API; nobody logs in
+c.JupyterHub.load_roles = [
+    {{"name": "user", "scopes": ["self", "access:services!service=exam"]}},
+    {{"name": "bench-admin", "services": ["bench-admin"], "scopes": ["admin:users", "tokens"]}},
+]
 c.JupyterHub.services = [{{"name": "exam", "url": "http://127.0.0.1:{PORT + 3}",
                            "command": {service!r},
-                           "environment": {{"PYTHONPATH": {str(ROOT / "src")!r}}}}}]
+                           "environment": {{"PYTHONPATH": {str(ROOT / "src")!r}}}}},
+                         {{"name": "bench-admin", "api_token": {admin!r}}}]
 """
 
 
@@ -132,6 +134,38 @@ async def run_members(tokens: dict[str, str], url: str, answers: int, pace: floa
     return out
 
 
+def stop_service(db: Path) -> None:
+    """The service this run started (found by its database path), if the hub left it running."""
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"exam_tools.service.server" in args and str(db).encode() in args:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(proc.name), signal.SIGTERM)
+
+
+def make_users(admin: str, names: list[str]) -> dict[str, str]:
+    """Hub users and a token for each, made through the hub's REST API: token → name."""
+    import urllib.error
+    import urllib.request
+
+    api = f"http://127.0.0.1:{PORT + 1}/hub/api"
+
+    def call(method: str, path: str, body: dict) -> dict:
+        req = urllib.request.Request(f"{api}/{path}", data=json.dumps(body).encode(),
+                                     method=method, headers={"Authorization": f"token {admin}"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read())  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as exc:
+            raise SystemExit(f"{method} {path}: {exc.code} {exc.read()[:300]!r}") from None
+
+    call("POST", "users", {"usernames": names})
+    return {call("POST", f"users/{n}/tokens", {"note": "bench"})["token"]: n for n in names}
+
+
 def wait_up(url: str, timeout: float = 120) -> None:
     import urllib.error
     import urllib.request
@@ -157,8 +191,8 @@ def main() -> None:
     if not (VENV / "bin" / "jupyterhub").exists() or not shutil.which("configurable-http-proxy"):
         raise SystemExit(f"needs the hub venv at {VENV} and configurable-http-proxy")
     base = Path(tempfile.mkdtemp(prefix="bench-exam-service-"))
-    tokens = {secrets.token_hex(16): f"bm{i:04d}" for i in range(args.members)}
-    (base / "jupyterhub_config.py").write_text(hub_config(base, tokens), "utf-8")
+    admin = secrets.token_hex(16)
+    (base / "jupyterhub_config.py").write_text(hub_config(base, admin), "utf-8")
     set_up_exam(base)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"),
            "PATH": f"{VENV / 'bin'}:{os.environ['PATH']}"}  # fmt: skip
@@ -169,6 +203,7 @@ def main() -> None:
     try:
         url = f"http://127.0.0.1:{PORT + 3}/services/exam"
         wait_up(f"{url}/api/record")
+        tokens = make_users(admin, [f"bm{i:04d}" for i in range(args.members)])
         print(f"hub and service up in {time.perf_counter() - t_hub:.1f} s "
               f"({args.members} users with tokens)")  # fmt: skip
         out = asyncio.run(run_members(tokens, url, args.answers, args.pace))
@@ -180,6 +215,7 @@ def main() -> None:
             with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid.read_text()), signal.SIGTERM)
         log.close()
+        stop_service(base / "service.sqlite")
     from exam_tools.service.store import ServiceStore
 
     store = ServiceStore(base / "service.sqlite")
