@@ -10,7 +10,7 @@ client), each saving ``--answers`` answers at random intervals averaging ``--pac
 Prints: save latency p50/p90/p99/max, throughput, errors, and lost answers (accepted by the
 service but missing from its database, or a last answer that differs): must be 0.
 
-    python benchmarks/bench_exam_service.py [--members 500] [--answers 30] [--pace 1.5]
+    python benchmarks/bench_exam_service.py [--members 500] [--answers 30] [--pace 1.5] [--ramp 30]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def set_up_exam(base: Path) -> None:
 
 
 async def member(
-    name: str, token: str, url: str, answers: int, pace: float, out: dict[str, list]
+    name: str, token: str, url: str, answers: int, pace: float, ramp: float, out: dict[str, list]
 ) -> None:
     from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
@@ -92,7 +92,7 @@ async def member(
                                request_timeout=60, **kw)  # fmt: skip
         return json.loads(r.body)
 
-    await asyncio.sleep(random.uniform(0, pace * 2))  # members arrive over a while
+    await asyncio.sleep(random.uniform(0, ramp))  # members open the exam over a while
     t_start = time.perf_counter()
     try:
         state = await call("GET", "exams/cert")
@@ -122,13 +122,15 @@ async def member(
     out["sent"].append((name, sent))
 
 
-async def run_members(tokens: dict[str, str], url: str, answers: int, pace: float) -> dict:
+async def run_members(
+    tokens: dict[str, str], url: str, answers: int, pace: float, ramp: float
+) -> dict:
     from tornado.httpclient import AsyncHTTPClient
 
     AsyncHTTPClient.configure(None, max_clients=len(tokens))
     out: dict[str, list] = {"latency": [], "errors": [], "sent": [], "start": []}
     t0 = time.perf_counter()
-    await asyncio.gather(*(member(name, tok, url, answers, pace, out)
+    await asyncio.gather(*(member(name, tok, url, answers, pace, ramp, out)
                            for tok, name in tokens.items()))  # fmt: skip
     out["elapsed"] = [time.perf_counter() - t0]
     return out
@@ -187,6 +189,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=500)
     parser.add_argument("--answers", type=int, default=30)
     parser.add_argument("--pace", type=float, default=1.5, help="mean seconds between saves")
+    parser.add_argument("--ramp", type=float, default=30, help="members arrive within this many s")
     args = parser.parse_args()
     if not (VENV / "bin" / "jupyterhub").exists() or not shutil.which("configurable-http-proxy"):
         raise SystemExit(f"needs the hub venv at {VENV} and configurable-http-proxy")
@@ -206,7 +209,7 @@ def main() -> None:
         tokens = make_users(admin, [f"bm{i:04d}" for i in range(args.members)])
         print(f"hub and service up in {time.perf_counter() - t_hub:.1f} s "
               f"({args.members} users with tokens)")  # fmt: skip
-        out = asyncio.run(run_members(tokens, url, args.answers, args.pace))
+        out = asyncio.run(run_members(tokens, url, args.answers, args.pace, args.ramp))
     finally:
         hub.send_signal(signal.SIGTERM)
         hub.wait(30)
@@ -231,7 +234,8 @@ def main() -> None:
     def pct(p: float) -> float:
         return 1000 * lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
 
-    print(f"members {args.members}, answers each {args.answers}, mean pace {args.pace} s")
+    print(f"members {args.members} arriving within {args.ramp:g} s, answers each {args.answers}, "
+          f"mean pace {args.pace} s")  # fmt: skip
     print(f"saves accepted {len(lat)} in {elapsed:.1f} s: {len(lat) / elapsed:.0f} saves/s")
     print(f"save latency ms: p50 {pct(0.50):.1f}  p90 {pct(0.90):.1f}  p99 {pct(0.99):.1f}  "
           f"max {1000 * lat[-1]:.1f}  mean {1000 * statistics.fmean(lat):.1f}")  # fmt: skip
