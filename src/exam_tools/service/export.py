@@ -10,8 +10,7 @@ paper or exam.json changes nothing.
 from __future__ import annotations
 
 import json
-import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +73,25 @@ def export_submissions(
 ) -> list[str]:
     """Write every member's submission of ``exam`` under ``course_dir/submitted/``; the members.
 
-    A folder already there (e.g. from ``nbgrader collect``) is replaced: the service's record wins.
+    The paper and responses files a folder already has (from ``nbgrader collect``, i.e. from the
+    member's own folder) are replaced: the service's record wins. nbgrader's own files there
+    (``timestamp.txt``, ``submission_secret.txt``, the notebook) stay, so feedback can be released;
+    a folder nbgrader never collected gets a ``timestamp.txt`` with the service's hand-in time.
     """
+
     name = name or exam
     members = store.members(exam)
     for member in members:
         folder = course_dir / "submitted" / member / name
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / PAPER, store.paper(exam, member).to_json())
         doc = responses(store, exam, member)
         write_atomic(folder / RESPONSES, json.dumps(doc, ensure_ascii=False, indent=1))
         write_atomic(folder / MARK, json.dumps({"exam": exam, "source": str(store.path)}))
+        done = [a for a in store.attempts(exam, member) if a.submitted_at is not None]
+        if done and not (folder / "timestamp.txt").exists():
+            at = datetime.fromtimestamp(done[-1].submitted_at or 0, UTC)
+            write_atomic(folder / "timestamp.txt", at.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
     return members
 
 
