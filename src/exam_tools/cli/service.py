@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from exam_tools.cli.common import ExamToolsCommand, bank_option, courses_option
+from exam_tools.cli.common import ExamToolsCommand, ExamToolsGroup, bank_option, courses_option
 
 if TYPE_CHECKING:
     from exam_tools.service.store import ServiceStore
@@ -55,7 +55,7 @@ def _store(path: Path) -> ServiceStore:
     return store
 
 
-@click.group()
+@click.group(cls=ExamToolsGroup)
 def exam() -> None:
     """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷。"""
 
