@@ -136,16 +136,30 @@ async def run_members(
     return out
 
 
-def stop_service(db: Path) -> None:
-    """The service this run started (found by its database path), if the hub left it running."""
+def service_pids(db: Path) -> list[int]:
+    """The service this run started (found by its database path)."""
+    found = []
     for proc in Path("/proc").iterdir():
         try:
             args = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
         if b"exam_tools.service.server" in args and str(db).encode() in args:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(proc.name), signal.SIGTERM)
+            found.append(int(proc.name))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_service(db: Path) -> None:
+    """The service this run started, if the hub left it running."""
+    for pid in service_pids(db):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def make_users(admin: str, names: list[str]) -> dict[str, str]:
@@ -209,7 +223,10 @@ def main() -> None:
         tokens = make_users(admin, [f"bm{i:04d}" for i in range(args.members)])
         print(f"hub and service up in {time.perf_counter() - t_hub:.1f} s "
               f"({args.members} users with tokens)")  # fmt: skip
+        [svc] = service_pids(base / "service.sqlite")
+        cpu0, gen0 = cpu_seconds(svc), time.process_time()
         out = asyncio.run(run_members(tokens, url, args.answers, args.pace, args.ramp))
+        cpu = {"service": cpu_seconds(svc) - cpu0, "load generator": time.process_time() - gen0}
     finally:
         hub.send_signal(signal.SIGTERM)
         hub.wait(30)
@@ -243,6 +260,10 @@ def main() -> None:
     if starts:
         print(f"first requests (token checked by the hub, paper drawn, attempt started) ms: "
               f"p50 {1000 * starts[len(starts) // 2]:.0f}  max {1000 * starts[-1]:.0f}")  # fmt: skip
+    requests = len(lat) + 3 * len(out["sent"])  # saves, and state + start + submit per member
+    print(f"CPU: service {cpu['service']:.1f} s ({1000 * cpu['service'] / requests:.2f} ms per "
+          f"request), load generator {cpu['load generator']:.1f} s; elapsed {elapsed:.0f} s on "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"errors {len(out['errors'])}, lost answers {lost}, rows in database {rows}")
     for e in out["errors"][:5]:
         print("  ", e)
