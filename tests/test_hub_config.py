@@ -84,7 +84,8 @@ def test_roles_from_unix_groups() -> None:
     member = spawn_settings("dy1", ["exam-members"], "m-001", cfg, Path("/srv/hub"))
     assert member["default_url"] == landing_url(cfg)
     assert member["environment"] == {
-        "JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/member", "EXAM_TOOLS_ROSTER_ID": "m-001"}  # fmt: skip
+        "JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/member", "EXAM_TOOLS_ROSTER_ID": "m-001",
+        "EXAM_TOOLS_SERVICE_URL": "http://127.0.0.1:8090/services/exam"}  # fmt: skip
     teacher = spawn_settings("teacher1", ["exam-instructors"], None, cfg, Path("/srv/hub"))
     assert teacher == {"default_url": "/lab",
                        "environment": {"JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/instructor"}}  # fmt: skip
@@ -104,10 +105,14 @@ def test_apply_sets_and_is_idempotent() -> None:
     assert c.JupyterHub.authenticator_class == "pam"
     assert c.PAMAuthenticator.allowed_groups == {"exam-members", "exam-instructors"}
     assert c.Spawner.cmd == ["/opt/venv/bin/jupyterhub-singleuser"]
-    [service] = c.JupyterHub.services
+    [service, exam] = c.JupyterHub.services
     assert service["name"] == "dangke" and service["user"] == "grader-dangke"
     assert service["url"] == "http://127.0.0.1:9901"
+    # the exam service (issue 12): its own account and database, usable by every hub user
+    assert exam["name"] == "exam" and exam["user"] == "exam-service"
+    assert exam["command"][-2:] == ["--db", "/home/exam-service/exam-service.sqlite"]
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert roles["user"]["scopes"] == ["self", "access:services!service=exam"]
     assert roles["formgrade-dangke"]["scopes"] == ["access:services!service=dangke"]
     assert roles["formgrade-dangke"]["groups"] == ["formgrade-dangke"]
 

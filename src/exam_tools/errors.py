@@ -140,6 +140,12 @@ class QuizError(InvalidInputError):
     """A quiz cannot be shown: a bad paper or responses file, or a key offered in exam mode."""
 
 
+class ExchangeUnavailable(ExamToolsError, OSError):
+    """nbgrader's exchange could not list, fetch, submit or return feedback for a member."""
+
+    detail: str = ""  # nbgrader's own (English) reason, for logs only
+
+
 class UnsupportedQuestionError(FormatError):
     """Questions that an export format cannot express; reported, never silently dropped."""
 

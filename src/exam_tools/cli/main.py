@@ -10,7 +10,7 @@ import sys
 import click
 
 from exam_tools import __version__
-from exam_tools.cli import bank, course, demo, grading, hub, records
+from exam_tools.cli import bank, course, demo, grading, hub, records, service
 from exam_tools.cli.common import CONTEXT_SETTINGS, ExamToolsGroup
 
 
@@ -49,6 +49,7 @@ for _command in (
     records.plan_cmd,
     demo.demo,
     hub.hub,
+    service.exam,
 ):
     cli.add_command(_command)
 

@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
         "server_idle_timeout": 1800,
     },
     "instructor": {"locale": "zh_CN"},
+    # the exam service (issue 12): name, port (0: off), user, db; see exam_tools.service.hubconfig
+    "exam_service": {"name": "exam", "port": 8090, "user": "exam-service", "db": ""},
 }
 
 NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from exam_tools.hub.config import grader_name, role_dir, state_dir
+from exam_tools.service import hubconfig
 
 #: A frame-ancestors policy that lets JupyterLab show formgrader in a frame (nbgrader #1870).
 CSP = "frame-ancestors 'self'; report-uri /hub/security/csp-report"
@@ -92,6 +93,8 @@ def spawn_settings(
         # EXAM_TOOLS_MEMBER is unset; the roster id is there for pages that look up records
         if member_id:
             env["EXAM_TOOLS_ROSTER_ID"] = member_id
+        if hubconfig.enabled(cfg):  # the quiz's exam service (issue 12)
+            env["EXAM_TOOLS_SERVICE_URL"] = hubconfig.service_url(cfg)
         return {"default_url": landing_url(cfg), "environment": env}
     return {"default_url": "/lab", "environment": env}
 
@@ -179,6 +182,8 @@ def update_roles(c: Any, cfg: Mapping[str, Any]) -> None:
                 "scopes": ["list:services", f"read:services!service={cid}"],
             }
         )
+    if hubconfig.enabled(cfg):
+        roles.append(hubconfig.user_role(cfg))
     c.JupyterHub.load_roles = roles
 
 
@@ -207,6 +212,8 @@ def update_services(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
                 "oauth_no_confirm": True,
             }
         )
+    if hubconfig.enabled(cfg):
+        services.append(hubconfig.service_entry(cfg))
     c.JupyterHub.services = services
 
 

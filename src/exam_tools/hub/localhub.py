@@ -75,7 +75,7 @@ def world_readable(path: Path) -> None:
 class LocalHub:
     src: Path  # the exam_tools source to run (copied where every account can read it)
     members: int = 3
-    port: int = 18010  # and the next three: hub API, proxy API, the course's formgrader
+    port: int = 18010  # and the next four: hub API, proxy API, the course's formgrader, exam service
     prefix: str = "ethub-"
     course: str = "ethubc"
     venv: Path = DEFAULT_VENV
@@ -113,6 +113,10 @@ class LocalHub:
         return self.base / "home" / self.grader / self.course
 
     @property
+    def service_db(self) -> Path:
+        return self.base / "home" / f"{self.prefix}svc" / "exam-service.sqlite"
+
+    @property
     def log(self) -> Path:
         return self.base / "hub" / "hub.log"
 
@@ -145,6 +149,7 @@ exchange: {{root: {b / "exchange"}}}
 courses:
   - {{id: {self.course}, title: 测试课程, instructors: [{self.teacher}], port: {self.port + 3}}}
 member: {{notebooks: {b / "nb"}}}
+exam_service: {{port: {self.port + 4}, user: {p}svc}}
 """
 
     def write_roster(self, db: Path) -> None:

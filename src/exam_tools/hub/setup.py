@@ -136,6 +136,10 @@ def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) ->
             shutil.chown(path, grader, grader)
         # nbgrader insists that the course's exchange folder belongs to its grader
         system.make_dir(exchange / course["id"], 0o755, grader)
+    from exam_tools.service import hubconfig
+
+    if hubconfig.enabled(cfg):  # the exam service's own account and private home (issue 12)
+        hubconfig.ensure_account(cfg)
 
 
 def init_hub(directory: Path, cfg: Mapping[str, Any]) -> InitReport:

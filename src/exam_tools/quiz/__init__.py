@@ -72,6 +72,7 @@ def open_quiz(
     member: str | None = None,
     clock: Callable[[], float] = time.time,
     timer: bool = True,
+    on_submitted: Callable[[QuizApp], None] | None = None,
 ) -> QuizApp:
     """The quiz for ``paper``, bound to its responses file, not yet shown (``app.widget``)."""
     from exam_tools.quiz.app import QuizApp
@@ -85,7 +86,7 @@ def open_quiz(
             responses = responses_path(paper)
         paper = read_paper(paper)
     store = ResponseStore(responses, paper, member=member, clock=clock)
-    return QuizApp(paper, store, key=key, clock=clock, timer=timer)
+    return QuizApp(paper, store, key=key, clock=clock, timer=timer, on_submitted=on_submitted)
 
 
 def show(obj: Any) -> None:

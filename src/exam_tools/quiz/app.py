@@ -27,35 +27,56 @@ if TYPE_CHECKING:
     from exam_tools.quiz.mistakes import MistakeBook
 
 CSS = """<style>
-.exam-tools-quiz { font-size: 20px; line-height: 1.6; max-width: 960px; padding: 8px; }
+.exam-tools-quiz { font-size: 20px; line-height: 1.6; max-width: 960px; padding: 8px;
+  box-sizing: border-box; width: 100%; overflow: visible !important; }
+/* ipywidgets boxes scroll (overflow: auto), which would stop the clock bar sticking to the top */
+.exam-tools-quiz .widget-box, .jp-OutputArea-output:has(.exam-tools-quiz),
+.jp-OutputArea-child:has(.exam-tools-quiz), .jp-OutputArea:has(.exam-tools-quiz),
+.jp-Cell-outputWrapper:has(.exam-tools-quiz) {
+  overflow: visible !important; }
 .exam-tools-quiz .widget-html-content, .exam-tools-quiz label, .exam-tools-quiz .widget-label,
 .exam-tools-quiz input, .exam-tools-quiz textarea, .exam-tools-quiz button,
 .exam-tools-quiz .widget-label-basic span { font-size: 20px !important; }
-.exam-tools-quiz .widget-html-content { line-height: 1.6; }
-.exam-tools-quiz .et-title { font-size: 26px; font-weight: bold; }
+.exam-tools-quiz .widget-html-content { line-height: 1.6; white-space: normal; }
+.exam-tools-quiz .widget-html, .exam-tools-quiz .widget-inline-hbox { height: auto; max-width: 100%; }
+.exam-tools-quiz .et-title { font-size: 24px; font-weight: bold; }
 .exam-tools-quiz .et-sub, .exam-tools-quiz .et-hint { color: #555; }
 .exam-tools-quiz .et-qhead { color: #a00; font-weight: bold; margin-top: 8px; }
-.exam-tools-quiz .et-stem { font-size: 22px; margin: 6px 0 10px 0; white-space: normal; }
-.exam-tools-quiz .widget-radio-box label, .exam-tools-quiz .widget-checkbox label {
-  white-space: normal; height: auto; line-height: 1.5; margin: 8px 0; overflow: visible; }
-.exam-tools-quiz .widget-radio-box { width: 100%; }
-.exam-tools-quiz input[type=radio], .exam-tools-quiz input[type=checkbox] {
-  width: 22px; height: 22px; margin-right: 10px; }
-.exam-tools-quiz .widget-checkbox, .exam-tools-quiz .widget-radio { height: auto; }
-.exam-tools-quiz button.jupyter-button { height: auto; min-height: 44px; padding: 4px 18px; }
-.exam-tools-quiz button.et-judge { min-width: 170px; min-height: 64px; font-size: 24px !important;
-  margin-right: 24px; }
-.exam-tools-quiz .et-card button.jupyter-button { min-width: 52px; width: 52px; min-height: 40px;
-  padding: 0; }
-.exam-tools-quiz .widget-text input, .exam-tools-quiz textarea { min-height: 40px; }
-.exam-tools-quiz .et-clock { font-size: 24px; font-weight: bold; color: #064; }
+.exam-tools-quiz .et-stem { font-size: 22px; margin: 6px 0 10px 0; white-space: normal;
+  overflow-wrap: anywhere; }
+.exam-tools-quiz .et-question { scroll-margin-top: 72px; }
+.exam-tools-quiz .et-bar { position: sticky; top: 0; z-index: 20; background: #fff;
+  border-bottom: 1px solid #ddd; padding: 4px 0; flex-wrap: wrap; align-items: center;
+  column-gap: 16px; row-gap: 0; }
+.exam-tools-quiz .et-progress { font-size: 18px; }
+.exam-tools-quiz .et-clock { font-size: 22px; font-weight: bold; color: #064; white-space: nowrap; }
 .exam-tools-quiz .et-clock-low { color: #c00; }
+.exam-tools-quiz .widget-radio-box { width: 100%; }
+.exam-tools-quiz .widget-radio-box label, .exam-tools-quiz .widget-checkbox label {
+  white-space: normal; height: auto; min-height: 48px; line-height: 1.5; margin: 4px 0;
+  padding: 8px 0; overflow: visible; display: flex; align-items: center;
+  overflow-wrap: anywhere; box-sizing: border-box; }
+.exam-tools-quiz .widget-checkbox { width: 100% !important; }
+.exam-tools-quiz input[type=radio], .exam-tools-quiz input[type=checkbox] {
+  width: 24px; height: 24px; min-width: 24px; margin: 0 12px 0 2px; }
+.exam-tools-quiz .widget-checkbox, .exam-tools-quiz .widget-radio { height: auto; }
+/* buttons show their whole text: never "确定…", never a blank sliver */
+.exam-tools-quiz button.jupyter-button { height: auto; min-height: 48px; padding: 6px 16px;
+  width: auto; max-width: 100%; white-space: normal; overflow: visible; text-overflow: clip;
+  flex: 0 0 auto; }
+.exam-tools-quiz button.et-judge { min-width: 0; flex: 1 1 130px; max-width: 220px;
+  min-height: 64px; font-size: 22px !important; }
+.exam-tools-quiz .et-card button.jupyter-button { min-width: 48px; width: 48px; min-height: 48px;
+  padding: 0; }
+.exam-tools-quiz .widget-text { width: 100%; }
+.exam-tools-quiz .widget-text input { height: auto; min-height: 48px; box-sizing: border-box; }
+.exam-tools-quiz textarea { min-height: 160px; }
 .exam-tools-quiz .et-right { color: #064; font-weight: bold; }
 .exam-tools-quiz .et-wrong { color: #c00; font-weight: bold; }
-.exam-tools-quiz .et-box { border: 2px solid #ccc; border-radius: 8px; padding: 10px 14px;
-  margin: 8px 0; background: #fafafa; }
-.exam-tools-quiz .et-blank { margin-right: 10px; }
-.exam-tools-quiz .widget-hbox { gap: 16px; }
+.exam-tools-quiz .et-box { border: 2px solid #ccc; border-radius: 8px; padding: 10px 12px;
+  margin: 8px 0; background: #fafafa; box-sizing: border-box; }
+.exam-tools-quiz .et-blank { margin-right: 10px; white-space: nowrap; }
+.exam-tools-quiz .widget-hbox { gap: 12px; flex-wrap: wrap; }
 </style>"""
 
 
@@ -91,6 +112,7 @@ class QuizApp:
         review: bool = False,
         clock: Callable[[], float] = time.time,
         timer: bool = True,
+        on_submitted: Callable[[QuizApp], None] | None = None,
     ) -> None:
         if paper.mode is Mode.EXAM and key is not None:
             raise QuizError("考试模式不能带答案：答案只在老师一方，成绩由老师发布")
@@ -103,6 +125,8 @@ class QuizApp:
         self.review = review
         self.clock = clock
         self.practice = paper.mode is Mode.PRACTICE
+        self.on_submitted = on_submitted
+        self._scrolls = 0
         self.current = 1
         self._lock = threading.RLock()
         self._views: dict[int, ItemView] = {}
@@ -116,6 +140,8 @@ class QuizApp:
             self._finish(fresh=True)
         elif cur.submitted:
             self._finish(fresh=False)
+        else:  # back to the question the member was on (after a reload or a restart)
+            self.current = min(max(cur.position, 1), len(paper))
         self._show()
         if timer and paper.time_limit and not self.submitted:
             self._start_timer()
@@ -142,6 +168,8 @@ class QuizApp:
         self.progress = w.HTML()
         self.clock_label = w.HTML()
         self.question = w.Box(layout=w.Layout(width="100%"))
+        self.question.add_class("et-question")
+        self.scroller = w.HTML()
         self.feedback = w.HTML()
         self.prev_button = self._button("◀ 上一题", self.prev)
         self.next_button = self._button("下一题 ▶", self.next)
@@ -152,6 +180,8 @@ class QuizApp:
             nav.append(self.check_button)
         nav.append(self.submit_button)
         self.nav = w.HBox(nav, layout=w.Layout(flex_flow="row wrap"))
+        self.bar = w.HBox([self.progress, self.clock_label])
+        self.bar.add_class("et-bar")
         self.confirm_text = w.HTML()
         self.confirm_button = self._button("确定交卷", self.confirm_submit, "danger")
         self.cancel_button = self._button("继续答题", self.cancel_submit)
@@ -176,7 +206,8 @@ class QuizApp:
             [
                 w.HTML(CSS),
                 self.header,
-                w.HBox([self.progress, self.clock_label]),
+                self.bar,
+                self.scroller,
                 self.question,
                 self.feedback,
                 self.nav,
@@ -228,6 +259,9 @@ class QuizApp:
                 self.current = n
                 self.cancel_submit()
                 self._show()
+                if not self.submitted:
+                    self.store.set_position(n)
+                self._scroll_to_question()
 
     def next(self) -> None:
         self.goto(self.current + 1)
@@ -243,10 +277,14 @@ class QuizApp:
                 self.store.set_answer(n, self._views[n].get())
             except QuizError as exc:  # time ran out: the store has submitted the paper
                 self._say(str(exc), error=True)
+                if getattr(exc, "keeps_attempt", False):  # exam service refused this answer only
+                    return
                 self._finish(fresh=True)
+            else:
+                self._say(getattr(self.store, "notice", ""))  # exam service away: answers queued
+                self._show_status()
                 return
-            self._say("")
-            self._show_status()
+        self._submitted()
 
     def check_current(self) -> None:
         """Practice: show whether the current answer is right, with the answer and its 解析."""
@@ -293,6 +331,12 @@ class QuizApp:
                 return
             self.store.submit("member")
             self._finish(fresh=True)
+        self._submitted()
+
+    def _submitted(self) -> None:
+        """Tell whoever opened the quiz (the 我的学习 page hands the paper in through nbgrader)."""
+        if self.on_submitted is not None:
+            self.on_submitted(self)
 
     def start_again(self) -> None:
         """Begin the next attempt when one is left."""
@@ -316,13 +360,14 @@ class QuizApp:
             if self.submitted or remaining is None:
                 self._show_clock()
                 return True
-            if remaining <= 0:
-                self.store.submit("timeout")
-                self._say("考试时间到，试卷已按当前作答自动交卷。", error=True)
-                self._finish(fresh=True)
-                return True
-            self._show_clock()
-            return False
+            if remaining > 0:
+                self._show_clock()
+                return False
+            self.store.submit("timeout")
+            self._say("考试时间到，试卷已按当前作答自动交卷。", error=True)
+            self._finish(fresh=True)
+        self._submitted()
+        return True
 
     def close(self) -> None:
         self._stop.set()
@@ -338,6 +383,21 @@ class QuizApp:
                     break
 
         threading.Thread(target=run, name="exam-tools-countdown", daemon=True).start()
+
+    def _scroll_to_question(self) -> None:
+        """Bring the new question's top into view (below the sticky clock bar).
+
+        Widget HTML runs no <script>, but an image's error handler runs: a broken image whose
+        handler scrolls is the smallest way to move the page from the kernel, with no extension.
+        The counter makes each value new, so the image is re-created and the handler runs again.
+        """
+        self._scrolls += 1
+        self.scroller.value = (
+            f'<img src="data:," alt="" width="0" height="0" data-n="{self._scrolls}" '
+            "onerror=\"var q=this.closest('.exam-tools-quiz');"
+            "q=q&&q.querySelector('.et-question');"
+            "if(q){setTimeout(function(){q.scrollIntoView({block:'start'});},30);}\">"
+        )
 
     def _say(self, text: str, error: bool = False) -> None:
         cls = "et-wrong" if error else "et-right"

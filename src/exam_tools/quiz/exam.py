@@ -41,8 +41,24 @@ def open_exam(
     member: str | None = None,
     clock: Callable[[], float] = time.time,
     timer: bool = True,
+    on_submitted: Callable[[QuizApp], None] | None = None,
 ) -> QuizApp:
-    """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use."""
+    """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use.
+
+    On a hub with an exam service (``EXAM_TOOLS_SERVICE_URL``), the service draws the paper and
+    keeps the clock, the attempts and the answers; the files here are only its cache."""
+    # --- exam service (issue 12) ---
+    from exam_tools.service.client import ServiceClient
+
+    client = ServiceClient.from_env(member or member_id())
+    if client is not None:
+        from exam_tools.service.quiz import open_service_exam
+
+        app = open_service_exam(client, spec_path, clock=clock, timer=timer,
+                                on_submitted=on_submitted)  # fmt: skip
+        if app is not None:
+            return app
+    # --- end exam service ---
     target = paper_path(spec_path)
     if not target.exists():
         spec = read_exam_spec(spec_path)
@@ -56,7 +72,7 @@ def open_exam(
         write_atomic(target, paper.to_json())
     else:
         read_paper(target)  # a damaged paper file is reported before anything is shown
-    return open_quiz(target, clock=clock, timer=timer)
+    return open_quiz(target, clock=clock, timer=timer, on_submitted=on_submitted)
 
 
 def show_exam(spec_path: str | Path, **options: Any) -> None:

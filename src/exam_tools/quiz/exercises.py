@@ -16,8 +16,9 @@ from typing import Any
 from exam_tools.bank.model import Bank
 from exam_tools.course.key import answer_key
 from exam_tools.course.model import Assessment, Course, DrawRule, Mode
-from exam_tools.course.paper import Paper, assemble_paper, build_paper
+from exam_tools.course.paper import Paper, assemble_paper, build_paper, read_paper
 from exam_tools.errors import QuizError
+from exam_tools.fileio import write_atomic
 from exam_tools.quiz import show
 from exam_tools.quiz.app import QuizApp
 from exam_tools.quiz.mistakes import MistakeBook
@@ -58,7 +59,11 @@ def _open(
     clock: Callable[[], float],
 ) -> QuizApp:
     home = member_home(member)
-    store = ResponseStore(home / "练习记录" / f"{paper.id}.json", paper, member=member, clock=clock)
+    record = home / "练习记录" / f"{paper.id}.json"
+    kept = practice_paper_path(record)
+    if not kept.exists():  # kept so that a reload can reopen this very paper
+        write_atomic(kept, paper.to_json())
+    store = ResponseStore(record, paper, member=member, clock=clock)
     return QuizApp(
         paper,
         store,
@@ -68,6 +73,24 @@ def _open(
         clock=clock,
         timer=False,
     )
+
+
+def practice_paper_path(record: Path) -> Path:
+    """Where the paper of the practice record ``练习记录/<id>.json`` is kept."""
+    return record.with_name(f"{record.stem}.paper.json")
+
+
+def reopen_practice(
+    paper_path: str | Path,
+    *,
+    member: str | None = None,
+    bank: Bank | None = None,
+    clock: Callable[[], float] = time.time,
+) -> QuizApp:
+    """Open a practice paper kept by an earlier session (after a reload), answers and all."""
+    paper = read_paper(paper_path)
+    bank = bank if bank is not None else default_bank()
+    return _open(paper, bank, member=member, review=paper.course == "mistakes", clock=clock)
 
 
 def _seed(seed: int | None) -> int:

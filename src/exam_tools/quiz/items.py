@@ -115,7 +115,9 @@ class ItemView:
         texts = []
         for i in range(1, max(1, self.item.blanks) + 1):
             text = w.Text(
-                placeholder=f"第{i}空的答案", continuous_update=True, layout=w.Layout(width="60%")
+                placeholder=f"第{i}空的答案",
+                continuous_update=True,
+                layout=w.Layout(width="auto", flex="1 1 200px"),
             )
             text.observe(self._changed, names="value")
             texts.append(text)

@@ -26,6 +26,8 @@ def practice_summary(member: str | None = None) -> PracticeSummary:
     home = member_home(member)
     sessions = submitted = answered = 0
     for path in sorted((home / "练习记录").glob("*.json")):
+        if path.name.endswith(".paper.json"):
+            continue  # the paper kept for reopening, not a record
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

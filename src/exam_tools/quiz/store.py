@@ -49,6 +49,7 @@ class Attempt:
     submitted_by: str | None = None  # "member" or "timeout"
     answers: dict[int, Any] = field(default_factory=dict)
     checked: list[int] = field(default_factory=list)  # practice: answers already shown
+    position: int = 1  # the question on screen, so a reload comes back to it
 
     @property
     def submitted(self) -> bool:
@@ -63,6 +64,7 @@ class Attempt:
             "submitted_by": self.submitted_by,
             "answers": {str(n): v for n, v in sorted(self.answers.items())},
             "checked": self.checked,
+            "position": self.position,
         }
 
     @classmethod
@@ -77,6 +79,7 @@ class Attempt:
             submitted_by=d.get("submitted_by"),
             answers={int(n): v for n, v in dict(d.get("answers") or {}).items()},
             checked=[int(n) for n in d.get("checked") or []],
+            position=int(d.get("position") or 1),
         )
 
 
@@ -174,6 +177,13 @@ class ResponseStore:
         else:
             cur.answers[n] = value
         self.save()
+
+    def set_position(self, n: int) -> None:
+        """Remember the question on screen (saved only when it changes)."""
+        cur = self.current
+        if cur is not None and 1 <= n <= len(self.paper) and cur.position != n:
+            cur.position = n
+            self.save()
 
     def mark_checked(self, n: int) -> None:
         cur = self._open_attempt()

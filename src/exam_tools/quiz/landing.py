@@ -1,0 +1,310 @@
+"""我的学习: the one page a member sees (rendered by Voilà, so no code is ever shown).
+
+Four parts, each a tap away: 待考 (exams released through nbgrader's exchange), 练习 (by course
+or by technology), 错题本 and 我的档案. Tapping an exam fetches it behind the scenes and shows the
+quiz in place of the page, with a 返回 button; 交卷 hands it in through nbgrader's exchange; released
+feedback opens as a page here. What is open is remembered (``当前.json`` in the member's folder), so
+a reload, a closed tab or a restarted kernel comes back to the same question with the answers and
+the time left. Nothing here imports the grading or records code: the member side cannot reach a key.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+
+from exam_tools.errors import ExamToolsError
+from exam_tools.fileio import write_atomic
+from exam_tools.quiz.alive import Heartbeat
+from exam_tools.quiz.app import CSS, QuizApp
+from exam_tools.quiz.exchange import ExamEntry, MemberExchange
+from exam_tools.quiz.landing_parts import (
+    LANDING_CSS,
+    entry_title,
+    exam_state,
+    feedback_page,
+    profile_rows,
+    section,
+)
+from exam_tools.quiz.record_client import NotPublished, RecordClient
+
+if TYPE_CHECKING:
+    from exam_tools.course.model import Course
+
+RESUME_FILE = "当前.json"
+
+
+class Landing:
+    """The 我的学习 page for one member; ``widget`` is what the notebook shows."""
+
+    def __init__(
+        self,
+        *,
+        member: str | None = None,
+        root: str | Path | None = None,
+        exchange: MemberExchange | None = None,
+        records: RecordClient | None = None,
+        courses_dir: str | Path | None = None,
+    ) -> None:
+        from exam_tools.quiz.exam import member_id
+        from exam_tools.quiz.exercises import member_home
+
+        self.member = member or member_id()
+        self.root = Path(root) if root is not None else Path.cwd()
+        self.exchange = exchange or MemberExchange(self.root, self.member)
+        self.records: RecordClient = records or _service_records(self.member) or NotPublished()
+        self.courses_dir = courses_dir
+        self.home = member_home(None)
+        self.app: QuizApp | None = None
+        self.entry: ExamEntry | None = None
+        self._lock = threading.RLock()
+        self.heartbeat = Heartbeat()
+        self.body = w.VBox(layout=w.Layout(width="100%"))
+        self.widget = w.VBox([w.HTML(CSS + LANDING_CSS), self.heartbeat.widget, self.body])
+        self.widget.add_class("exam-tools-quiz")
+        self.widget.add_class("et-landing")
+        if not self._resume():
+            self.show_home()
+
+    # ---- what is open, kept across reloads --------------------------------------------------
+
+    @property
+    def resume_path(self) -> Path:
+        return self.home / RESUME_FILE
+
+    def _remember(self, what: dict[str, Any] | None) -> None:
+        if what is None:
+            self.resume_path.unlink(missing_ok=True)
+        else:
+            write_atomic(self.resume_path, json.dumps(what, ensure_ascii=False))
+
+    def _resume(self) -> bool:
+        try:
+            what = json.loads(self.resume_path.read_text(encoding="utf-8"))
+            if what["kind"] == "exam":
+                entry = next(
+                    e
+                    for e in self.exchange.exams()
+                    if e.course_id == what["course"] and e.assignment_id == what["assignment"]
+                )
+                if not entry.fetched:
+                    raise ValueError("not fetched")
+                self.open_exam(entry)
+            else:
+                from exam_tools.quiz.exercises import reopen_practice
+
+                self._show_quiz(reopen_practice(what["paper"]), what)
+        except (OSError, ValueError, KeyError, TypeError, StopIteration, ExamToolsError):
+            return False  # nothing open, or it cannot be reopened: the home page it is
+        if self.app is not None and self.app.submitted and what["kind"] != "exam":
+            self.show_home()
+        return True
+
+    # ---- views -------------------------------------------------------------------------------
+
+    def _button(self, text: str, handler: Callable[[], None], style: str = "") -> w.Button:
+        b = w.Button(description=text, button_style=style, tooltip=text)
+        b.add_class("et-tile")
+        b.on_click(lambda _b: self._safely(handler))
+        return b
+
+    def _safely(self, handler: Callable[[], None]) -> None:
+        """Run a tap's action; a failure becomes a Chinese message on the page, never a traceback."""
+        try:
+            handler()
+        except ExamToolsError as exc:
+            self._notice(str(exc))
+
+    def _notice(self, text: str) -> None:
+        self.notice.value = f'<div class="et-box et-wrong">{html.escape(text)}</div>'
+
+    def _close_quiz(self) -> None:
+        if self.app is not None:
+            self.app.close()
+        self.app = None
+        self.entry = None
+
+    def show_home(self) -> None:
+        with self._lock:
+            self._close_quiz()
+            self._remember(None)
+            self.notice = w.HTML()
+            parts: list[w.Widget] = [
+                w.HTML(
+                    '<div class="et-title">我的学习</div>'
+                    f'<div class="et-sub">党员：{html.escape(self.member)}</div>'
+                ),
+                self.notice,
+            ]
+            parts += self._exams_part()
+            parts += self._practice_part()
+            parts += self._mistakes_part()
+            parts += self._profile_part()
+            self.body.children = parts
+
+    def _exams_part(self) -> list[w.Widget]:
+        try:
+            exams = self.exchange.exams()
+        except ExamToolsError as exc:
+            return [section("待考"), w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>')]
+        if not exams:
+            return [section("待考"), w.HTML('<div class="et-sub">现在没有要参加的考试。</div>')]
+        tiles: list[w.Widget] = [section("待考")]
+        for entry in exams:
+            title = entry_title(entry)
+            state = exam_state(entry, self.home)
+            tiles.append(self._button(f"{title}\n{state}", partial(self.open_exam, entry)))
+            if entry.feedback or entry.feedback_ready:
+                tiles.append(
+                    self._button(
+                        f"查看成绩反馈：{title}", partial(self.show_feedback, entry), "info"
+                    )
+                )
+        return tiles
+
+    def _practice_part(self) -> list[w.Widget]:
+        from exam_tools.course.load import check_courses
+        from exam_tools.course.model import Mode
+        from exam_tools.paths import find_bundled
+
+        tiles: list[w.Widget] = [section("练习")]
+        courses = check_courses(self.courses_dir or find_bundled("courses"), None).courses
+        for course in courses:
+            for a in course.assessments:
+                label = "练习" if a.mode is Mode.PRACTICE else "模拟考试"
+                tiles.append(
+                    self._button(
+                        f"{course.title} · {label}：{a.title}",
+                        partial(self.open_practice, course, a.id),
+                    )
+                )
+        return tiles
+
+    def _mistakes_part(self) -> list[w.Widget]:
+        from exam_tools.quiz.mistakes import MistakeBook
+
+        count = len(MistakeBook(self.home / "错题本.json"))
+        text = f"练错题本（{count} 题）" if count else "错题本是空的"
+        b = self._button(text, self.open_review)
+        b.disabled = count == 0
+        return [section("错题本"), b]
+
+    def _profile_part(self) -> list[w.Widget]:
+        from exam_tools.quiz.profile import practice_summary
+
+        record = self.records.published_record(self.member)
+        rows = profile_rows(record, practice_summary())
+        return [section("我的档案"), w.HTML(rows)]
+
+    # ---- exams -------------------------------------------------------------------------------
+
+    def open_exam(self, entry: ExamEntry) -> None:
+        from exam_tools.quiz.exam import open_exam
+
+        with self._lock:
+            if not entry.fetched:
+                self.exchange.fetch(entry)
+            app = open_exam(entry.spec, member=self.member, on_submitted=self._hand_in)
+            self.entry = entry
+            self._show_quiz(
+                app,
+                {"kind": "exam", "course": entry.course_id, "assignment": entry.assignment_id},
+            )
+            if app.submitted and not entry.submitted:
+                self._hand_in(app)  # submitted before a reload, never handed in
+
+    def _hand_in(self, app: QuizApp) -> None:
+        """交卷 done: hand the paper in through nbgrader's exchange."""
+        entry = self.entry
+        if entry is None or app is not self.app:
+            return
+        self._status("正在把试卷交给老师……", "et-sub")
+        try:
+            self.exchange.submit(entry)
+        except ExamToolsError as exc:
+            self._status(f"试卷已保存，但还没有交给老师：{exc}", "et-wrong")
+            self.retry.layout.display = "flex"
+            return
+        self.retry.layout.display = "none"
+        self._status("试卷已交给老师。成绩由老师发布后，在“我的学习”里查看。", "et-right")
+        self._remember(None)
+
+    def _status(self, text: str, cls: str) -> None:
+        self.status.value = f'<div class="et-box {cls}">{html.escape(text)}</div>'
+
+    # ---- practice ----------------------------------------------------------------------------
+
+    def open_practice(self, course: Course, assessment: str) -> None:
+        from exam_tools.quiz.exercises import open_practice
+
+        app = open_practice(course, assessment)
+        self._show_quiz(app, {"kind": "practice", "paper": str(self._kept_paper(app))})
+
+    def open_review(self) -> None:
+        from exam_tools.quiz.exercises import open_review
+
+        app = open_review()
+        if app is None:
+            self._notice("错题本是空的，继续保持！")
+            return
+        self._show_quiz(app, {"kind": "practice", "paper": str(self._kept_paper(app))})
+
+    @staticmethod
+    def _kept_paper(app: QuizApp) -> Path:
+        from exam_tools.quiz.exercises import practice_paper_path
+
+        return practice_paper_path(app.store.path)
+
+    # ---- the quiz and the feedback, in place of the page ----------------------------------------
+
+    def _show_quiz(self, app: QuizApp, what: dict[str, Any]) -> None:
+        with self._lock:
+            if self.app is not None and self.app is not app:
+                self.app.close()
+            self.app = app
+            self._remember(what)
+            self.status = w.HTML()
+            self.retry = self._button("重新提交", lambda: self._hand_in(app), "warning")
+            self.retry.layout.display = "none"
+            back = self._button("◀ 返回我的学习", self.show_home)
+            back.add_class("et-back")
+            self.body.children = [back, self.status, self.retry, app.widget]
+
+    def show_feedback(self, entry: ExamEntry) -> None:
+        pages = self.exchange.fetch_feedback(entry) if entry.feedback_ready else []
+        pages = pages or list(entry.feedback)
+        back = self._button("◀ 返回我的学习", self.show_home)
+        back.add_class("et-back")
+        self._close_quiz()
+        if not pages:
+            self.body.children = [back, w.HTML('<div class="et-sub">成绩反馈还没有发布。</div>')]
+            return
+        self.body.children = [back, w.HTML(feedback_page(entry_title(entry), pages[-1]))]
+
+
+def show_landing(**options: Any) -> Landing:
+    """Show 我的学习 (the one cell of ``notebooks/member/我的学习.ipynb``)."""
+    from exam_tools.quiz import show
+
+    page = Landing(**options)
+    show(page.widget)
+    return page
+
+
+def _service_records(member: str) -> RecordClient | None:
+    """我的档案 from the exam service when the page runs on the hub (issue 12)."""
+    from exam_tools.service.client import ServiceClient
+
+    client = ServiceClient.from_env(member)
+    if client is None:
+        return None
+    from exam_tools.service.records_client import ServiceRecordClient
+
+    return ServiceRecordClient(client)

@@ -1,0 +1,107 @@
+"""The pieces of 我的学习 that are plain text and HTML (pure, tested without a browser)."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from exam_tools.quiz.exchange import ExamEntry
+from exam_tools.quiz.profile import PracticeSummary
+from exam_tools.quiz.record_client import PLACEHOLDER, PublishedRecord
+
+RESPONSES = "exam.paper.responses.json"  # beside exam.paper.json, which show_exam keeps
+
+LANDING_CSS = """<style>
+.et-landing .et-section { font-size: 22px; font-weight: bold; margin: 18px 0 6px 0;
+  border-left: 6px solid #b00; padding-left: 10px; }
+.et-landing button.et-tile { width: 100%; text-align: left; white-space: pre-line;
+  min-height: 56px; margin: 4px 0; line-height: 1.5; padding: 8px 14px; }
+.et-landing button.et-back { width: auto; }
+.et-landing .et-profile th { text-align: left; padding: 6px 16px 6px 0; vertical-align: top;
+  white-space: nowrap; }
+.et-landing iframe.et-feedback { width: 100%; height: 78vh; border: 1px solid #ccc;
+  border-radius: 6px; background: #fff; }
+</style>"""
+
+
+def section(title: str) -> w.HTML:
+    return w.HTML(f'<div class="et-section">{html.escape(title)}</div>')
+
+
+def entry_title(entry: ExamEntry) -> str:
+    """The exam's Chinese title from its released spec, else its nbgrader names."""
+    try:
+        data = json.loads((entry.source / "exam.json").read_text(encoding="utf-8"))
+        return f"{data['assessment']['title']}（{data['course']['title']}）"
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{entry.assignment_id}（{entry.course_id}）"
+
+
+def _last_attempt(entry: ExamEntry) -> dict[str, Any] | None:
+    try:
+        data = json.loads((entry.path / RESPONSES).read_text(encoding="utf-8"))
+        attempts = data["attempts"]
+        return dict(attempts[-1]) if attempts else None
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def exam_state(entry: ExamEntry, home: Path | None = None, now: float | None = None) -> str:
+    """One line under the exam's title: what the member can do with it now."""
+    from datetime import datetime
+
+    attempt = _last_attempt(entry) if entry.fetched else None
+    if entry.submitted and (attempt is None or attempt.get("submitted_at")):
+        done = "已交卷"
+        if entry.feedback_ready or entry.feedback:
+            done += "，成绩反馈已发布"
+        return done
+    if attempt is not None and attempt.get("submitted_at"):
+        return "已交卷，还没有交给老师：点这里再交一次"
+    if attempt is not None:
+        deadline = attempt.get("deadline")
+        if deadline:
+            left = datetime.fromisoformat(deadline).timestamp() - (now or time.time())
+            if left <= 0:
+                return "考试时间已到：点这里交卷"
+            return f"正在作答，还剩约 {max(1, int(left // 60))} 分钟：点这里接着答"
+        return "正在作答：点这里接着答"
+    return "点这里开始考试"
+
+
+def feedback_page(title: str, page: Path) -> str:
+    """nbgrader's feedback page shown inside 我的学习 (its own styles kept apart in a frame)."""
+    text = page.read_text(encoding="utf-8")
+    return (
+        f'<div class="et-section">成绩反馈：{html.escape(title)}</div>'
+        f'<iframe class="et-feedback" title="成绩反馈" srcdoc="{html.escape(text, quote=True)}">'
+        "</iframe>"
+    )
+
+
+def profile_rows(record: PublishedRecord | None, practice: PracticeSummary) -> str:
+    rows: list[tuple[str, str]] = []
+    if record is None:
+        rows.append(("学时和成绩", PLACEHOLDER))
+    else:
+        rows.append((f"{record.year} 年学时", f"{record.hours:g} / {record.required_hours} 学时"))
+        exams = "；".join(
+            f"{e.title} {e.score:g}/{e.total:g} 分（{'合格' if e.passed else '不合格'}）"
+            for e in record.exams
+        )
+        rows.append(("考试成绩", exams or "还没有考试成绩"))
+        rows.append(("掌握的实用技术", "、".join(record.technologies) or "还没有"))
+    rows.append(
+        (
+            "练习",
+            f"练习 {practice.sessions} 次（完成 {practice.submitted} 次），"
+            f"共作答 {practice.answered} 题",
+        )
+    )
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f'<table class="et-profile">{body}</table>'

@@ -1,0 +1,131 @@
+"""我的学习 against a real nbgrader exchange (no browser): the released exam is listed by its
+Chinese title, one tap fetches and opens it, a reload comes back to the same question, 交卷 hands it
+in through nbgrader, and released feedback opens inside the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pytest
+
+from exam_tools.bank.model import QType
+from exam_tools.quiz.app import QuizApp
+from exam_tools.quiz.landing import Landing
+from exam_tools.quiz.record_client import PLACEHOLDER, ExamResult, PublishedRecord
+
+from .classroom import ASSIGNMENT, COURSE_ID, grade_and_release_feedback, make_classroom
+from .conftest import DATA
+
+TITLE = "水稻种植认证考试（水稻种植（测试课程））"
+
+
+def buttons(page: Landing) -> dict[str, w.Button]:
+    return {b.description: b for b in page.body.children if isinstance(b, w.Button)}
+
+
+def tap(page: Landing, text: str) -> None:
+    found = [b for d, b in buttons(page).items() if text in d]
+    assert len(found) == 1, (text, list(buttons(page)))
+    found[0].click()
+
+
+def shown_text(page: Landing) -> str:
+    return "\n".join(c.value for c in page.body.children if isinstance(c, w.HTML))
+
+
+def answer(app: QuizApp, n: int) -> Any:
+    """Answer question n through its widgets, as a tap would; return the saved response."""
+    view = app.view(n)
+    t = view.item.type
+    if t is QType.SINGLE:
+        view.inputs[0].index = 1
+    elif t is QType.MULTIPLE:
+        view.inputs[0].value = True
+    elif t is QType.JUDGE:
+        view.inputs[1].click()
+    elif t is QType.FILL:
+        view.inputs[0].value = "答案"
+    else:
+        view.inputs[0].value = "先浅水后晒田"
+    return app.answers[n]
+
+
+@pytest.fixture
+def classroom(tmp_path: Path) -> Any:
+    return make_classroom(tmp_path / "classroom")
+
+
+def open_page(classroom: Any, **options: Any) -> Landing:
+    page = Landing(
+        member="m007", root=classroom.member_root, courses_dir=DATA / "courses", **options
+    )
+    page.heartbeat.stop()
+    return page
+
+
+def test_exam_from_release_to_feedback(classroom: Any) -> None:
+    page = open_page(classroom)
+    assert "待考" in shown_text(page) and PLACEHOLDER in shown_text(page)
+    assert any(TITLE in d and "点这里开始考试" in d for d in buttons(page))
+    tap(page, TITLE)
+    app = page.app
+    assert app is not None and (classroom.member_root / ASSIGNMENT / "exam.json").exists()
+    given = {n: answer(app, n) for n in (1, 2, 3)}
+    app.goto(3)
+    page.app.close()
+
+    again = open_page(classroom)  # a reload: a new kernel runs the page again
+    assert again.app is not None and again.app.current == 3
+    assert {n: again.app.answers[n] for n in given} == given
+    again.app.confirm_submit()
+    inbound = list((classroom.exchange / COURSE_ID / "inbound").iterdir())
+    assert [p.name.split("+")[:2] for p in inbound] == [["m007", ASSIGNMENT]]
+    assert "试卷已交给老师" in again.status.value
+
+    after = open_page(classroom)
+    assert after.app is None  # handed in: the home page again
+    assert any(TITLE in d and "已交卷" in d for d in buttons(after))
+    grade_and_release_feedback(classroom)
+    page = open_page(classroom)
+    tap(page, f"查看成绩反馈：{TITLE}")
+    frame = shown_text(page)
+    assert 'iframe class="et-feedback"' in frame and "srcdoc=" in frame
+    assert list((classroom.member_root / ASSIGNMENT / "feedback").glob("*/exam.html"))
+
+
+def test_practice_reopens_after_a_reload_and_the_profile_comes_from_the_client(
+    classroom: Any,
+) -> None:
+    page = open_page(classroom)
+    tap(page, "水稻种植（测试课程） · 模拟考试：水稻种植认证考试")
+    app = page.app
+    assert app is not None and app.practice and len(app.paper) == 10
+    first = answer(app, 1)
+    app.goto(2)
+    again = open_page(classroom)
+    assert again.app is not None and again.app.paper.id == app.paper.id
+    assert again.app.current == 2 and again.app.answers[1] == first
+    tap(again, "返回我的学习")
+    assert again.app is None and "我的档案" in shown_text(again)
+
+    class Published:
+        def published_record(self, member: str) -> PublishedRecord | None:
+            assert member == "m007"
+            return PublishedRecord(2026, 20, 32, (ExamResult("水稻认证", 90, 100, True),), ("水稻种植",))
+
+    text = shown_text(open_page(classroom, records=Published()))
+    assert "2026 年学时" in text and "20 / 32 学时" in text and "水稻认证 90/100 分（合格）" in text
+    assert PLACEHOLDER not in text
+
+
+def test_without_an_exchange_the_page_says_so_in_chinese(tmp_path: Path) -> None:
+    (tmp_path / "nbgrader_config.py").write_text(
+        f'c = get_config()  # noqa: F821\nc.Exchange.root = "{tmp_path / "none"}"\n', "utf-8"
+    )
+    page = Landing(member="m007", root=tmp_path, courses_dir=DATA / "courses")
+    page.heartbeat.stop()
+    text = shown_text(page)
+    assert "考试系统暂时无法列出考试，请稍后再试，或联系组织委员。" in text
+    assert "Error" not in text and "exchange" not in text
