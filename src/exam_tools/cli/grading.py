@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from exam_tools.cli.course import bank_option, courses_option, db_option
-from exam_tools.cli.main import ExamToolsGroup, cli
+from exam_tools.cli.common import (
+    ExamToolsCommand,
+    ExamToolsGroup,
+    bank_option,
+    courses_option,
+    db_option,
+)
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("course_id", metavar="COURSE")
 @click.argument("assessment_id", metavar="ASSESSMENT")
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（其中的 source/ 下写出作业）。",
 )
@@ -48,9 +55,10 @@ def assign(
     党员拿到的作业里没有答案。要求“每人一卷”时，每人打开作业时按自己的编号抽出自己的试卷。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
+    from exam_tools.course.model import Mode
     from exam_tools.grading.assign import source_assignment, write_assignment
 
     bank = load_bank(bundled(bank_path, "question_bank"))
@@ -65,35 +73,85 @@ def assign(
     click.echo(
         f"已生成作业 {target}：{a.title}，{result.questions} 题，满分 {result.total_points:g} 分"
     )
+    if a.mode is Mode.PRACTICE:
+        click.echo(
+            "练习以作业形式发放：党员答完交卷，由老师评分，再用 exam-tools feedback 发给答案和解析"
+        )
     click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
 
 
+def _usage(ctx: click.Context, name: str, command: click.Command) -> str:
+    """``NAME --course-dir DIRECTORY [OPTIONS]``: the arguments and required options, spelled out."""
+    pieces = [name] if name else []
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Argument):
+            pieces.extend(param.get_usage_pieces(ctx))
+        elif param.required:
+            pieces.append(f"{param.opts[0]} {param.make_metavar(ctx)}")
+    return " ".join([*pieces, "[OPTIONS]"])
+
+
 class GradeGroup(ExamToolsGroup):
-    """``exam-tools grade NAME …`` grades; ``exam-tools grade import-nbgrader …`` imports."""
+    """``exam-tools grade NAME …`` grades; ``exam-tools grade import-nbgrader …`` imports.
+
+    The grading command has no name of its own (it is the hidden ``run``), so the help lists it as
+    ``NAME`` beside ``import-nbgrader``.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    def _visible(self) -> list[tuple[str, click.Command]]:
+        return [("", self.commands["run"])] + [
+            (n, c) for n, c in sorted(self.commands.items()) if not c.hidden
+        ]
 
-@cli.group(cls=GradeGroup)
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for i, (name, command) in enumerate(self._visible()):
+            prefix = None if i == 0 else " " * len("Usage: ")
+            formatter.write_usage(ctx.command_path, _usage(ctx, name, command), prefix)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - len("import-nbgrader")
+        rows = [(name or "NAME", cmd.get_short_help_str(limit)) for name, cmd in self._visible()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class ImplicitContext(click.Context):
+    """The hidden ``grade run`` reads as ``exam-tools grade`` in its usage and error hints."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class GradeRunCommand(ExamToolsCommand):
+    context_class = ImplicitContext
+
+
+@click.group(cls=GradeGroup)
 def grade() -> None:
-    """评分：exam-tools grade NAME --course-dir DIR 按保存的作答评分；
-    exam-tools grade import-nbgrader --course-dir DIR 导入 nbgrader 里的人工评分。"""
+    """评分：按保存的作答给作业 NAME 评分，或导入 nbgrader 里的人工评分。
+
+    各自的选项见 exam-tools grade NAME --help、exam-tools grade import-nbgrader --help。"""
 
 
-@grade.command("run", hidden=True)
+@grade.command("run", cls=GradeRunCommand, hidden=True)
 @click.argument("name")
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（读取 submitted/<党员>/NAME/）。",
 )
 @db_option
 def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
-    """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库。
+    """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库；
+    分数同时写入 nbgrader 的成绩册（gradebook.db，姓名取自花名册），formgrader 显示同样的分数。
 
     缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
     一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。
@@ -113,6 +171,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
             result = grade_submission(folder, member, name, key)
             record(db, result)
             results.append(result)
+    to_gradebook(course_dir, db, list(zip(results, (f for _m, f in found), strict=True)))
     for r in results:
         for problem in r.problems:
             click.echo(f"党员 {r.member}：{problem}")
@@ -128,12 +187,36 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     click.echo(f"结果已写入 {db_path(db_file)}")
 
 
-@cli.group()
-def stats() -> None:
-    """统计：试题分析。"""
+def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> None:
+    """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
+    them), with members' names from the roster when the database has them."""
+    from exam_tools.errors import PaperError
+    from exam_tools.grading.gradebook import GRADEBOOK, GradebookError, write_gradebook
+
+    if not (course_dir / GRADEBOOK).exists():
+        click.echo(
+            f"{course_dir / GRADEBOOK} 不存在（没有用 nbgrader generate_assignment 发布？），"
+            "成绩没有写入 nbgrader"
+        )
+        return
+    members = {r.member for r, _f in graded}
+    names = {i: n for i, n in db.execute("select id, name from members") if i in members}
+    try:
+        report = write_gradebook(course_dir, graded, names)
+    except PaperError as exc:  # nbgrader does not know the assignment: nothing to show there
+        click.echo(f"{exc}；成绩没有写入 nbgrader")
+        return
+    except GradebookError as exc:  # the scores are safe in the database; grading again is harmless
+        raise click.ClickException(
+            f"{exc}；成绩已写入 exam-tools 数据库，关掉 formgrader 等占用成绩册的程序后重新运行本命令即可"
+        ) from None
+    click.echo(
+        f"已写入 nbgrader 成绩册 {course_dir / GRADEBOOK}：{report.written} 份"
+        f"（{report.named} 人按花名册写了姓名），formgrader 和 nbgrader export 显示同样的分数"
+    )
 
 
-@stats.command("items")
+@click.command("items", cls=ExamToolsCommand)
 @click.argument("name")
 @db_option
 @click.option(
@@ -153,15 +236,13 @@ def stats_items(
     import json
 
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.fileio import write_atomic
     from exam_tools.grading.itemstats import Row, flag_unchosen, item_statistics
-    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.db import open_db
     from exam_tools.reports.items import items_text, items_workbook
 
-    if not db_path(db_file).exists():
-        raise click.UsageError(f"找不到数据库 {db_path(db_file)}；请先运行 exam-tools grade")
-    db = open_db(db_file)
+    db = open_db(db_file, create=False)
     query = (
         "select a.member, r.qid, r.type, r.score, r.points, r.response, r.shown "
         "from results r join attempts a on a.id = r.attempt_id where a.assignment = ?"
@@ -181,11 +262,12 @@ def stats_items(
         click.echo(f"已写出 {output}")
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("name")
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录。",
 )
@@ -195,7 +277,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
     放在 COURSE_DIR/feedback/<党员>/NAME/ 下；之后用 `nbgrader release_feedback NAME` 发给党员。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.course.key import answer_key, key_from_compact
     from exam_tools.course.paper import build_paper
     from exam_tools.errors import PaperError
@@ -221,12 +303,19 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
         write_atomic(target, feedback_html(paper, result, full))
-        for marker in ("timestamp.txt", "submission_secret.txt"):
-            # nbgrader release_feedback finds the member's submission by these two files, which
-            # nbgrader's own generate_feedback would have copied from the submission
-            source = folder / marker
-            if source.exists():
-                write_atomic(target.with_name(marker), source.read_text(encoding="utf-8"))
+        # what `nbgrader release_feedback` reads beside the page: the submission's time and secret
+        missing = []
+        for extra in ("timestamp.txt", "submission_secret.txt"):
+            source = folder / extra  # written by the member's nbgrader submit: a link is refused
+            if source.is_file() and not source.is_symlink() and source.stat().st_size < 4096:
+                write_atomic(target.with_name(extra), source.read_bytes())
+            else:
+                missing.append(extra)
+        if missing:
+            click.echo(
+                f"党员 {member}：提交里没有 {'、'.join(missing)}（不是经 nbgrader submit 和 collect 收来的），"
+                "nbgrader release_feedback 无法发给他，请把反馈页另行转交"
+            )
     click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
 
@@ -235,6 +324,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（读取其中的 gradebook.db）。",
 )

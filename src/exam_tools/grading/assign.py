@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from exam_tools.bank.model import Question
 from exam_tools.course.key import MultipleRule, compact_key
-from exam_tools.course.model import Assessment, Course
+from exam_tools.course.model import Assessment, Course, Drawable, Mode
 from exam_tools.course.paper import draw_questions
 from exam_tools.course.pool import exam_spec
-from exam_tools.errors import PaperError
+from exam_tools.errors import Location, PaperError, Problem, ProblemList
 
 NOTEBOOK = "exam.ipynb"
 PAPER = "exam.paper.json"  # the member's own paper, drawn and kept by show_exam
@@ -61,16 +61,42 @@ def _cell(kind: str, source: str, meta: dict[str, object]) -> dict[str, object]:
     return cell
 
 
-def total_points(bank: Iterable[Question], course: Course, assessment: Assessment) -> float:
-    """The paper's total, the same for every member; an error if variants could differ."""
+def assign_problems(
+    bank: Iterable[Drawable], course: Course, assessment: Assessment
+) -> list[Problem]:
+    """Why ``exam-tools assign`` would refuse ``assessment`` (none: it can be assigned).
+
+    An nbgrader assignment has one maximum score for everyone, so when each member draws their own
+    paper (``variants``) every rule without ``points`` must draw questions of equal points. Without
+    variants everyone gets the same paper and the same total. ``exam-tools course check`` reports
+    these problems too: this function is the one source of both."""
+    if not assessment.variants:
+        return []
     questions = list(bank)
+    problems = ProblemList()
     for j, rule in enumerate(assessment.rules, 1):
-        if rule.points is None and len({q.points for q in rule.select(questions)}) > 1:
-            raise PaperError(
-                f"考核“{assessment.title}”第{j}条规则抽到的题分值不同，每人的总分会不一样；"
-                "请在这条规则里写明 points"
+        points = sorted({q.points for q in rule.select(questions)})
+        if rule.points is None and len(points) > 1:
+            problems.add(
+                Location(course.path or "course.yaml", rule.line),
+                f"{assessment.id} 第{j}条规则",
+                "points",
+                f"“每人一卷”时这条规则抽到的题分值不同（{'、'.join(f'{x:g}' for x in points)} 分），"
+                "每人的总分会不一样，exam-tools assign 无法生成作业；请在这条规则里写明 points",
             )
-    drawn = draw_questions(questions, course, assessment, member=None, seed=0)
+    return problems.items
+
+
+def total_points(
+    bank: Iterable[Drawable], course: Course, assessment: Assessment, seed: int = 0
+) -> float:
+    """The paper's total, the same for every member; raises :class:`PaperError` with
+    :func:`assign_problems` if members' totals could differ."""
+    questions = list(bank)
+    problems = assign_problems(questions, course, assessment)
+    if problems:
+        raise PaperError(f"考核“{assessment.title}”不能生成 nbgrader 作业：", problems)
+    drawn = draw_questions(questions, course, assessment, member=None, seed=seed)
     return sum(points for _q, points in drawn)
 
 
@@ -83,7 +109,12 @@ def source_assignment(
     multiple: MultipleRule = MultipleRule.ALL_OR_NOTHING,
 ) -> SourceAssignment:
     questions = list(bank)
-    points = total_points(questions, course, assessment)
+    if assessment.mode is Mode.PRACTICE:
+        # a member's kernel never holds the key, so an nbgrader assignment cannot explain answers as
+        # they go: a practice is handed in like an exam without time limit, and the feedback page
+        # (exam-tools feedback) brings the answers and 解析 afterwards
+        assessment = replace(assessment, mode=Mode.EXAM)
+    points = total_points(questions, course, assessment, seed)
     spec = exam_spec(questions, course, assessment, seed)
     pool_ids = {q["id"] for q in json.loads(spec)["questions"]}
     key = compact_key(q for q in questions if q.id in pool_ids)
@@ -97,7 +128,9 @@ def source_assignment(
         "答完点“交卷”。交卷后，在 Assignments（作业）页面点 **Submit** 提交。"
     )
     hidden = (
-        "# 评分（由老师运行，党员不用管这一格）\n"
+        "# 评分说明（党员不用改这一格）：交卷后由老师评分\n"
+        "from exam_tools.quiz.exam import exam_note\n\n"
+        f'exam_note("{SPEC}")\n'
         "### BEGIN HIDDEN TESTS\n"
         "from exam_tools.grading.cell import score_saved\n"
         f"KEY = {key!r}\n"
@@ -136,6 +169,9 @@ NBGRADER_CONFIG = """\
 # nbgrader configuration written by `exam-tools assign`.
 c = get_config()  # noqa: F821  # provided by nbgrader when it reads this file
 c.CourseDirectory.root = "."
+# the course's name in the exchange (release_assignment, collect, release_feedback need one);
+# members see it on their Assignments page
+c.CourseDirectory.course_id = {course_id!r}
 # exam-tools notebooks show a widget quiz; there are no solution cells to check.
 c.ClearSolutions.enforce_metadata = False
 """
@@ -149,8 +185,9 @@ def write_assignment(course_dir: Path, name: str, assignment: SourceAssignment) 
     target = course_dir / "source" / name
     for filename, text in assignment.files.items():
         write_atomic(target / filename, text)
-    write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key)
+    # the answers: readable by the instructor only, even where members can list the course dir
+    write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key, private=True)
     config = course_dir / "nbgrader_config.py"
     if not config.exists():
-        write_atomic(config, NBGRADER_CONFIG)
+        write_atomic(config, NBGRADER_CONFIG.format(course_id=course_dir.resolve().name))
     return target

@@ -120,6 +120,7 @@ def _responses(
     if data.get("paper") != paper.id:
         problems.append("作答记录不属于这份试卷（被改动或拷错），按未作答计")
         return {}, {}
+    problems.extend(limit_problems(data, paper))
     attempt = attempt_to_grade(data)
     if attempt is None:
         problems.append("作答记录是空的（未作答）")
@@ -130,6 +131,33 @@ def _responses(
     answers = answers_of(attempt, unreadable)
     problems.extend(f"作答记录里有无法识别的题号 {n!r}" for n in unreadable)
     return answers, dict(attempt)
+
+
+def limit_problems(data: Mapping[str, Any], paper: Paper, grace: float = 30.0) -> list[str]:
+    """Attempts beyond the paper's limit and hand-ins after a deadline: the exam service refuses
+    them at the source; found in a responses file, they are reported (issue 12)."""
+    from datetime import datetime
+
+    out = []
+    attempts = [a for a in data["attempts"] if isinstance(a, Mapping)]
+    if paper.attempts is not None and len(attempts) > paper.attempts:
+        out.append(f"作答 {len(attempts)} 次，超过规定的 {paper.attempts} 次")
+    for a in attempts:
+        try:
+            started = datetime.fromisoformat(str(a["started_at"])).timestamp()
+            deadline = a.get("deadline")
+            end = datetime.fromisoformat(str(deadline)).timestamp() if deadline else None
+            done = a.get("submitted_at")
+            at = datetime.fromisoformat(str(done)).timestamp() if done else None
+        except (KeyError, TypeError, ValueError):
+            out.append(f"第 {a.get('number', '?')} 次作答的时间无法识别")
+            continue
+        if paper.time_limit and end is not None and end - started > paper.time_limit * 60 + 1:
+            out.append(f"第 {a.get('number', '?')} 次作答的截止时间被推后了")
+            end = started + paper.time_limit * 60
+        if at is not None and end is not None and at > end + grace:
+            out.append(f"第 {a.get('number', '?')} 次作答在截止时间之后才交卷")
+    return out
 
 
 def grade_submission(

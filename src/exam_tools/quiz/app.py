@@ -278,9 +278,11 @@ class QuizApp:
                 self.store.set_answer(n, self._views[n].get())
             except QuizError as exc:  # time ran out: the store has submitted the paper
                 self._say(str(exc), error=True)
+                if getattr(exc, "keeps_attempt", False):  # exam service refused this answer only
+                    return
                 self._finish(fresh=True)
             else:
-                self._say("")
+                self._say(getattr(self.store, "notice", ""))  # exam service away: answers queued
                 self._show_status()
                 return
         self._submitted()

@@ -43,7 +43,22 @@ def open_exam(
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
 ) -> QuizApp:
-    """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use."""
+    """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use.
+
+    On a hub with an exam service (``EXAM_TOOLS_SERVICE_URL``), the service draws the paper and
+    keeps the clock, the attempts and the answers; the files here are only its cache."""
+    # --- exam service (issue 12) ---
+    from exam_tools.service.client import ServiceClient
+
+    client = ServiceClient.from_env(member or member_id())
+    if client is not None:
+        from exam_tools.service.quiz import open_service_exam
+
+        app = open_service_exam(client, spec_path, clock=clock, timer=timer,
+                                on_submitted=on_submitted)  # fmt: skip
+        if app is not None:
+            return app
+    # --- end exam service ---
     target = paper_path(spec_path)
     if not target.exists():
         spec = read_exam_spec(spec_path)
@@ -63,3 +78,41 @@ def open_exam(
 def show_exam(spec_path: str | Path, **options: Any) -> None:
     """Show the member's exam (see :func:`open_exam` for the options)."""
     show(open_exam(spec_path, **options).widget)
+
+
+def _given(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_given(v) for v in value)
+    return value is not None and value != ""
+
+
+def exam_note(spec_path: str | Path) -> None:
+    """Print what the graded cell of an exam assignment tells the member (and nbgrader's Validate).
+
+    Returns nothing: the cell's value is what nbgrader reads as a score."""
+    print(note_text(spec_path))
+
+
+def note_text(spec_path: str | Path) -> str:
+    """That the teacher grades after submission, and how far the member has got."""
+    import json
+
+    paper_file = paper_path(spec_path)
+    lines = ["本卷交卷后由老师评分，这里不判对错。"]
+    try:
+        total = len(read_paper(paper_file))
+    except (OSError, ValueError):  # PaperError is a ValueError: no paper drawn yet, or damaged
+        lines.append("还没有打开试卷：请先运行上面的格子。")
+        total = 0
+    if total:
+        responses = paper_file.with_name(f"{paper_file.stem}.responses.json")
+        try:
+            attempts = json.loads(responses.read_text(encoding="utf-8")).get("attempts") or []
+            last = attempts[-1] if isinstance(attempts[-1], dict) else {}
+        except (OSError, ValueError, AttributeError, IndexError, TypeError):
+            last = {}
+        answers = last.get("answers")
+        answered = sum(_given(v) for v in answers.values()) if isinstance(answers, dict) else 0
+        state = "已交卷" if last.get("submitted_at") else "还没有交卷，答完请点“交卷”"
+        lines.append(f"已答 {answered} / {total} 题，{state}。")
+    return "\n".join(lines)

@@ -59,7 +59,7 @@ class Landing:
         self.member = member or member_id()
         self.root = Path(root) if root is not None else Path.cwd()
         self.exchange = exchange or MemberExchange(self.root, self.member)
-        self.records: RecordClient = records or NotPublished()
+        self.records: RecordClient = records or _service_records(self.member) or NotPublished()
         self.courses_dir = courses_dir
         self.home = member_home(None)
         self.app: QuizApp | None = None
@@ -300,3 +300,15 @@ def show_landing(**options: Any) -> Landing:
     page = Landing(**options)
     show(page.widget)
     return page
+
+
+def _service_records(member: str) -> RecordClient | None:
+    """我的档案 from the exam service when the page runs on the hub (issue 12)."""
+    from exam_tools.service.client import ServiceClient
+
+    client = ServiceClient.from_env(member)
+    if client is None:
+        return None
+    from exam_tools.service.records_client import ServiceRecordClient
+
+    return ServiceRecordClient(client)

@@ -1,12 +1,17 @@
-"""Charts with Chinese text (matplotlib, Agg): a CJK font is chosen, or the caller is told.
+"""Charts with Chinese text (matplotlib, Agg), drawn the same on every machine.
 
-Debian's ``fonts-noto-cjk`` (installed by ``.ci/run``) gives "Noto Sans CJK SC"; Windows and macOS
-machines have Microsoft YaHei, SimHei or PingFang. Without any of them Chinese would print as boxes,
-so :func:`cjk_font` raises a clear error instead.
+A system font is preferred when there is one: Debian's ``fonts-noto-cjk`` ("Noto Sans CJK SC"),
+Source Han, Microsoft YaHei, SimHei or PingFang on Windows and macOS. Fonts installed after
+matplotlib first ran are found too (matplotlib caches its font list and never looks again, so the
+system's font folders are searched once more before giving up). Without any of them the bundled
+Noto Sans CJK from the ``noto-cjk-sans-otc`` package (a dependency, SIL Open Font License) is used,
+so Chinese never prints as boxes and a chart never fails for want of a font.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exam_tools.errors import ExamToolsError
@@ -18,32 +23,106 @@ if TYPE_CHECKING:
 CJK_FONTS = (
     "Noto Sans CJK SC",
     "Source Han Sans SC",
-    "WenQuanYi Zen Hei",
+    "Source Han Sans CN",
     "Microsoft YaHei",
     "SimHei",
     "PingFang SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
     "Noto Serif CJK SC",
 )
+# File names of the fonts above (and their collections), to find ones installed after matplotlib
+# built its cache without opening every font on the machine.
+CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehan", "msyh", "simhei", "pingfang", "wqy")
+BUNDLED_FACE = "Noto Sans CJK SC"
+
+
+class ChartError(ExamToolsError, RuntimeError):
+    """A chart could not be drawn (the command's other outputs are unaffected)."""
+
+
+def bundled_font_file() -> Path:
+    """The Noto Sans CJK collection shipped by the ``noto-cjk-sans-otc`` package."""
+    from importlib.resources import files
+
+    try:
+        return Path(str(files("noto_cjk_sans_otc").joinpath("NotoSansCJK-Regular.ttc")))
+    except ModuleNotFoundError:
+        raise ChartError(
+            "缺少中文字体包 noto-cjk-sans-otc（exam-tools 的依赖），请重新安装：pip install exam-tools"
+        ) from None
+
+
+def _installed() -> str | None:
+    """The first of :data:`CJK_FONTS` in matplotlib's font list whose file is still there."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist if Path(f.fname).is_file()}
+    return next((n for n in CJK_FONTS if n in names), None)
+
+
+def _late_system_font() -> str | None:
+    """A CJK font installed after matplotlib cached its font list, added to matplotlib's list."""
+    from matplotlib import font_manager
+
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in font_manager.findSystemFonts():
+        name = Path(path).name.lower().replace("-", "").replace("_", "")
+        if path not in known and any(k in name for k in CJK_FILES):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue  # an unreadable font file is skipped; another one or the bundled font serves
+    return _installed()
+
+
+def _bundled_font() -> str:
+    from matplotlib import font_manager
+
+    path = bundled_font_file()
+    if not path.is_file():
+        raise ChartError(
+            f"找不到中文字体文件 {path}；请重新安装字体包：pip install --force-reinstall noto-cjk-sans-otc"
+        )
+    before = len(font_manager.fontManager.ttflist)
+    try:
+        font_manager.fontManager.addfont(path)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ChartError(f"无法读取中文字体 {path}：{exc}") from None
+    added = [f.name for f in font_manager.fontManager.ttflist[before:]]
+    # matplotlib before 3.11 reads only a collection's first face (Japanese glyph forms, still
+    # every Chinese character); from 3.11 on every face, including the Simplified Chinese one.
+    return BUNDLED_FACE if BUNDLED_FACE in added else added[0]
+
+
+_chosen: list[str] = []  # the font found by the first chart of this process
 
 
 def cjk_font() -> str:
-    """The name of an installed font that has Chinese characters; set it as matplotlib's default."""
+    """The name of a font that has Chinese characters, set as matplotlib's default: a system font
+    when there is one, else the bundled Noto Sans CJK. Looked for once per process."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import font_manager, rcParams
+    from matplotlib import rcParams
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            rcParams["font.sans-serif"] = [name, *rcParams["font.sans-serif"]]
-            rcParams["font.family"] = "sans-serif"
-            rcParams["axes.unicode_minus"] = False
-            return name
-    raise ExamToolsError(
-        "找不到中文字体，图中的汉字会显示成方框。请安装中文字体（Debian/Ubuntu："
-        "sudo apt-get install fonts-noto-cjk），然后重试"
-    )
+    if not _chosen:
+        _chosen.append(_installed() or _late_system_font() or _bundled_font())
+    name = _chosen[0]
+    rcParams["font.sans-serif"] = [name, *(n for n in rcParams["font.sans-serif"] if n != name)]
+    rcParams["font.family"] = "sans-serif"
+    rcParams["axes.unicode_minus"] = False
+    return name
+
+
+def chart_png(draw: Callable[[], Figure]) -> bytes:
+    """PNG bytes of the figure ``draw`` makes; any failure is one :class:`ChartError`."""
+    try:
+        return png_bytes(draw())
+    except ChartError:
+        raise
+    except (OSError, RuntimeError, ValueError, MemoryError) as exc:
+        raise ChartError(f"图无法生成：{exc}") from exc
 
 
 def item_chart(name: str, items: list[ItemStats], paper: PaperStats) -> Figure:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exam_tools.records.orgstats import GroupStats, TargetProgress
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 RATES = ("参训率", "平均学时", "学时达标率", "参考率", "合格率", "平均分", "实用技术掌握率")
 PERCENT = {"参训率", "学时达标率", "参考率", "合格率", "实用技术掌握率"}
@@ -153,9 +156,16 @@ def workbook(
 
 
 def png_chart(groups: Sequence[GroupStats], title: str) -> bytes:
+    """The chart as PNG; raises :class:`~exam_tools.reports.charts.ChartError` if it cannot be drawn."""
+    from exam_tools.reports.charts import chart_png
+
+    return chart_png(lambda: _figure(groups, title))
+
+
+def _figure(groups: Sequence[GroupStats], title: str) -> Figure:
     from matplotlib.figure import Figure
 
-    from exam_tools.reports.charts import cjk_font, png_bytes
+    from exam_tools.reports.charts import cjk_font
 
     cjk_font()
     names = [g.org.split("/")[-1] for g in groups]
@@ -178,4 +188,4 @@ def png_chart(groups: Sequence[GroupStats], title: str) -> bytes:
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    return png_bytes(fig)
+    return fig

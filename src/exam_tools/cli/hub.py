@@ -1,0 +1,123 @@
+"""``exam-tools hub …``: set up JupyterHub on a server, accounts and 登录卡 from the roster."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import click
+
+from exam_tools.cli.common import ExamToolsGroup, db_option
+
+dir_argument = click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+
+
+@click.group(cls=ExamToolsGroup)
+def hub() -> None:
+    """在服务器上部署：JupyterHub 设置、党员账号和登录卡（需要 root）。"""
+
+
+@hub.command("init")
+@dir_argument
+def hub_init(directory: Path) -> None:
+    """在目录 DIRECTORY 写出 JupyterHub 设置（config.yaml 和 jupyterhub_config.py），
+    并建立教师与阅卷账号、作业交换目录和课程目录。可重复运行：改了 config.yaml 后再运行一次。
+
+    之后启动：cd DIRECTORY && /opt/exam-tools-hub/bin/jupyterhub
+    """
+    from exam_tools.hub.config import read_config
+    from exam_tools.hub.setup import init_hub
+
+    directory = directory.resolve()
+    report = init_hub(directory, read_config(directory))
+    for path in report.written:
+        click.echo(f"已写出 {path}")
+    for name, password in report.passwords.items():
+        click.echo(f"教师账号 {name} 的初始密码：{password}（只显示这一次）")
+    for warning in report.warnings:
+        click.secho(f"注意：{warning}", fg="yellow", err=True)
+    click.echo(f"设置完成。启动：cd {directory} && jupyterhub")
+
+
+@hub.command("users")
+@dir_argument
+@click.option("--org", default=None, help="只为这个党组织（及其下级）的党员开账号，如 城关镇党委。")
+@click.option(
+    "--cards",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="登录卡输出文件（.html，用浏览器打开后打印，A4 每页 8 张）。",
+)
+@click.option("--reset", is_flag=True, help="已有账号也重新设置初始密码（忘记密码时用）。")
+@click.option("--force", is_flag=True, help="覆盖已有的登录卡文件。")
+@db_option
+def hub_users(
+    directory: Path, org: str | None, cards: Path, reset: bool, force: bool, db_file: Path | None
+) -> None:
+    """为数据库花名册里的党员开 JupyterHub 账号，并写出登录卡（姓名、支部、登录名、初始密码、
+    网址和二维码）交组织委员分发。重复运行不会重复开户；已有账号的卡上不印密码。
+    初始密码只印在卡上，不保存在任何地方。
+    """
+    from exam_tools.hub.accounts import members_of_org
+    from exam_tools.hub.cards import cards_html
+    from exam_tools.hub.config import public_url, read_config
+    from exam_tools.hub.setup import create_member_accounts
+    from exam_tools.records.db import open_db
+
+    if cards.exists() and not force:
+        raise click.UsageError(f"{cards} 已存在；要覆盖请加 --force")
+    cfg = read_config(directory.resolve())
+    db_path = db_file or Path(os.environ.get("EXAM_TOOLS_DB") or "exam_tools.db")
+    if db_path.exists() and db_path.stat().st_mode & 0o004:
+        click.secho(
+            f"注意：{db_path} 其他用户可读，党员登录服务器后能看到花名册；"
+            f"请放到只有 root 能读的目录，或 chmod 600 {db_path}",
+            fg="yellow",
+            err=True,
+        )
+    members = members_of_org(open_db(db_file), org)
+    if not members:
+        raise click.UsageError("没有要开户的党员；请先用 exam-tools roster import 导入花名册")
+    accounts = create_member_accounts(members, cfg, reset=reset)
+    from exam_tools.fileio import write_atomic
+
+    url = public_url(cfg, socket.getfqdn())
+    if not cfg["hub"]["public_url"]:
+        click.secho(
+            f"注意：config.yaml 里没有设置 hub.public_url，登录卡上印的是 {url}；"
+            "党员手机上打开的网址不同时，请先设置再重新印卡",
+            fg="yellow",
+            err=True,
+        )
+    write_atomic(cards, cards_html(accounts, url))
+    cards.chmod(0o600)  # it holds first passwords
+    new = sum(1 for a in accounts if a.password is not None)
+    click.echo(
+        f"{len(accounts)} 名党员有账号（新设密码 {new} 个），登录卡写入 {cards}；"
+        "打印分发后请删除此文件"
+    )
+
+
+@hub.command("remove")
+@dir_argument
+@click.argument("logins", nargs=-1, required=True)
+def hub_remove(directory: Path, logins: tuple[str, ...]) -> None:
+    """删除党员账号 LOGINS（登录名，如 dy123456）及其主目录：调走、出党或重复开户时用。
+    只删党员组里的账号；不存在的跳过，重复运行无妨。先停掉 JupyterHub 里此人的服务器更稳妥。
+    """
+    from exam_tools.hub.config import read_config
+    from exam_tools.hub.jhconfig import unix_groups_of
+    from exam_tools.hub.system import remove_user, require_root, user_exists
+
+    cfg = read_config(directory.resolve())
+    require_root()
+    group = cfg["users"]["member_group"]
+    for login in logins:
+        if not user_exists(login):
+            click.echo(f"{login}：没有这个账号，跳过")
+        elif group not in unix_groups_of(login):
+            raise click.UsageError(f"{login} 不是党员账号（不在 {group} 组），不删除")
+        else:
+            remove_user(login)
+            click.echo(f"{login}：已删除账号和主目录")

@@ -1,0 +1,206 @@
+"""``exam-tools exam …``: the exam service's exams, extensions, audit log and export (instructors;
+run on the hub server as the service's account or root, beside the service's database)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from exam_tools.cli.common import ExamToolsCommand, ExamToolsGroup, bank_option, courses_option
+
+if TYPE_CHECKING:
+    from exam_tools.service.store import ServiceStore
+
+service_db = click.option(
+    "--service-db",
+    "service_db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="考试服务的数据库文件（config.yaml 的 exam_service.db）。",
+)
+
+
+def _when(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise click.BadParameter(f"时间“{text}”看不懂，请写成 2026-12-01T09:00") from None
+
+
+def _show(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _store(path: Path) -> ServiceStore:
+    """The service's database; run as root, the files stay the service account's (the owner of
+    their folder), so the service can still write them."""
+    import os
+    import shutil
+
+    from exam_tools.service.store import ServiceStore
+
+    store = ServiceStore(path)
+    folder = path.resolve().parent
+    if os.geteuid() == 0 and folder.stat().st_uid != 0:
+        for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if f.exists():
+                shutil.chown(f, folder.stat().st_uid, folder.stat().st_gid)
+    return store
+
+
+@click.group(cls=ExamToolsGroup)
+def exam() -> None:
+    """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷。"""
+
+
+@exam.command("open", cls=ExamToolsCommand)
+@click.argument("name")
+@click.option("--course-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="nbgrader 课程目录（exam-tools assign 写出的作业 NAME 在其中）。")  # fmt: skip
+@click.option("--practice", "practice", default=None, metavar="COURSE/ASSESSMENT",
+              help="不用作业，直接把课程的练习（如 rice/practice）交给服务：对错和解析由服务回答。")  # fmt: skip
+@service_db
+@click.option("--opens", default=None, help="开考时间，如 2026-12-01T09:00（默认立即）。")
+@click.option("--closes", default=None, help="截止时间（默认不限）。")
+@click.option("--grace", type=float, default=30, show_default=True,
+              help="截止后为网络延迟多等的秒数。")  # fmt: skip
+@bank_option
+@courses_option
+def exam_open(name: str, course_dir: Path | None, practice: str | None, service_db: Path,
+              opens: str | None, closes: str | None, grace: float, bank_path: Path | None,
+              courses_dir: Path | None) -> None:  # fmt: skip
+    """把作业 NAME（或 --practice 指定的练习）交给考试服务：试卷由服务按党员抽取，时间和次数由服务掌握。
+    可重复运行改时间。"""
+    from exam_tools.cli.common import bundled
+    from exam_tools.course.pool import ExamSpec, read_exam_spec
+
+    if (course_dir is None) == (practice is None):
+        raise click.UsageError("请给出 --course-dir（考试作业）或 --practice 课程/练习（二选一）")
+    if course_dir is not None:
+        from exam_tools.grading.assign import SPEC
+        from exam_tools.grading.grade import read_assignment_key
+
+        spec_file = course_dir / "source" / name / SPEC
+        spec, text = read_exam_spec(spec_file), spec_file.read_text("utf-8")
+        key = {qid: dict(v) for qid, v in read_assignment_key(course_dir, name).key.items()}
+    else:
+        import json
+
+        from exam_tools.bank.load import load_bank
+        from exam_tools.course.key import compact_key
+        from exam_tools.course.load import load_course
+        from exam_tools.course.pool import exam_spec
+
+        course_id, _, assessment = str(practice).partition("/")
+        course = load_course(course_id, bundled(courses_dir, "courses"))
+        a = course.assessment(assessment or "practice")
+        if a.mode.value != "practice":
+            raise click.UsageError(
+                f"“{a.title}”是考试，不是练习；考试请先 assign 再用 --course-dir"
+            )
+        bank = load_bank(bundled(bank_path, "question_bank"))
+        text = exam_spec(bank, course, a, seed=0)
+        spec = ExamSpec.from_dict(json.loads(text))
+        wanted = {q.id for q in spec.questions}
+        key = {qid: dict(v) for qid, v in compact_key(q for q in bank if q.id in wanted).items()}
+        for q in bank:
+            if q.id in wanted:  # practice: the service explains answers
+                key[q.id]["explanation"], key[q.id]["source"] = q.explanation, q.source
+    store = _store(service_db)
+    store.put_exam(spec, text, key, exam=name, opens_at=_when(opens), closes_at=_when(closes),
+                   grace=grace)  # fmt: skip
+    a = spec.assessment
+    window = f"开考 {_show(_when(opens))}，截止 {_show(_when(closes))}"
+    click.echo(f"考试服务已收到“{name}”：{a.title}，限时 {a.time_limit or '不限'} 分钟，"
+               f"可作答 {a.attempts or '不限'} 次，{window}")  # fmt: skip
+
+
+@exam.command("extend", cls=ExamToolsCommand)
+@click.argument("name")
+@click.argument("member")
+@service_db
+@click.option("--minutes", type=float, default=0, help="增加的分钟数（正在作答的这次也延长）。")
+@click.option("--attempts", type=int, default=0, help="增加的作答次数。")
+@click.option("--reason", required=True, help="原因（记入审计日志）。")
+@click.option("--by", default=None, help="经办人（默认当前登录名）。")
+def exam_extend(name: str, member: str, service_db: Path, minutes: float, attempts: int,
+                reason: str, by: str | None) -> None:  # fmt: skip
+    """给党员 MEMBER（登录名）在考试 NAME 中延长时间或增加一次作答机会，记入审计日志。"""
+
+    g = _store(service_db).grant(name, member, by or getpass.getuser(), reason, minutes,
+                                       attempts)  # fmt: skip
+    click.echo(f"已记录：{_show(g['at'])} {g['by']} 给 {member} 在“{name}”"
+               f"增加 {minutes:g} 分钟、{attempts} 次机会，原因：{reason}")  # fmt: skip
+
+
+@exam.command("log", cls=ExamToolsCommand)
+@click.argument("name", required=False)
+@service_db
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
+    """审计日志：谁、何时、为何给谁延时或加机会；以及被拒绝的请求。"""
+
+    store = _store(service_db)
+    grants, refused = store.audit(name), store.refusals(name)
+    if as_json:
+        click.echo(json.dumps({"grants": grants, "refusals": refused}, ensure_ascii=False))
+        return
+    click.echo(f"延时和加机会 {len(grants)} 条：")
+    for g in grants:
+        click.echo(f"  {_show(g['at'])} {g['by']} → {g['member']}（{g['exam']}）"
+                   f"+{g['minutes']:g} 分钟 +{g['attempts']} 次：{g['reason']}")  # fmt: skip
+    click.echo(f"被拒绝的请求 {len(refused)} 条：")
+    for r in refused:
+        click.echo(f"  {_show(r['at'])} {r['user'] or '-'} {r['code']} {r['detail']}")
+
+
+@exam.command("export", cls=ExamToolsCommand)
+@click.argument("name")
+@click.option("--course-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="nbgrader 课程目录：写到其中的 submitted/<党员>/NAME/。")  # fmt: skip
+@service_db
+def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
+    """把考试服务记录的试卷和作答导出成 nbgrader 的 submitted 目录，之后用 exam-tools grade 评分。"""
+    from exam_tools.service.export import export_submissions
+
+    members = export_submissions(_store(service_db), name, course_dir)
+    click.echo(f"已导出 {len(members)} 名党员的作答到 {course_dir / 'submitted'}；"
+               f"下一步：exam-tools grade {name} --course-dir {course_dir}")  # fmt: skip
+
+
+@exam.command("publish-records", cls=ExamToolsCommand)
+@service_db
+@click.option("--db", "db_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="档案数据库（花名册、学时、成绩）。")  # fmt: skip
+@click.option("--year", type=int, default=None, help="年度（默认今年）。")
+@click.option("--login", "logins", multiple=True, metavar="LOGIN=ID",
+              help="登录名与党员编号不同时的对应（默认从账号备注读取）。")  # fmt: skip
+@courses_option
+def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: tuple[str, ...],
+                 courses_dir: Path | None) -> None:  # fmt: skip
+    """把每名党员本年度的档案（学时、考试、掌握的实用技术）发布到考试服务，党员在“我的档案”只看到自己的。"""
+    from exam_tools.cli.common import bundled
+    from exam_tools.course.load import check_courses
+    from exam_tools.records.db import open_db
+    from exam_tools.records.record import certifications, load_all_records
+    from exam_tools.records.standards import load_standards
+    from exam_tools.service.export import published, record_logins
+
+    year = year or datetime.now().year
+    records = load_all_records(
+        open_db(db_file),
+        year,
+        load_standards(None),
+        certifications(check_courses(bundled(courses_dir, "courses"), None).courses),
+    )
+    by_id = {r.member["id"]: published(r) for r in records}
+    mapping = record_logins(by_id, dict(x.split("=", 1) for x in logins))
+    n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
+    click.echo(f"已发布 {n} 名党员 {year} 年的档案。")

@@ -1,0 +1,226 @@
+"""JupyterHub settings made from the merged config (loaded by ``DIR/jupyterhub_config.py``).
+
+As in The Littlest JupyterHub, each ``update_*`` function sets a group of traits on ``c`` from the
+config and never appends, so applying them twice gives the same result. The two hooks decide per
+login and per spawn from the Unix groups of the account (hub-notes 9):
+
+- members (``users.member_group``) land on the Voilà page of the landing notebook, with the member
+  Jupyter config (Voilà's extension deny list, kernel culling, no formgrader);
+- instructors (``users.instructor_group``) get JupyterLab in Chinese, the formgrader CSP fix
+  (hub-notes 5) and access to their courses' formgrader services.
+"""
+
+from __future__ import annotations
+
+import grp
+import pwd
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from exam_tools.hub.config import grader_name, role_dir, state_dir
+from exam_tools.service import hubconfig
+
+#: A frame-ancestors policy that lets JupyterLab show formgrader in a frame (nbgrader #1870).
+CSP = "frame-ancestors 'self'; report-uri /hub/security/csp-report"
+MEMBER_ID_TAG = "exam-tools member "
+
+
+def landing_url(cfg: Mapping[str, Any]) -> str:
+    """The member's default URL, percent-encoded (hub-notes 3: raw UTF-8 in Location breaks)."""
+    return "/voila/render/" + quote(cfg["member"]["landing"])
+
+
+def user_roles(groups: list[str], cfg: Mapping[str, Any]) -> set[str]:
+    users = cfg["users"]
+    roles = set()
+    if users["member_group"] in groups:
+        roles.add("member")
+    if users["instructor_group"] in groups:
+        roles.add("instructor")
+    return roles
+
+
+def hub_groups(name: str, unix_groups: list[str], cfg: Mapping[str, Any]) -> list[str]:
+    """The JupyterHub groups of an account, the names nbgrader's JupyterHubAuthPlugin reads:
+    ``nbgrader-<course>`` for members, ``formgrade-<course>`` (and ``nbgrader-<course>``) for the
+    course's instructors, ``instructors`` for every instructor."""
+    roles = user_roles(unix_groups, cfg)
+    out = set()
+    for course in cfg["courses"]:
+        if "member" in roles:
+            out.add(f"nbgrader-{course['id']}")
+        if "instructor" in roles and name in (course.get("instructors") or []):
+            out |= {f"formgrade-{course['id']}", f"nbgrader-{course['id']}"}
+    if "instructor" in roles:
+        out.add("instructors")
+    return sorted(out)
+
+
+def unix_groups_of(name: str) -> list[str]:
+    try:
+        gid = pwd.getpwnam(name).pw_gid
+    except KeyError:
+        return []
+    return sorted({g.gr_name for g in grp.getgrall() if name in g.gr_mem or g.gr_gid == gid})
+
+
+def member_id_of(name: str) -> str | None:
+    """The roster id kept in the account's comment (GECOS) field by ``ensure_user``."""
+    from urllib.parse import unquote
+
+    try:
+        gecos = pwd.getpwnam(name).pw_gecos
+    except KeyError:
+        return None
+    return unquote(gecos[len(MEMBER_ID_TAG) :]) if gecos.startswith(MEMBER_ID_TAG) else None
+
+
+def spawn_settings(
+    name: str,
+    unix_groups: list[str],
+    member_id: str | None,
+    cfg: Mapping[str, Any],
+    directory: Path,
+) -> dict[str, Any]:
+    """What the pre-spawn hook sets on a spawner: default URL and environment, by role."""
+    roles = user_roles(unix_groups, cfg)
+    role = "instructor" if "instructor" in roles else "member"
+    env = {"JUPYTER_CONFIG_PATH": str(role_dir(directory, role))}
+    if role == "member":
+        # nbgrader knows a member by login name (submitted/<login>/…), and so does the quiz when
+        # EXAM_TOOLS_MEMBER is unset; the roster id is there for pages that look up records
+        if member_id:
+            env["EXAM_TOOLS_ROSTER_ID"] = member_id
+        if hubconfig.enabled(cfg):  # the quiz's exam service (issue 12)
+            env["EXAM_TOOLS_SERVICE_URL"] = hubconfig.service_url(cfg)
+        return {"default_url": landing_url(cfg), "environment": env}
+    return {"default_url": "/lab", "environment": env}
+
+
+def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
+    """(post_auth_hook, pre_spawn_hook) bound to this config."""
+
+    def post_auth_hook(authenticator: Any, handler: Any, auth_model: dict[str, Any]) -> Any:
+        name = auth_model["name"]
+        return {**auth_model, "groups": hub_groups(name, unix_groups_of(name), cfg)}
+
+    def pre_spawn_hook(spawner: Any) -> None:
+        name = spawner.user.name
+        settings = spawn_settings(name, unix_groups_of(name), member_id_of(name), cfg, directory)
+        spawner.default_url = settings["default_url"]
+        # a new dict: the trait's default is shared between spawners (hub-notes 9)
+        spawner.environment = {**spawner.environment, **settings["environment"]}
+
+    return post_auth_hook, pre_spawn_hook
+
+
+def update_network(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
+    hub = cfg["hub"]
+    c.JupyterHub.ip = hub["ip"]
+    c.JupyterHub.port = hub["port"]
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = hub["hub_port"]
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub['proxy_api_port']}"
+    state = state_dir(cfg, directory)
+    c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+    c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
+    c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+    c.JupyterHub.template_paths = [str(directory / "templates")]
+
+
+def update_auth(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
+    """PAM against the real Unix accounts LocalProcessSpawner needs anyway (hub-notes 2); only the
+    member and instructor groups may log in, so system accounts (root, grader accounts) cannot."""
+    users = cfg["users"]
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.allowed_groups = {users["member_group"], users["instructor_group"]}
+    c.PAMAuthenticator.admin_users = set()
+    c.PAMAuthenticator.open_sessions = False
+    c.Authenticator.manage_groups = True
+    c.Authenticator.post_auth_hook = make_hooks(cfg, directory)[0]
+
+
+def update_spawner(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
+    prefix = Path(cfg["hub"]["prefix"])
+    c.JupyterHub.spawner_class = "localprocess"
+    c.Spawner.cmd = [str(prefix / "bin" / "jupyterhub-singleuser")]
+    c.Spawner.notebook_dir = "~"
+    c.Spawner.default_url = landing_url(cfg)
+    c.Spawner.http_timeout = 60
+    c.Spawner.start_timeout = 120
+    c.Spawner.pre_spawn_hook = make_hooks(cfg, directory)[1]
+    c.LocalProcessSpawner.shell_cmd = []
+    # the venv's bin first, so kernels and nbgrader run from it
+    c.Spawner.environment = {"PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+
+
+def update_roles(c: Any, cfg: Mapping[str, Any]) -> None:
+    """nbgrader's documented multi-course roles: formgrader per course, course discovery."""
+    roles: list[dict[str, Any]] = [
+        {
+            # a user's server acts for its user (nbgrader reads the user's groups to list courses)
+            "name": "server",
+            "scopes": ["inherit"],
+        }
+    ]
+    for course in cfg["courses"]:
+        cid = course["id"]
+        roles.append(
+            {
+                "name": f"formgrade-{cid}",
+                "groups": [f"formgrade-{cid}"],
+                "scopes": [f"access:services!service={cid}"],
+            }
+        )
+        roles.append(
+            {
+                "name": f"nbgrader-{cid}",
+                "groups": [f"nbgrader-{cid}"],
+                "scopes": ["list:services", f"read:services!service={cid}"],
+            }
+        )
+    if hubconfig.enabled(cfg):
+        roles.append(hubconfig.user_role(cfg))
+    c.JupyterHub.load_roles = roles
+
+
+def update_services(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
+    """One formgrader per course: a singleuser server run by the course's grader account."""
+    prefix = Path(cfg["hub"]["prefix"])
+    services = []
+    for course in cfg["courses"]:
+        grader = grader_name(cfg, course["id"])
+        home = Path(cfg["users"]["home_base"]) / grader
+        services.append(
+            {
+                "name": course["id"],
+                "display": True,
+                "info": {"title": course.get("title") or course["id"]},
+                "url": f"http://127.0.0.1:{course['port']}",
+                "command": [str(prefix / "bin" / "jupyterhub-singleuser")],
+                "user": grader,
+                "cwd": str(home),
+                "environment": {
+                    "JUPYTERHUB_DEFAULT_URL": "/lab",
+                    "JUPYTER_CONFIG_PATH": str(role_dir(directory, "grader")),
+                    "HOME": str(home),
+                    "PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+                },
+                "oauth_no_confirm": True,
+            }
+        )
+    if hubconfig.enabled(cfg):
+        services.append(hubconfig.service_entry(cfg))
+    c.JupyterHub.services = services
+
+
+def apply(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
+    """Set every hub trait from the config (called by the generated ``jupyterhub_config.py``)."""
+    update_network(c, cfg, directory)
+    update_auth(c, cfg, directory)
+    update_spawner(c, cfg, directory)
+    update_roles(c, cfg)
+    update_services(c, cfg, directory)

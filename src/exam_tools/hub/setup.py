@@ -1,0 +1,181 @@
+"""``exam-tools hub init`` and ``exam-tools hub users``: files, folders and accounts (I/O edge)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exam_tools.fileio import write_atomic
+from exam_tools.hub import files, system
+from exam_tools.hub.accounts import Account, first_password, plan_accounts
+from exam_tools.hub.config import CONFIG_FILE, course_root, grader_name, state_dir
+from exam_tools.hub.jhconfig import CSP
+
+VOILA_INDEX = """\
+{%- extends 'lab/index.html.j2' -%}
+{# The lab template without its Font Awesome CDN links: a local copy serves the icons. #}
+{%- block notebook_css -%}
+{{ super() | replace("https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/",
+                     resources.base_url + "voila/templates/exam-tools/static/fontawesome/css/") }}
+{%- endblock notebook_css -%}
+"""
+
+
+@dataclass
+class InitReport:
+    written: list[Path] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=dict)  # new instructors only
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_files(directory: Path, cfg: Mapping[str, Any], report: InitReport) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o755)  # members' servers read DIR/jupyter/<role>/
+    config = directory / CONFIG_FILE
+    if not config.exists():
+        write_atomic(config, files.CONFIG_YAML)
+        report.written.append(config)
+    for rel, text in files.hub_files(cfg, CSP).items():
+        path = directory / rel
+        if not path.exists() or path.read_text("utf-8") != text:
+            write_atomic(path, text)
+            report.written.append(path)
+        path.chmod(0o644)
+        for parent in path.relative_to(directory).parents:
+            (directory / parent).chmod(0o755)
+    state = state_dir(cfg, directory)
+    state.mkdir(parents=True, exist_ok=True)
+    state.chmod(0o700)
+
+
+def install_prefix_files(cfg: Mapping[str, Any], report: InitReport) -> None:
+    """Chinese JupyterLab for instructors and the offline Voilà template, in the hub's venv."""
+    prefix = Path(cfg["hub"]["prefix"])
+    if not (prefix / "bin" / "jupyterhub").exists():
+        report.warnings.append(f"{prefix} 里没有 JupyterHub；请先按 README 建立 venv")
+        return
+    overrides = prefix / "share/jupyter/lab/settings/overrides.json"
+    text = files.dumps(files.lab_overrides(cfg))
+    if not overrides.exists() or overrides.read_text("utf-8") != text:
+        write_atomic(overrides, text)
+        report.written.append(overrides)
+    overrides.chmod(0o644)
+    template = prefix / "share/jupyter/voila/templates" / files.VOILA_TEMPLATE
+    index = template / "index.html.j2"
+    if not index.exists() or index.read_text("utf-8") != VOILA_INDEX:
+        write_atomic(index, VOILA_INDEX)
+        write_atomic(template / "conf.json", json.dumps({"base_template": "lab"}) + "\n")
+        report.written.append(index)
+    for p in (index, template / "conf.json"):
+        p.chmod(0o644)
+    fa = prefix / files.FONT_AWESOME_DIR
+    if not (fa / "css" / "all.min.css").exists():
+        found = find_font_awesome()
+        if found is None:
+            report.warnings.append(
+                "找不到 Font Awesome（npm install -g @fortawesome/fontawesome-free@5）；"
+                "离线时页面图标不显示"
+            )
+        else:
+            shutil.copytree(found, fa, dirs_exist_ok=True)
+            report.written.append(fa)
+    for root, dirs, names in os.walk(template):
+        for d in dirs:
+            Path(root, d).chmod(0o755)
+        for n in names:
+            Path(root, n).chmod(0o644)
+
+
+def find_font_awesome() -> Path | None:
+    """The npm package @fortawesome/fontawesome-free (v5, as Voilà's lab template wants)."""
+    import subprocess
+
+    roots = []
+    result = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=False)
+    if result.returncode == 0:
+        roots.append(Path(result.stdout.strip()))
+    roots += [Path("/usr/lib/node_modules"), Path("/usr/local/lib/node_modules")]
+    for root in roots:
+        candidate = root / "@fortawesome" / "fontawesome-free"
+        if (candidate / "css" / "all.min.css").exists():
+            return candidate
+    return None
+
+
+def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) -> None:
+    """Groups, instructor and grader accounts, the exchange and course directories."""
+    system.require_root()
+    users = cfg["users"]
+    system.ensure_group(users["member_group"])
+    system.ensure_group(users["instructor_group"])
+    for name in users["instructors"]:
+        created = system.ensure_user(name, [users["instructor_group"]], users["home_base"])
+        if created:
+            password = first_password(10)
+            system.set_password(name, password)
+            report.passwords[name] = password
+    exchange = Path(cfg["exchange"]["root"])
+    system.make_dir(exchange, 0o777)  # nbgrader's documented exchange permissions
+    for course in cfg["courses"]:
+        grader = grader_name(cfg, course["id"])
+        system.ensure_user(grader, [], users["home_base"])
+        root = course_root(cfg, course["id"])
+        system.make_dir(root, 0o700, grader)
+        home = root.parent
+        config = files.grader_nbgrader_config(course, str(root))
+        for path in (home / "nbgrader_config.py", root / "nbgrader_config.py"):
+            if not path.exists() or path.read_text("utf-8") != config:
+                write_atomic(path, config)
+                report.written.append(path)
+            shutil.chown(path, grader, grader)
+        # nbgrader insists that the course's exchange folder belongs to its grader
+        system.make_dir(exchange / course["id"], 0o755, grader)
+    from exam_tools.service import hubconfig
+
+    if hubconfig.enabled(cfg):  # the exam service's own account and private home (issue 12)
+        hubconfig.ensure_account(cfg)
+
+
+def init_hub(directory: Path, cfg: Mapping[str, Any]) -> InitReport:
+    report = InitReport()
+    write_files(directory, cfg, report)
+    if os.geteuid() == 0:
+        install_prefix_files(cfg, report)
+        apply_system(directory, cfg, report)
+    else:
+        report.warnings.append("不是 root：只写了配置文件，没有建立账号和目录")
+    return report
+
+
+def create_member_accounts(
+    members: Sequence[Mapping[str, Any]], cfg: Mapping[str, Any], *, reset: bool = False
+) -> list[Account]:
+    """A Unix account in the member group for each member (existing ones kept, or given a new
+    first password with ``reset``); the landing notebooks are copied into each home."""
+    system.require_root()
+    users = cfg["users"]
+    existing = system.accounts_by_member()
+    notebooks = Path(cfg["member"]["notebooks"]) if cfg["member"]["notebooks"] else None
+    out = []
+    for m, login, new in plan_accounts(members, existing, users["member_prefix"]):
+        system.ensure_user(
+            login, [users["member_group"]], users["home_base"],
+            comment=system.member_comment(m["id"]),
+        )  # fmt: skip
+        password = None
+        if new or reset:
+            password = first_password()
+            system.set_password(login, password)
+        if notebooks is not None:
+            system.copy_tree_as(notebooks, Path(users["home_base"]) / login, login)
+        out.append(Account(m["id"], m["name"], m["org_path"], login, password))
+        print(f"\r{len(out)}/{len(members)}", end="", file=sys.stderr)
+    if out:
+        print(file=sys.stderr)
+    return out

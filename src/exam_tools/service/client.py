@@ -1,0 +1,151 @@
+"""The quiz's side of the exam service: HTTP calls with the member's hub token, and a local queue.
+
+Answers go into a queue file in the member's folder first (one JSON line each, written and
+flushed before anything is sent), then to the service in order; when the service cannot be
+reached the queue keeps them and the next call (or :meth:`ServiceClient.flush`) sends them. The
+queue is only a cache: the service decides, by its own receipt time, whether an answer counts
+(see :mod:`exam_tools.service.rules`). Standard library only, so the member's kernel stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from exam_tools.errors import QuizError
+
+AWAY_NOTICE = "网络暂时不通，答案已先保存在本机，连通后会自动送达，请继续作答。"
+
+
+class ServiceRefused(QuizError):
+    """The service said no; the message is the service's own, in Chinese."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class ServiceAway(QuizError, ConnectionError):
+    """The service could not be reached (network, restart)."""
+
+
+@dataclass
+class ServiceClient:
+    url: str  # e.g. http://127.0.0.1:8000/services/exam
+    token: str
+    member: str
+    timeout: float = 10.0
+    opener: Callable[..., Any] = urllib.request.urlopen
+
+    @classmethod
+    def from_env(cls, member: str) -> ServiceClient | None:
+        """The client in a member's server on the hub, or None outside one."""
+        url = os.environ.get("EXAM_TOOLS_SERVICE_URL")
+        token = os.environ.get("JUPYTERHUB_API_TOKEN")
+        return cls(url.rstrip("/"), token, member) if url and token else None
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = None
+        url = f"{self.url}/api/{path}"
+        if body is not None:
+            data = json.dumps({**body, "member": self.member}, ensure_ascii=False).encode("utf-8")
+        else:
+            url += ("&" if "?" in url else "?") + "member=" + urllib.parse.quote(self.member)
+        req = urllib.request.Request(url, data=data, method=method)
+        req.add_header("Authorization", f"token {self.token}")
+        req.add_header("Content-Type", "application/json")
+        try:
+            with self.opener(req, timeout=self.timeout) as resp:
+                return json.loads(resp.read() or b"{}")  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as exc:
+            try:
+                err = json.loads(exc.read() or b"{}")
+            except ValueError:
+                err = {}
+            if exc.code >= 500 or "message" not in err:
+                raise ServiceAway(AWAY_NOTICE) from None
+            raise ServiceRefused(str(err.get("error")), str(err["message"]), exc.code) from None
+        except (OSError, ValueError):  # URLError, refused, reset, timeout, half a reply
+            raise ServiceAway(AWAY_NOTICE) from None
+
+    def state(self, exam: str) -> dict[str, Any]:
+        return self.call("GET", f"exams/{exam}")
+
+    def start(self, exam: str, paper: str) -> dict[str, Any]:
+        return self.call("POST", f"exams/{exam}/start", {"paper": paper})
+
+    def save(self, exam: str, paper: str, attempt: int, n: int, value: Any) -> dict[str, Any]:
+        body = {"paper": paper, "attempt": attempt, "n": n, "value": value}
+        return self.call("POST", f"exams/{exam}/answers", body)
+
+    def submit(self, exam: str, paper: str, attempt: int) -> dict[str, Any]:
+        return self.call("POST", f"exams/{exam}/submit", {"paper": paper, "attempt": attempt})
+
+    def check(self, exam: str, paper: str, attempt: int, n: int) -> dict[str, Any]:
+        return self.call(
+            "POST", f"exams/{exam}/check", {"paper": paper, "attempt": attempt, "n": n}
+        )
+
+    def record(self) -> dict[str, Any]:
+        return self.call("GET", "record")
+
+
+class AnswerQueue:
+    """Answers waiting for the service, kept in ``path`` (JSON lines) until it confirms them."""
+
+    def __init__(self, path: str | Path, client: ServiceClient, exam: str, paper: str) -> None:
+        self.path = Path(path)
+        self.client = client
+        self.exam = exam
+        self.paper = paper
+        self._lock = threading.Lock()
+        self.pending: list[dict[str, Any]] = []
+        if self.path.exists():
+            for line in self.path.read_text("utf-8").splitlines():
+                try:
+                    self.pending.append(json.loads(line))
+                except ValueError:
+                    continue  # a line cut by a crash: the answer is also in the responses file
+        self.refused: list[ServiceRefused] = []
+
+    def _write(self) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            for item in self.pending:
+                f.write(json.dumps(item, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(self.path)
+
+    def put(self, attempt: int, n: int, value: Any) -> None:
+        with self._lock:
+            self.pending.append({"attempt": attempt, "n": n, "value": value})
+            self._write()
+
+    def flush(self) -> bool:
+        """Send what waits, in order. True when nothing is left; False when the service is away.
+        An answer the service refuses leaves the queue and is kept in ``refused``."""
+        with self._lock:
+            try:
+                while self.pending:
+                    item = self.pending[0]
+                    try:
+                        self.client.save(self.exam, self.paper, item["attempt"], item["n"],
+                                         item["value"])  # fmt: skip
+                    except ServiceRefused as exc:
+                        self.refused.append(exc)
+                    self.pending.pop(0)
+                return True
+            except ServiceAway:
+                return False
+            finally:
+                self._write()

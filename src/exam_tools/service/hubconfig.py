@@ -1,0 +1,89 @@
+"""The exam service in the hub's deployment: its config section, account, JupyterHub entries.
+
+``config.yaml`` may set ``exam_service: {name, port, user, db, grace}``; ``port: 0`` turns the
+service off. JupyterHub runs it as a managed service under its own Unix account (the database in
+that account's private home), members' servers learn its address from ``EXAM_TOOLS_SERVICE_URL``,
+and every hub user's token may use it (scope ``access:services!service=<name>``): the service
+itself lets each member act only for themself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "name": "exam",
+    "port": 8090,
+    "user": "exam-service",
+    # the service's database; empty: <home_base>/<user>/exam-service.sqlite
+    "db": "",
+}
+
+
+def settings(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    return {**DEFAULTS, **(cfg.get("exam_service") or {})}
+
+
+def enabled(cfg: Mapping[str, Any]) -> bool:
+    return bool(settings(cfg)["port"])
+
+
+def home(cfg: Mapping[str, Any]) -> Path:
+    return Path(cfg["users"]["home_base"]) / str(settings(cfg)["user"])
+
+
+def db_path(cfg: Mapping[str, Any]) -> Path:
+    s = settings(cfg)
+    return Path(str(s["db"])) if s["db"] else home(cfg) / "exam-service.sqlite"
+
+
+def service_url(cfg: Mapping[str, Any]) -> str:
+    s = settings(cfg)
+    return f"http://127.0.0.1:{s['port']}/services/{s['name']}"
+
+
+def service_entry(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``c.JupyterHub.services`` entry."""
+    s = settings(cfg)
+    prefix = Path(cfg["hub"]["prefix"])
+    return {
+        "name": s["name"],
+        "url": f"http://127.0.0.1:{s['port']}",
+        "command": [
+            str(prefix / "bin" / "python"),
+            "-m",
+            "exam_tools.service.server",
+            "--db",
+            str(db_path(cfg)),
+        ],
+        "user": s["user"],
+        "cwd": str(home(cfg)),
+        "environment": {
+            "HOME": str(home(cfg)),
+            "PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        },
+        "display": False,
+    }
+
+
+def user_role(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """JupyterHub's default ``user`` role, plus using the exam service."""
+    return {"name": "user", "scopes": ["self", f"access:services!service={settings(cfg)['name']}"]}
+
+
+def ensure_account(cfg: Mapping[str, Any]) -> None:
+    """The service's own Unix account, with a private home holding the database (needs root)."""
+    import shutil
+
+    from exam_tools.hub import system
+
+    s = settings(cfg)
+    system.ensure_user(s["user"], [], cfg["users"]["home_base"])
+    db = db_path(cfg)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        if path.exists():
+            shutil.chown(path, s["user"], s["user"])
+            path.chmod(0o600)

@@ -1,0 +1,34 @@
+"""我的档案 through the exam service: the :class:`~exam_tools.quiz.record_client.RecordClient`
+the 我的学习 page uses on the hub. The service answers with the asking member's own record only."""
+
+from __future__ import annotations
+
+from exam_tools.quiz.record_client import ExamResult, PublishedRecord
+from exam_tools.service.client import ServiceAway, ServiceClient
+
+
+class ServiceRecordClient:
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    def published_record(self, member: str) -> PublishedRecord | None:
+        """The member's published record; None when nothing is published or the service is away
+        (the page then says where the figures will appear)."""
+        if member != self.client.member:
+            return None  # the service would refuse it anyway
+        try:
+            data = self.client.record().get("record")
+        except ServiceAway:
+            return None
+        if not data:
+            return None
+        return PublishedRecord(
+            year=int(data["year"]),
+            hours=float(data["hours"]),
+            required_hours=int(data["required_hours"]),
+            exams=tuple(
+                ExamResult(str(e["title"]), float(e["score"]), float(e["total"]), bool(e["passed"]))
+                for e in data.get("exams", [])
+            ),
+            technologies=tuple(str(t) for t in data.get("technologies", [])),
+        )

@@ -1,0 +1,184 @@
+"""The exam service: thin tornado handlers over :mod:`.store`, run by JupyterHub as a managed service.
+
+Every request carries a JupyterHub token (the member's server has it as ``JUPYTERHUB_API_TOKEN``);
+:class:`jupyterhub.services.auth.HubAuth` asks the hub whose it is (cached for a few minutes) and
+whether it may use this service (scope ``access:services!service=<name>``). The member named in a
+request must be the token's user. Every refusal is answered with a Chinese message for the quiz and
+logged in the database. Run: ``python -m exam_tools.service.server --db FILE`` (JupyterHub sets
+``JUPYTERHUB_SERVICE_URL``, ``JUPYTERHUB_SERVICE_PREFIX`` and the service's own API token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from tornado import ioloop, web
+
+from exam_tools.service import rules as R
+from exam_tools.service.store import ServiceStore
+
+log = logging.getLogger("exam_tools.service")
+
+
+class BaseHandler(web.RequestHandler):
+    store: ServiceStore
+    hub_auth: Any
+    user: str | None = None
+
+    def initialize(self, store: ServiceStore, hub_auth: Any) -> None:
+        self.store = store
+        self.hub_auth = hub_auth
+
+    def check_xsrf_cookie(self) -> None:
+        """Token-authenticated API calls only (no cookies are read), so no XSRF to check."""
+
+    async def prepare(self) -> None:
+        token = self.hub_auth.get_token(self, in_cookie=False)
+        model = await self.hub_auth.user_for_token(token, sync=False) if token else None
+        if not model or model.get("kind", "user") != "user":
+            self.refuse(R.Refused("no-login", "登录已过期，请重新登录后再打开考试。", 403))
+            return
+        if not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
+            self.refuse(R.Refused("no-access", "您的账号不能使用考试服务，请联系老师。", 403))
+            return
+        self.user = str(model["name"])
+
+    def body(self) -> dict[str, Any]:
+        if len(self.request.body) > R.MAX_BODY_BYTES:
+            raise R.Refused("too-large", "提交的内容太大了。", 413)
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise R.Refused("bad-request", "请求格式不对。", 400) from None
+        if not isinstance(data, dict):
+            raise R.Refused("bad-request", "请求格式不对。", 400)
+        return data
+
+    def member(self, data: dict[str, Any] | None = None) -> str:
+        member = (data or {}).get("member") if data is not None else self.get_argument("member", "")
+        assert self.user is not None
+        R.check_member(self.user, str(member))
+        return self.user
+
+    def refuse(self, exc: R.Refused, exam: str | None = None, member: str | None = None) -> None:
+        detail = f"{self.request.method} {self.request.path} {exc}"
+        self.store.refuse(self.user, exam, member, exc.code, detail)
+        log.warning("refused %s for %s: %s", exc.code, self.user, detail)
+        self.set_status(exc.status)
+        self.finish({"error": exc.code, "message": str(exc)})
+
+    def reply(self, data: dict[str, Any]) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data)
+
+    async def run(self, exam: str, action: Any) -> None:
+        member = None
+        try:
+            data = self.body() if self.request.method == "POST" else None
+            member = self.member(data)
+            self.reply(action(member, data or {}))
+        except R.Refused as exc:
+            self.refuse(exc, exam, member)
+
+
+class StateHandler(BaseHandler):
+    async def get(self, exam: str) -> None:
+        def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
+            state = self.store.state(exam, member)
+            state["paper_json"] = self.store.paper(exam, member).to_dict()
+            return state
+
+        await self.run(exam, act)
+
+
+class StartHandler(BaseHandler):
+    async def post(self, exam: str) -> None:
+        def act(member: str, d: dict[str, Any]) -> dict[str, Any]:
+            self.store.start(exam, member, str(d.get("paper")))
+            return self.store.state(exam, member)
+
+        await self.run(exam, act)
+
+
+class AnswerHandler(BaseHandler):
+    async def post(self, exam: str) -> None:
+        def act(member: str, d: dict[str, Any]) -> dict[str, Any]:
+            at = self.store.save(exam, member, str(d.get("paper")), _int(d.get("attempt")),
+                                 d.get("n"), d.get("value"))  # fmt: skip
+            return {"received_at": at}
+
+        await self.run(exam, act)
+
+
+class SubmitHandler(BaseHandler):
+    async def post(self, exam: str) -> None:
+        def act(member: str, d: dict[str, Any]) -> dict[str, Any]:
+            self.store.submit(exam, member, str(d.get("paper")), _int(d.get("attempt")))
+            return self.store.state(exam, member)
+
+        await self.run(exam, act)
+
+
+class CheckHandler(BaseHandler):
+    async def post(self, exam: str) -> None:
+        def act(member: str, d: dict[str, Any]) -> dict[str, Any]:
+            return self.store.check(exam, member, str(d.get("paper")),
+                                    _int(d.get("attempt")), d.get("n"))  # fmt: skip
+
+        await self.run(exam, act)
+
+
+class RecordHandler(BaseHandler):
+    async def get(self) -> None:
+        def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
+            return {"member": member, "record": self.store.record(member)}
+
+        await self.run("", act)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise R.Refused("bad-request", "请求格式不对。", 400)
+    return value
+
+
+def make_app(store: ServiceStore, hub_auth: Any, prefix: str = "/") -> web.Application:
+    args = {"store": store, "hub_auth": hub_auth}
+    exam = r"([A-Za-z0-9_.-]{1,64})"
+    p = prefix.rstrip("/")
+    return web.Application([
+        (rf"{p}/api/exams/{exam}", StateHandler, args),
+        (rf"{p}/api/exams/{exam}/start", StartHandler, args),
+        (rf"{p}/api/exams/{exam}/answers", AnswerHandler, args),
+        (rf"{p}/api/exams/{exam}/submit", SubmitHandler, args),
+        (rf"{p}/api/exams/{exam}/check", CheckHandler, args),
+        (rf"{p}/api/record", RecordHandler, args),
+    ])  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    from jupyterhub.services.auth import HubAuth  # type: ignore[import-not-found]  # hub venv only
+
+    parser = argparse.ArgumentParser(description="exam-tools exam service (run by JupyterHub)")
+    parser.add_argument("--db", required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    store = ServiceStore(args.db)
+    Path(args.db).chmod(0o600)  # answers and keys: the service's account only
+    auth = HubAuth(cache_max_age=300)
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:18150"))
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+    app = make_app(store, auth, prefix)
+    app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True)
+    log.info("exam service on %s%s, database %s", url.netloc, prefix, args.db)
+    ioloop.IOLoop.current().start()
+
+
+if __name__ == "__main__":
+    main()

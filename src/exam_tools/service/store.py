@@ -1,0 +1,370 @@
+"""The exam service's database: one SQLite file in WAL mode, owned by the service's Unix user.
+
+It holds, per exam: the settings (times, limits, grace), the keyless spec the papers are drawn
+from and the key (never sent to a member); per member: the paper drawn here from the member's id,
+each attempt (start, deadline, hand-in, all by the service's clock), every accepted answer with its
+receipt time (append-only: a changed answer is a new row, the last one counts), the instructors'
+grants with who, when and why, every refused request, practice verdicts, and the records the
+organisers published. Plain ``sqlite3`` with explicit ``BEGIN IMMEDIATE`` transactions: each
+accepted answer is committed before the reply, and WAL keeps a committed row through a killed
+process (``synchronous=NORMAL`` can only lose the last commits if the whole machine loses power).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from exam_tools.course.paper import Paper, build_paper
+from exam_tools.course.pool import ExamSpec
+from exam_tools.errors import ExamToolsError
+from exam_tools.service import rules as R
+
+SCHEMA = """
+create table if not exists exams (
+  id text primary key, title text not null, mode text not null,
+  time_limit real, attempts integer, opens_at real, closes_at real, grace real not null,
+  spec text not null, key text not null, updated_at real not null);
+create table if not exists papers (
+  exam text not null, member text not null, paper_id text not null, paper text not null,
+  drawn_at real not null, primary key (exam, member));
+create table if not exists attempts (
+  exam text not null, member text not null, number integer not null,
+  started_at real not null, deadline real, submitted_at real, submitted_by text,
+  primary key (exam, member, number));
+create table if not exists answers (
+  id integer primary key, exam text not null, member text not null, attempt integer not null,
+  n integer not null, value text not null, received_at real not null);
+create index if not exists answers_by_attempt on answers (exam, member, attempt, n);
+create table if not exists grants (
+  id integer primary key, at real not null, exam text not null, member text not null,
+  by text not null, reason text not null, minutes real not null, attempts integer not null);
+create table if not exists refusals (
+  id integer primary key, at real not null, user text, exam text, member text,
+  code text not null, detail text not null);
+create table if not exists practice (
+  id integer primary key, at real not null, exam text not null, member text not null,
+  attempt integer not null, n integer not null, qid text not null, correct integer);
+create table if not exists records (
+  member text primary key, record text not null, published_at real not null);
+"""
+
+
+class ServiceStoreError(ExamToolsError, LookupError):
+    pass
+
+
+class ServiceStore:
+    """The service's database. One connection, used from one thread at a time (a lock)."""
+
+    def __init__(self, path: str | Path, clock: Any = time.time) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("pragma journal_mode=wal")
+        self.db.execute("pragma synchronous=normal")
+        self.db.execute("pragma busy_timeout=10000")
+        self.db.executescript(SCHEMA)
+        self._lock = threading.RLock()
+        self._papers: dict[tuple[str, str], Paper] = {}
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.db.execute("begin immediate")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("rollback")
+                raise
+            self.db.execute("commit")
+
+    # ---- exams (instructors, through the CLI) ---------------------------------------------------
+
+    def put_exam(
+        self,
+        spec: ExamSpec,
+        spec_json: str,
+        key: dict[str, Any],
+        *,
+        exam: str | None = None,
+        opens_at: float | None = None,
+        closes_at: float | None = None,
+        grace: float = R.DEFAULT_GRACE,
+    ) -> str:
+        """Add an exam or change its settings (papers already drawn stay as they are)."""
+        a = spec.assessment
+        name = exam or a.id
+        with self.tx() as db:
+            db.execute(
+                "insert or replace into exams values (?,?,?,?,?,?,?,?,?,?,?)",
+                (name, a.title, a.mode.value, a.time_limit, a.attempts, opens_at, closes_at,
+                 grace, spec_json, json.dumps(key, ensure_ascii=False), self.clock()),
+            )  # fmt: skip
+        return name
+
+    def _exam_row(self, exam: str) -> sqlite3.Row:
+        row = self.db.execute("select * from exams where id = ?", (exam,)).fetchone()
+        if row is None:
+            raise R.Refused("no-such-exam", f"没有名为“{exam}”的考试，请联系老师。", 404)
+        return row  # type: ignore[no-any-return]  # sqlite3.Row from fetchone
+
+    def rules(self, exam: str) -> R.ExamRules:
+        r = self._exam_row(exam)
+        return R.ExamRules(exam, r["mode"], r["time_limit"], r["attempts"], r["opens_at"],
+                           r["closes_at"], r["grace"])  # fmt: skip
+
+    def exams(self) -> list[dict[str, Any]]:
+        rows = self.db.execute("select id, title, mode, time_limit, attempts, opens_at, "
+                               "closes_at, grace from exams order by id")  # fmt: skip
+        return [dict(r) for r in rows]
+
+    def key(self, exam: str) -> dict[str, Any]:
+        return json.loads(self._exam_row(exam)["key"])  # type: ignore[no-any-return]
+
+    # ---- a member's paper and attempts ----------------------------------------------------------
+
+    def paper(self, exam: str, member: str) -> Paper:
+        """The member's paper, drawn here from the member's id the first time and kept."""
+        cached = self._papers.get((exam, member))
+        if cached is not None:
+            return cached
+        with self._lock:
+            row = self.db.execute(
+                "select paper from papers where exam = ? and member = ?", (exam, member)
+            ).fetchone()
+            if row is not None:
+                paper = Paper.from_dict(json.loads(row["paper"]))
+            else:
+                spec = ExamSpec.from_dict(json.loads(self._exam_row(exam)["spec"]))
+                paper = build_paper(spec.questions, spec.course, spec.assessment,
+                                    member=member, seed=spec.seed)  # fmt: skip
+                with self.tx() as db:
+                    db.execute("insert or ignore into papers values (?,?,?,?,?)",
+                               (exam, member, paper.id, paper.to_json(), self.clock()))  # fmt: skip
+            self._papers[(exam, member)] = paper
+        return paper
+
+    def attempts(self, exam: str, member: str) -> list[R.AttemptState]:
+        rows = self.db.execute(
+            "select number, started_at, deadline, submitted_at from attempts "
+            "where exam = ? and member = ? order by number",
+            (exam, member),
+        )
+        return [R.AttemptState(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def granted(self, exam: str, member: str) -> tuple[float, int]:
+        """(extra minutes, extra attempts) granted to the member for the exam."""
+        row = self.db.execute(
+            "select coalesce(sum(minutes), 0), coalesce(sum(attempts), 0) from grants "
+            "where exam = ? and member = ?",
+            (exam, member),
+        ).fetchone()
+        return float(row[0]), int(row[1])
+
+    def start(self, exam: str, member: str, paper_id: str) -> R.AttemptState:
+        paper = self.paper(exam, member)
+        R.check_paper(paper.id, paper_id)
+        with self.tx() as db:
+            now = self.clock()
+            rules = self.rules(exam)
+            attempts = self.attempts(exam, member)
+            minutes, extra = self.granted(exam, member)
+            R.check_start(rules, attempts, extra, now)
+            attempt = R.AttemptState(len(attempts) + 1, now, R.deadline_for(rules, now, minutes))
+            db.execute("insert into attempts (exam, member, number, started_at, deadline) "
+                       "values (?,?,?,?,?)",
+                       (exam, member, attempt.number, attempt.started_at, attempt.deadline))  # fmt: skip
+        return attempt
+
+    def save(
+        self, exam: str, member: str, paper_id: str, attempt: int, n: Any, value: Any
+    ) -> float:
+        """Record one answer; the receipt time. Refused answers are never stored."""
+        paper = self.paper(exam, member)
+        R.check_paper(paper.id, paper_id)
+        text = R.check_answer(n, value, len(paper))
+        with self.tx() as db:
+            now = self.clock()
+            rules = self.rules(exam)
+            R.check_open_attempt(rules, self.attempts(exam, member), attempt, now)
+            db.execute("insert into answers (exam, member, attempt, n, value, received_at) "
+                       "values (?,?,?,?,?,?)", (exam, member, attempt, n, text, now))  # fmt: skip
+        return float(now)
+
+    def submit(self, exam: str, member: str, paper_id: str, attempt: int) -> R.AttemptState:
+        paper = self.paper(exam, member)
+        R.check_paper(paper.id, paper_id)
+        with self.tx() as db:
+            now = self.clock()
+            rules = self.rules(exam)
+            attempts = self.attempts(exam, member)
+            if not attempts or attempts[-1].number != attempt:
+                raise R.Refused("wrong-attempt", "这次作答已经结束。", 409)
+            cur = attempts[-1]
+            if cur.submitted_at is not None:
+                return cur  # handing in twice is harmless (a retried request)
+            at, by = R.submit_time(cur, rules, now)
+            db.execute("update attempts set submitted_at = ?, submitted_by = ? "
+                       "where exam = ? and member = ? and number = ?",
+                       (at, by, exam, member, attempt))  # fmt: skip
+        return R.AttemptState(cur.number, cur.started_at, cur.deadline, at)
+
+    def answers(self, exam: str, member: str, attempt: int) -> dict[int, Any]:
+        """The attempt's answers as the service received them: the last one per question."""
+        rows = self.db.execute(
+            "select n, value from answers where exam = ? and member = ? and attempt = ? "
+            "order by id",
+            (exam, member, attempt),
+        )
+        out: dict[int, Any] = {}
+        for n, value in rows:
+            v = json.loads(value)
+            if v is None:
+                out.pop(n, None)
+            else:
+                out[n] = v
+        return out
+
+    def state(self, exam: str, member: str) -> dict[str, Any]:
+        """What the quiz shows: the paper id, every attempt, the time left, attempts left."""
+        paper = self.paper(exam, member)
+        now = self.clock()
+        rules = self.rules(exam)
+        attempts = self.attempts(exam, member)
+        submitted_by = {
+            r[0]: r[1]
+            for r in self.db.execute(
+                "select number, submitted_by from attempts where exam = ? and member = ?",
+                (exam, member),
+            )
+        }
+        _, extra = self.granted(exam, member)
+        allowed = R.attempts_allowed(rules, extra)
+        return {
+            "exam": exam,
+            "member": member,
+            "paper": paper.id,
+            "mode": rules.mode,
+            "now": now,
+            "grace": rules.grace,
+            "attempts_allowed": allowed,
+            "attempts": [
+                {
+                    "number": a.number,
+                    "started_at": a.started_at,
+                    "deadline": a.deadline,
+                    "submitted_at": a.submitted_at,
+                    "submitted_by": submitted_by.get(a.number),
+                    "remaining": R.remaining(a, now),
+                    "over": R.is_over(a, rules, now),
+                    "answers": {str(n): v for n, v in self.answers(exam, member, a.number).items()},
+                }
+                for a in attempts
+            ],
+        }
+
+    # ---- practice -------------------------------------------------------------------------------
+
+    def check(self, exam: str, member: str, paper_id: str, attempt: int, n: Any) -> dict[str, Any]:
+        """Practice only: the verdict on the member's saved answer, the answer and its 解析."""
+        from exam_tools.course.key import MultipleRule, key_from_compact, score_item
+
+        rules = self.rules(exam)
+        if rules.mode != "practice":
+            raise R.Refused("not-practice", "考试的答案在成绩发布前不公开。")
+        paper = self.paper(exam, member)
+        R.check_paper(paper.id, paper_id)
+        R.check_answer(n, None, len(paper))
+        attempts = self.attempts(exam, member)
+        if not attempts or attempts[-1].number != attempt:
+            raise R.Refused("wrong-attempt", "这次练习已经结束。", 409)
+        response = self.answers(exam, member, attempt).get(n)
+        compact = self.key(exam)
+        item = paper.item(n)
+        key = key_from_compact(paper, compact)[n]
+        verdict = score_item(key, response, MultipleRule.ALL_OR_NOTHING)
+        with self.tx() as db:
+            db.execute("insert into practice (at, exam, member, attempt, n, qid, correct) "
+                       "values (?,?,?,?,?,?,?)",
+                       (self.clock(), exam, member, attempt, n, item.qid,
+                        None if verdict.correct is None else int(verdict.correct)))  # fmt: skip
+        entry = compact.get(item.qid) or {}
+        return {
+            "n": n,
+            "correct": verdict.correct,
+            "score": verdict.score,
+            "answer": key.answer_text(item.options),
+            "explanation": entry.get("explanation") or "",
+            "source": entry.get("source"),
+        }
+
+    # ---- instructors: grants, refusals, records -------------------------------------------------
+
+    def grant(
+        self, exam: str, member: str, by: str, reason: str, minutes: float = 0, attempts: int = 0
+    ) -> dict[str, Any]:
+        """Give one member more time (their running attempt too) or another attempt; logged."""
+        if not reason.strip():
+            raise ServiceStoreError("请写明原因（--reason），它会记入审计日志。")
+        if minutes < 0 or attempts < 0 or (minutes == 0 and attempts == 0):
+            raise ServiceStoreError("请给出要增加的分钟数（--minutes）或次数（--attempts）。")
+        self._exam_row(exam)
+        with self.tx() as db:
+            now = self.clock()
+            db.execute("insert into grants (at, exam, member, by, reason, minutes, attempts) "
+                       "values (?,?,?,?,?,?,?)",
+                       (now, exam, member, by, reason, minutes, attempts))  # fmt: skip
+            if minutes:
+                db.execute(
+                    "update attempts set deadline = deadline + ? where exam = ? and member = ? "
+                    "and submitted_at is null and deadline is not null and deadline + ? >= ?",
+                    (minutes * 60, exam, member, self.rules(exam).grace, now),
+                )
+        return {"at": now, "exam": exam, "member": member, "by": by, "reason": reason,
+                "minutes": minutes, "attempts": attempts}  # fmt: skip
+
+    def audit(self, exam: str | None = None) -> list[dict[str, Any]]:
+        sql = "select at, exam, member, by, reason, minutes, attempts from grants"
+        rows = self.db.execute(sql + (" where exam = ?" if exam else "") + " order by id",
+                               (exam,) if exam else ())  # fmt: skip
+        return [dict(r) for r in rows]
+
+    def refuse(self, user: str | None, exam: str | None, member: str | None, code: str,
+               detail: str) -> None:  # fmt: skip
+        with self.tx() as db:
+            db.execute("insert into refusals (at, user, exam, member, code, detail) "
+                       "values (?,?,?,?,?,?)",
+                       (self.clock(), user, exam, member, code, detail[:500]))  # fmt: skip
+
+    def refusals(self, exam: str | None = None) -> list[dict[str, Any]]:
+        sql = "select at, user, exam, member, code, detail from refusals"
+        rows = self.db.execute(sql + (" where exam = ?" if exam else "") + " order by id",
+                               (exam,) if exam else ())  # fmt: skip
+        return [dict(r) for r in rows]
+
+    def publish_records(self, records: dict[str, dict[str, Any]]) -> int:
+        with self.tx() as db:
+            now = self.clock()
+            for member, record in records.items():
+                db.execute("insert or replace into records values (?,?,?)",
+                           (member, json.dumps(record, ensure_ascii=False), now))  # fmt: skip
+        return len(records)
+
+    def record(self, member: str) -> dict[str, Any] | None:
+        row = self.db.execute("select record from records where member = ?", (member,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def members(self, exam: str) -> list[str]:
+        rows = self.db.execute("select member from papers where exam = ? order by member", (exam,))
+        return [r[0] for r in rows]

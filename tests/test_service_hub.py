@@ -1,0 +1,394 @@
+"""The exam service under a real JupyterHub on localhost, attacked as a member would.
+
+Needs root (a LocalHub: Unix accounts ``etsvc-…``, removed afterwards) and the hub venv; ports
+18100-18104 are this file's own. The service runs as its own account, started by the hub; members
+use the real token of their own server (``JUPYTERHUB_API_TOKEN`` in their kernel). Every attack of
+issue 12 is repeated: edited responses file and exam.json, late hand-ins, extra attempts, replayed
+requests, forged and borrowed tokens, other members' papers, questions not on the paper, oversized
+answers; each is refused, logged, and changes no score. Then the service is cut off mid-exam and
+killed during a burst of saves: nothing is lost, and queued answers are judged by the service's
+clock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from exam_tools.bank.model import QType
+from exam_tools.course.key import key_from_compact
+from exam_tools.hub.client import HubSession
+from exam_tools.hub.localhub import LocalHub, unavailable
+from exam_tools.service.client import AWAY_NOTICE
+from exam_tools.service.store import ServiceStore
+
+from .conftest import DATA, ROOT
+
+COURSE = "etsvcc"
+PORT = 18100
+
+
+@pytest.fixture(scope="module")
+def hub() -> Iterator[LocalHub]:
+    local = LocalHub(ROOT / "src", members=3, port=PORT, prefix="etsvc-", course=COURSE,
+                     env={"EXAM_TOOLS_ROOT": str(ROOT)})  # fmt: skip
+    reason = unavailable(local.venv)
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI runs as root with the venv: this test must run there
+        pytest.skip(reason)
+    with local:
+        yield local
+
+
+class Member:
+    """A logged-in member with a kernel in their own server, and that server's hub token."""
+
+    def __init__(self, hub: LocalHub, name: str) -> None:
+        self.name = name
+        self.session: HubSession = hub.session(name)
+        self.session.follow(self.session.user_url())
+        self.kernel = self.session.start_kernel()
+        env = self.run("import os\nprint(os.environ['JUPYTERHUB_API_TOKEN'])\n"
+                       "print(os.environ['EXAM_TOOLS_SERVICE_URL'])")  # fmt: skip
+        self.token, self.url = env.split()
+
+    def run(self, code: str, timeout: float = 120) -> str:
+        out = self.session.execute(self.kernel, code, timeout)
+        assert out["error"] is None, out
+        return str(out["stdout"])
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None,
+             token: str | None = None, member: str | None = None) -> requests.Response:  # fmt: skip
+        """A request to the service as a program in the member's kernel could send it."""
+        headers = {"Authorization": f"token {token or self.token}"}
+        url = f"{self.url}/api/{path}"
+        if body is None:
+            return requests.request(method, url, params={"member": member or self.name},
+                                    headers=headers, timeout=30)  # fmt: skip
+        data = json.dumps({"member": member or self.name, **body}).encode()
+        return requests.request(method, url, data=data, headers=headers, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def members(hub: LocalHub) -> dict[str, Member]:
+    with ThreadPoolExecutor(3) as pool:
+        return {m.name: m for m in pool.map(lambda n: Member(hub, n), hub.logins)}
+
+
+def open_exam(hub: LocalHub, name: str, *options: str) -> None:
+    hub.cli("assign", "rice", "cert", "--course-dir", str(hub.course_root), "--name", name,
+            "--courses", str(DATA / "courses"), "--force")  # fmt: skip
+    hub.cli("exam", "open", name, "--course-dir", str(hub.course_root),
+            "--service-db", str(hub.service_db), *options)  # fmt: skip
+
+
+def service(hub: LocalHub) -> ServiceStore:
+    return ServiceStore(hub.service_db)
+
+
+def right_answers(hub: LocalHub, exam: str, member: str) -> dict[int, Any]:
+    s = service(hub)
+    paper = s.paper(exam, member)
+    key = key_from_compact(paper, s.key(exam))
+    s.close()
+    out: dict[int, Any] = {}
+    for k in key.items:
+        if k.type is QType.FILL:
+            out[k.n] = [alts[0] for alts in k.answer]
+        elif k.type is QType.MULTIPLE:
+            out[k.n] = list(k.answer)
+        elif k.type is not QType.SHORT:
+            out[k.n] = k.answer
+    return out
+
+
+def put_spec(hub: LocalHub, m: Member, exam: str, **changes: Any) -> None:
+    """The released exam.json in the member's folder, edited as the member likes."""
+    spec = json.loads((hub.course_root / "source" / exam / "exam.json").read_text("utf-8"))
+    spec["assessment"].update(changes)
+    m.session.api("PUT", f"api/contents/{exam}", json={"type": "directory"})
+    r = m.session.save_text(f"{exam}/exam.json", json.dumps(spec, ensure_ascii=False))
+    assert r.status_code in (200, 201), r.text
+
+
+QUIZ = (
+    "import os, json\nos.chdir(os.path.expanduser('~/{exam}'))\n"
+    "from exam_tools.quiz.exam import open_exam\n"
+    "app = open_exam('exam.json', timer=False)\n"
+)
+
+
+def graded(hub: LocalHub, exam: str) -> dict[str, float]:
+    hub.cli("exam", "export", exam, "--course-dir", str(hub.course_root),
+            "--service-db", str(hub.service_db))  # fmt: skip
+    db = hub.base / f"grades-{exam}.db"
+    hub.cli("grade", exam, "--course-dir", str(hub.course_root), "--db", str(db))
+    from exam_tools.records.db import open_db
+
+    rows = open_db(db).query("select member, score from attempts where assignment = ?", [exam])
+    return {r["member"]: r["score"] for r in rows}
+
+
+def codes(hub: LocalHub) -> list[str]:
+    s = service(hub)
+    out = [r["code"] for r in s.refusals()]
+    s.close()
+    return out
+
+
+def test_exam_in_the_members_kernel_and_an_edited_responses_file(
+    hub: LocalHub, members: dict[str, Member]
+) -> None:
+    open_exam(hub, "cert", "--grace", "2")
+    m = members[hub.logins[0]]
+    put_spec(hub, m, "cert")
+    answers = right_answers(hub, "cert", m.name)
+    out = m.run(QUIZ.format(exam="cert") + (
+        f"for n, v in json.loads({json.dumps(answers)!r}).items():\n    app.store.set_answer(int(n), v)\n"
+        "app.confirm_submit()\n"
+        "print(json.dumps([app.paper.id, app.submitted, app.store.notice]))"
+    ))  # fmt: skip
+    paper_id, submitted, notice = json.loads(out)
+    assert submitted and notice == ""
+    s = service(hub)
+    assert paper_id == s.paper("cert", m.name).id
+    assert s.answers("cert", m.name, 1) == answers
+    key = key_from_compact(s.paper("cert", m.name), s.key("cert"))
+    s.close()
+    short = sum(k.points for k in key.items if k.type is QType.SHORT)
+    score = graded(hub, "cert")[m.name]
+    assert score == sum(k.points for k in key.items) - short
+    # attack: clear submitted_at and push the deadline three hours on, then run the cell again
+    path = "cert/exam.paper.responses.json"
+    doc = json.loads(m.session.read_file(path).json()["content"])
+    doc["attempts"][-1]["submitted_at"] = None
+    doc["attempts"][-1]["deadline"] = "2099-01-01T00:00:00+08:00"
+    m.session.save_text(path, json.dumps(doc))
+    out = m.run(
+        QUIZ.format(exam="cert") + "print(json.dumps([app.submitted, app.store.remaining()]))"
+    )
+    submitted, remaining = json.loads(out)
+    assert submitted and remaining < 20 * 60  # the service's record: handed in, no 2:59:53 left
+    r = m.call(
+        "POST", "exams/cert/answers", {"paper": paper_id, "attempt": 1, "n": 1, "value": "A"}
+    )
+    assert r.status_code == 409 and r.json()["error"] == "submitted"
+    assert "已经交卷" in r.json()["message"]
+    assert graded(hub, "cert")[m.name] == score > 0
+
+
+def test_edited_exam_json_and_extra_attempts(hub: LocalHub, members: dict[str, Member]) -> None:
+    m = members[hub.logins[1]]
+    put_spec(hub, m, "cert", time_limit=9999, attempts=99)
+    out = m.run(QUIZ.format(exam="cert") +
+                "print(json.dumps([app.store.attempts_left, app.store.remaining()]))")  # fmt: skip
+    left, remaining = json.loads(out)
+    assert left == 1 and remaining <= 20 * 60  # the service's limits, not the file's
+    paper = service(hub).paper("cert", m.name).id
+    assert m.call("POST", "exams/cert/submit", {"paper": paper, "attempt": 1}).status_code == 200
+    assert m.call("POST", "exams/cert/start", {"paper": paper}).status_code == 200
+    assert m.call("POST", "exams/cert/submit", {"paper": paper, "attempt": 2}).status_code == 200
+    third = m.call("POST", "exams/cert/start", {"paper": paper})
+    assert third.status_code == 409 and "没有剩余的作答次数" in third.json()["message"]
+    # an instructor grants one more, with a reason; the audit log says who, when and why
+    hub.cli("exam", "extend", "cert", m.name, "--service-db", str(hub.service_db),
+            "--attempts", "1", "--reason", "考试时停电", "--by", hub.teacher)  # fmt: skip
+    assert m.call("POST", "exams/cert/start", {"paper": paper}).status_code == 200
+    log = json.loads(hub.cli("exam", "log", "cert", "--service-db", str(hub.service_db), "--json"))
+    [grant] = log["grants"]
+    assert (grant["member"], grant["by"], grant["reason"]) == (m.name, hub.teacher, "考试时停电")
+    assert "no-attempts" in codes(hub)
+
+
+def test_late_answers_and_replays_are_refused(hub: LocalHub, members: dict[str, Member]) -> None:
+    closes = time.time() + 6
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(closes))
+    open_exam(hub, "quick", "--closes", stamp, "--grace", "2")
+    m = members[hub.logins[2]]
+    paper = service(hub).paper("quick", m.name).id
+    assert m.call("POST", "exams/quick/start", {"paper": paper}).status_code == 200
+    saved = {"paper": paper, "attempt": 1, "n": 1, "value": "A"}
+    assert m.call("POST", "exams/quick/answers", saved).status_code == 200
+    time.sleep(max(0.0, int(closes) + 2.5 - time.time()))  # past the deadline and the grace
+    for body in (saved, {**saved, "n": 2, "value": "B"}):  # a replay, and a new answer
+        r = m.call("POST", "exams/quick/answers", body)
+        assert r.status_code == 409 and r.json()["error"] == "late", r.text
+    r = m.call("POST", "exams/quick/submit", {"paper": paper, "attempt": 1})
+    attempt = r.json()["attempts"][0]
+    assert attempt["submitted_by"] == "timeout" and attempt["submitted_at"] == attempt["deadline"]
+    assert attempt["answers"] == {"1": "A"}
+    late_start = m.call("POST", "exams/quick/start", {"paper": paper})
+    assert late_start.status_code == 409 and "考试已经结束" in late_start.json()["message"]
+
+
+def test_forged_borrowed_tokens_and_bad_requests(hub: LocalHub, members: dict[str, Member]) -> None:
+    a, b = members[hub.logins[0]], members[hub.logins[1]]
+    before = len(codes(hub))
+    forged = a.call("GET", "exams/cert", token="0" * 32)
+    assert forged.status_code == 403 and "重新登录" in forged.json()["message"]
+    # a's own token, asking for b: refused (and b's token for a likewise)
+    assert a.call("GET", "exams/cert", member=b.name).json()["error"] == "other-member"
+    assert a.call("GET", "record", member=b.name).status_code == 403
+    assert b.call("GET", "exams/cert", token=b.token, member=a.name).status_code == 403
+    b_paper = service(hub).paper("cert", b.name).id
+    a_paper = service(hub).paper("cert", a.name).id
+    r = b.call("POST", "exams/cert/answers", {"paper": a_paper, "attempt": 3, "n": 1, "value": "A"})
+    assert r.json()["error"] == "wrong-paper" and "不是发给您的" in r.json()["message"]
+    for n, value, code, status in ((99, "A", "no-such-question", 422),
+                                   (1, "长" * 5000, "too-large", 413),
+                                   (1, {"$gt": 1}, "bad-answer", 422)):  # fmt: skip
+        r = b.call("POST", "exams/cert/answers", {"paper": b_paper, "attempt": 3, "n": n,
+                                                  "value": value})  # fmt: skip
+        assert (r.status_code, r.json()["error"]) == (status, code)
+    big = requests.post(f"{b.url}/api/exams/cert/answers", data=b"x" * 20000,
+                        headers={"Authorization": f"token {b.token}"}, timeout=30)  # fmt: skip
+    assert big.status_code == 413
+    practice = b.call("POST", "exams/cert/check", {"paper": b_paper, "attempt": 3, "n": 1})
+    assert practice.status_code == 403 and "不公开" in practice.json()["message"]
+    logged = codes(hub)[before:]
+    for code in ("no-login", "other-member", "wrong-paper", "no-such-question", "too-large",
+                 "bad-answer", "not-practice"):  # fmt: skip
+        assert code in logged
+    s = service(hub)
+    assert s.answers("cert", b.name, 3) == {}  # none of it was stored
+    s.close()
+
+
+def test_no_key_or_bank_in_the_members_kernel(hub: LocalHub, members: dict[str, Member]) -> None:
+    out = members[hub.logins[0]].run(
+        "from exam_tools.paths import find_bundled\nimport glob, os\n"
+        "print(find_bundled('question_bank').exists())\n"
+        "print(len(glob.glob(os.path.expanduser('~') + '/**/*.key.json', recursive=True)))"
+    )
+    assert out.split() == ["False", "0"]
+
+
+def service_pid(hub: LocalHub) -> int:
+    """The pid of this hub's exam service (found by its database path, which is this hub's own)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"exam_tools.service.server" in args and str(hub.service_db).encode() in args:
+            found.append(int(proc.name))
+    [pid] = found
+    return pid
+
+
+def test_cut_off_and_killed_mid_exam_nothing_is_lost(
+    hub: LocalHub, members: dict[str, Member]
+) -> None:
+    closes = time.time() + 600
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(closes))
+    open_exam(hub, "away", "--closes", stamp, "--grace", "3")
+    m = members[hub.logins[2]]
+    put_spec(hub, m, "away")
+    m.run(QUIZ.format(exam="away") + "app.store.set_answer(1, 'A')\n"
+          "real = app.store.client.url\napp.store.client.url = 'http://127.0.0.1:9/services/exam'")  # fmt: skip
+    # the network is cut: answers stay in the queue, the member sees a plain notice
+    out = m.run("notices = []\nfor n in (2, 3):\n    app.store.set_answer(n, 'B')\n"
+                "    notices.append(app.store.notice)\nprint(json.dumps(notices))")  # fmt: skip
+    assert json.loads(out) == [AWAY_NOTICE, AWAY_NOTICE]
+    assert service(hub).answers("away", m.name, 1) == {1: "A"}
+    # back within the deadline: every queued answer arrives
+    m.run("app.store.client.url = real\nassert app.store.sync()")
+    assert service(hub).answers("away", m.name, 1) == {1: "A", 2: "B", 3: "B"}
+    # SIGKILL the service during a burst of saves; the hub restarts it; nothing is lost
+    burst = (
+        "import time\naway = 0\nfor i in range(1000):\n"
+        "    app.store.set_answer(1 + i % 8, str(i))\n"
+        "    if app.store.notice:\n        away += 1\n        time.sleep(0.05)\n"
+        "deadline = time.time() + 90\n"
+        "while not app.store.sync() and time.time() < deadline:\n    time.sleep(1)\n"
+        "print(len(app.store.queue.pending), app.store.notice == '', away > 0)"
+    )
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(m.run, burst, 200)
+        time.sleep(1.0)
+        killed = service_pid(hub)
+        os.kill(killed, signal.SIGKILL)
+        # nothing left in the queue, the notice gone, and some saves did meet the outage
+        assert running.result().split() == ["0", "True", "True"]
+    assert service_pid(hub) != killed  # the hub restarted it
+    got = service(hub).answers("away", m.name, 1)
+    assert got == {1 + i % 8: str(i) for i in range(992, 1000)}
+
+
+def test_queued_answers_are_judged_by_the_service_clock(
+    hub: LocalHub, members: dict[str, Member]
+) -> None:
+    """Answers queued before the deadline while the service was unreachable count if they arrive
+    within the grace, and not after it, whatever the member's computer says."""
+    closes = time.time() + 12
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(closes))
+    open_exam(hub, "lag", "--closes", stamp, "--grace", "4")
+    early, late = members[hub.logins[0]], members[hub.logins[2]]
+    for m in (early, late):
+        put_spec(hub, m, "lag")
+        m.run(QUIZ.format(exam="lag") + "app.store.set_answer(1, 'A')\n"
+              "real = app.store.client.url\napp.store.client.url = 'http://127.0.0.1:9/x'\n"
+              "app.store.stop()\napp.store.set_answer(2, 'B')")  # fmt: skip
+    time.sleep(max(0.0, closes + 1.5 - time.time()))  # past the deadline, within the grace
+    early.run("app.store.client.url = real\nassert app.store.sync()")
+    time.sleep(max(0.0, closes + 5 - time.time()))  # past the grace
+    late.run("app.store.client.url = real\napp.store.sync()")
+    s = service(hub)
+    assert s.answers("lag", early.name, 1) == {1: "A", 2: "B"}
+    assert s.answers("lag", late.name, 1) == {1: "A"}
+    s.close()
+    assert "late" in codes(hub)
+
+
+def test_each_member_reads_only_their_own_record(hub: LocalHub, members: dict[str, Member]) -> None:
+    hub.cli("exam", "publish-records", "--service-db", str(hub.service_db),
+            "--db", str(hub.base / "roster.db"), "--year", "2026")  # fmt: skip
+    me, other = members[hub.logins[0]], members[hub.logins[1]]
+    out = me.run(
+        "import os\nfrom exam_tools.quiz.landing import _service_records\n"
+        "r = _service_records(os.environ['JUPYTERHUB_USER'])\n"
+        "mine = r.published_record(os.environ['JUPYTERHUB_USER'])\n"
+        f"print(mine.year, mine.hours, mine.required_hours, r.published_record({other.name!r}))"
+    )
+    assert out.split() == ["2026", "0.0", "32", "None"]
+    theirs = me.call("GET", "record", member=other.name)
+    assert theirs.status_code == 403 and theirs.json()["error"] == "other-member"
+    assert me.call("GET", "record").json()["record"]["required_hours"] == 32
+
+
+def test_practice_is_checked_by_the_service(hub: LocalHub, members: dict[str, Member]) -> None:
+    import html
+
+    hub.cli("exam", "open", "drill", "--practice", "rice/practice", "--service-db",
+            str(hub.service_db), "--courses", str(DATA / "courses"))  # fmt: skip
+    m = members[hub.logins[1]]
+    s = service(hub)
+    paper = s.paper("drill", m.name)
+    key = key_from_compact(paper, s.key("drill"))
+    n = next(k.n for k in key.items if k.type is QType.JUDGE)
+    explanation = s.key("drill")[paper.item(n).qid]["explanation"]
+    s.close()
+    out = m.run(
+        "import os, json\nfrom exam_tools.service.client import ServiceClient\n"
+        "from exam_tools.service.practice import open_service_practice\n"
+        "client = ServiceClient.from_env(os.environ['JUPYTERHUB_USER'])\n"
+        "app = open_service_practice(client, 'drill', os.path.expanduser('~'))\n"
+        f"app.goto({n})\napp.store.set_answer({n}, {not key[n].answer!r})\napp.check_current()\n"
+        "print(json.dumps(app.feedback.value))"
+    )
+    feedback = json.loads(out)
+    assert "回答错误" in feedback and html.escape(explanation) in feedback
+    s = service(hub)
+    assert s.db.execute("select correct from practice where member = ?", (m.name,)).fetchall()
+    s.close()
