@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from exam_tools.cli.course import bank_option, courses_option, db_option
 from exam_tools.cli.main import ExamToolsGroup, cli
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @cli.command()
@@ -128,6 +132,19 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     click.echo(f"结果已写入 {db_path(db_file)}")
 
 
+def assignment_title(db: sqlite_utils.Database, name: str, courses_dir: Path) -> str:
+    """The Chinese title of the exam graded as assignment ``name`` (the name if unknown)."""
+    from exam_tools.course.load import check_courses
+    from exam_tools.records.record import exam_title, exam_titles
+
+    row = db.execute(
+        "select course, assessment from attempts where assignment = ? limit 1", [name]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return name
+    return exam_title(exam_titles(check_courses(courses_dir, None).courses), row[0], row[1])[1]
+
+
 @cli.group()
 def stats() -> None:
     """统计：试题分析。"""
@@ -144,8 +161,13 @@ def stats() -> None:
     help="另存为 Excel 文件（.xlsx）。",
 )
 @bank_option
+@courses_option
 def stats_items(
-    name: str, db_file: Path | None, output: Path | None, bank_path: Path | None
+    name: str,
+    db_file: Path | None,
+    output: Path | None,
+    bank_path: Path | None,
+    courses_dir: Path | None,
 ) -> None:
     """作业 NAME 的试题分析：每题的难度、区分度（高低分组 27% 与点二列相关）、选项选择人数，
     以及整卷的平均分、标准差和 α 系数；难度高于 0.95 或低于 0.2、区分度低于 0.2、无人选择的干扰项会标出。
@@ -175,9 +197,10 @@ def stats_items(
     items, paper = item_statistics(rows)
     bank = load_bank(bundled(bank_path, "question_bank"))
     flag_unchosen(items, {s.qid: set(bank[s.qid].correct_letters) for s in items if s.qid in bank})
-    click.echo(items_text(name, items, paper))
+    title = assignment_title(db, name, bundled(courses_dir, "courses"))
+    click.echo(items_text(title, items, paper))
     if output is not None:
-        write_atomic(output, items_workbook(name, items, paper))
+        write_atomic(output, items_workbook(title, items, paper))
         click.echo(f"已写出 {output}")
 
 
