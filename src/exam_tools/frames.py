@@ -25,7 +25,7 @@ pandas loads only when this module is imported; ``import exam_tools`` stays ligh
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -55,19 +55,19 @@ from exam_tools.records.record import (
 )
 from exam_tools.records.standards import Standards, load_standards
 from exam_tools.reports import orgs as org_report
+from exam_tools.reports.tables import PERCENT_SUFFIXES
 
 if TYPE_CHECKING:
     import sqlite_utils
     from pandas.io.formats.style import Styler
 
+    from exam_tools.bank.model import Bank
     from exam_tools.course.model import Course
 
-__all__ = ["PERCENT_COLUMNS", "Frames", "styled"]
+__all__ = ["PERCENT_SUFFIXES", "Frames", "styled"]
 
 STATUSES = ("正式", "预备")
 QUESTION_TYPES = tuple(TYPE_LABELS.values())
-#: Columns that hold a share (0–1) and are shown as percentages.
-PERCENT_COLUMNS = frozenset({*org_report.PERCENT, "当前比例", "目标比例"})
 
 
 def _category(values: Any, order: Sequence[str]) -> pd.Series:
@@ -90,14 +90,19 @@ def _in_year(column: str, year: int | None) -> str:
 
 
 def styled(frame: pd.DataFrame) -> Styler:
-    """The frame for a notebook: shares as percentages, floats to one decimal, no index."""
+    """The frame for a notebook: shares (columns named …率 or …比例) as percentages, other floats
+    to one decimal, text left-aligned, no index."""
     formats: dict[Any, str | Callable[[object], str] | None] = {}
+    text: list[Hashable] = []
     for name in frame.columns:
-        if name in PERCENT_COLUMNS:
+        if str(name).endswith(PERCENT_SUFFIXES):
             formats[name] = "{:.1%}"
         elif pd.api.types.is_float_dtype(frame[name]):
             formats[name] = "{:.1f}"
-    return frame.style.format(formats, na_rep="—").hide(axis="index")
+        elif not pd.api.types.is_numeric_dtype(frame[name]):
+            text.append(name)
+    style = frame.style.format(formats, na_rep="—").hide(axis="index")
+    return style.set_properties(subset=text, **{"text-align": "left"})
 
 
 class Frames:
@@ -339,6 +344,38 @@ class Frames:
                 "分值": rows["points"],
                 "答对": correct,
                 "人工评分": rows["manual"].astype(bool),
+            }
+        )
+
+    def item_stats(self, assignment: str, bank: Bank | None = None) -> pd.DataFrame:
+        """Item analysis of one assignment (:func:`~exam_tools.grading.itemstats.item_statistics`):
+        difficulty P, discrimination D, point-biserial r, how often each option was chosen and the
+        flags; with ``bank``, wrong options nobody chose are flagged too."""
+        from exam_tools.grading.itemstats import flag_unchosen, item_statistics
+        from exam_tools.grading.store import result_rows
+
+        rows = result_rows(self.db, assignment)
+        items, _paper = item_statistics(rows) if rows else ([], None)
+        if bank is not None:
+            flag_unchosen(
+                items, {s.qid: set(bank[s.qid].correct_letters) for s in items if s.qid in bank}
+            )
+        labels = {str(k): v for k, v in TYPE_LABELS.items()}
+        return pd.DataFrame(
+            {
+                "题号": [s.qid for s in items],
+                "题型": _category([labels.get(s.type, s.type) for s in items], QUESTION_TYPES),
+                "作答人数": np.array([s.n for s in items], dtype=int),
+                "难度P": np.array([s.facility for s in items], dtype=float),
+                "区分度D": np.array([s.discrimination for s in items], dtype=float),
+                "点二列相关": np.array([s.point_biserial for s in items], dtype=float),
+                "选项人数": [
+                    " ".join(f"{x}:{c}" for x, c in s.options.items()) + f" 未答:{s.blank}"
+                    if s.options
+                    else ""
+                    for s in items
+                ],
+                "提示": ["；".join(s.flags) for s in items],
             }
         )
 

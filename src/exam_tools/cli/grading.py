@@ -172,26 +172,18 @@ def stats_items(
     """作业 NAME 的试题分析：每题的难度、区分度（高低分组 27% 与点二列相关）、选项选择人数，
     以及整卷的平均分、标准差和 α 系数；难度高于 0.95 或低于 0.2、区分度低于 0.2、无人选择的干扰项会标出。
     """
-    import json
-
     from exam_tools.bank.load import load_bank
     from exam_tools.cli.course import bundled
     from exam_tools.fileio import write_atomic
-    from exam_tools.grading.itemstats import Row, flag_unchosen, item_statistics
+    from exam_tools.grading.itemstats import flag_unchosen, item_statistics
+    from exam_tools.grading.store import result_rows
     from exam_tools.records.db import db_path, open_db
     from exam_tools.reports.items import items_text, items_workbook
 
     if not db_path(db_file).exists():
         raise click.UsageError(f"找不到数据库 {db_path(db_file)}；请先运行 exam-tools grade")
     db = open_db(db_file)
-    query = (
-        "select a.member, r.qid, r.type, r.score, r.points, r.response, r.shown "
-        "from results r join attempts a on a.id = r.attempt_id where a.assignment = ?"
-    )
-    rows = [
-        Row(m, qid, t, score, points, json.loads(resp), tuple(int(i) for i in json.loads(shown)))
-        for m, qid, t, score, points, resp, shown in db.execute(query, [name]).fetchall()
-    ]
+    rows = result_rows(db, name)
     if not rows:
         raise click.UsageError(f"数据库里没有作业“{name}”的成绩；请先运行 exam-tools grade {name}")
     items, paper = item_statistics(rows)
