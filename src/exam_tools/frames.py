@@ -78,10 +78,15 @@ def _category(values: Any, order: Sequence[str]) -> pd.Series:
     return series.astype(pd.CategoricalDtype([*order, *extra], ordered=True))
 
 
+def _iso(column: str) -> str:
+    """SQL for an ISO date or date-time column's wall-clock part (an offset such as +08:00 is left
+    off, so times read as written), empty as NULL; cut in SQLite, which is cheaper than in pandas."""
+    return f"nullif(substr({column}, 1, 19), '')"
+
+
 def _dates(values: pd.Series) -> pd.Series:
-    """ISO dates or date-times (the wall-clock part; an offset is dropped) as ``datetime64``."""
-    text = values.astype("string").str.slice(0, 19)
-    return pd.Series(pd.to_datetime(text.mask(text == ""), format="ISO8601"), index=values.index)
+    """Column values from :func:`_iso` as ``datetime64``."""
+    return pd.Series(pd.to_datetime(values, format="ISO8601"), index=values.index)
 
 
 def _in_year(column: str, year: int | None) -> str:
@@ -175,7 +180,8 @@ class Frames:
     def members(self) -> pd.DataFrame:
         """The roster: one row per member."""
         df = self._read(
-            "select m.id, m.name, o.path, m.org, m.category, m.roles, m.birth_year, m.joined, "
+            "select m.id, m.name, o.path, m.org, m.category, m.roles, m.birth_year, "
+            f"{_iso('m.joined')} as joined, "
             "m.status, m.flowing from members m left join orgs o on o.id = m.org order by m.id"
         )
         levels = self._levels(df["org"])
@@ -198,7 +204,7 @@ class Frames:
     def sessions(self, year: int | None = None) -> pd.DataFrame:
         """Training sessions (of ``year``, default all) with the number who signed in."""
         df = self._read(
-            "select s.id, s.date, o.path, s.kind, s.title, s.course, s.hours, "
+            f"select s.id, {_iso('s.date')} as day, o.path, s.kind, s.title, s.course, s.hours, "
             "(select count(*) from attendance a where a.session = s.id) as n "
             f"from sessions s left join orgs o on o.id = s.org {_in_year('s.date', year)} "
             "order by s.date, s.id"
@@ -206,7 +212,7 @@ class Frames:
         return pd.DataFrame(
             {
                 "培训编号": df["id"],
-                "日期": _dates(df["date"]),
+                "日期": _dates(df["day"]),
                 "举办党组织": df["path"],
                 "形式": _category(df["kind"], self.standards.session_kinds),
                 "主题": df["title"],
@@ -219,7 +225,7 @@ class Frames:
     def attendance(self, year: int | None = None) -> pd.DataFrame:
         """One row per member per session attended (of ``year``, default all)."""
         df = self._read(
-            "select s.date, a.session, s.kind, s.title, s.course, so.path as held_by, a.member, "
+            f"select {_iso('s.date')} as day, a.session, s.kind, s.title, s.course, so.path as held_by, a.member, "
             "m.name, m.org, mo.path, a.hours from attendance a "
             "join sessions s on s.id = a.session left join orgs so on so.id = s.org "
             "left join members m on m.id = a.member left join orgs mo on mo.id = m.org "
@@ -228,7 +234,7 @@ class Frames:
         levels = self._levels(df["org"])
         return pd.DataFrame(
             {
-                "日期": _dates(df["date"]),
+                "日期": _dates(df["day"]),
                 "培训编号": df["session"],
                 "形式": _category(df["kind"], self.standards.session_kinds),
                 "主题": df["title"],
@@ -248,7 +254,7 @@ class Frames:
         when = "coalesce(nullif(a.submitted_at, ''), a.graded_at)"
         df = self._read(
             "select a.assignment, a.course, a.assessment, a.member, m.name, m.org, o.path, "
-            f"a.attempt, {when} as at, a.score, a.max_score, a.percent, a.passed, a.manual_pending "
+            f"a.attempt, {_iso(when)} as at, a.score, a.max_score, a.percent, a.passed, a.manual_pending "
             "from attempts a left join members m on m.id = a.member "
             f"left join orgs o on o.id = m.org {_in_year(when, year)} order by at, a.id"
         )
