@@ -264,3 +264,26 @@ def test_exam_titles_name_exams_on_a_record(db_file: Path) -> None:
     assert (rec.exams[0]["course_id"], rec.exams[0]["assessment_id"]) == ("shuidao", "cert")
     page = record_html(rec)
     assert "水稻种植技术认证考试" in page and "shuidao" not in page and ">cert<" not in page
+
+
+def test_frames_workbook_keeps_text_as_text_and_prints_on_a4(frames) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from exam_tools.reports.tables import frames_workbook
+
+    my = frames.member_years()
+    my.loc[0, "姓名"] = '=HYPERLINK("http://example.com","点此")'  # a hostile roster cell
+    book = load_workbook(
+        io.BytesIO(frames_workbook({"党员学时": my, "各乡镇": frames.org_stats()}))
+    )
+    sheet = book["党员学时"]
+    assert [c.value for c in sheet[1]] == list(my.columns)
+    assert sheet.max_row == len(my) + 1
+    assert sheet["B2"].data_type == "s" and sheet["B2"].value.startswith("=HYPERLINK")
+    assert sheet["H2"].value == my.loc[0, "学时"] and sheet["H2"].number_format == "0.0"
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+    towns = book["各乡镇"]
+    assert towns["D1"].value == "参训率" and towns["D2"].number_format == "0.0%"
+    assert towns["D2"].value == pytest.approx(0.75)

@@ -44,11 +44,11 @@ def frames_workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
         ws = wb.create_sheet(title[:31])  # Excel's limit on sheet names
         columns = [str(c) for c in frame.columns]
         ws.append(columns)
-        for row in frame.itertuples(index=False):
+        for r, row in enumerate(frame.itertuples(index=False), 2):
             ws.append([_value(v) for v in row])
-            for cell in ws[ws.max_row]:
-                if cell.data_type == "f":  # a text starting with "=" is text, never a formula
-                    cell.data_type = "s"
+            for c, v in enumerate(row, 1):
+                if isinstance(v, str) and v.startswith("="):  # text, never a formula
+                    ws.cell(r, c).data_type = "s"
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for col, name in enumerate(columns, 1):
