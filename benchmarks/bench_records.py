@@ -220,7 +220,7 @@ def main() -> None:
             f"all member records      {t_records:6.2f} s  ({len(records):,} members, {met:,} meet the hours)"
         )
         print(f"organisation statistics {t_stats:6.2f} s  (goal < 5 s)")
-        print(f"Excel export            {t_excel:6.2f} s  (goal < 10 s; {len(data) / 1e6:.1f} MB)")
+        print(f"Excel export            {t_excel:6.2f} s  (goal < 10 s; {len(data) / 1e3:.0f} kB)")
         print(f"peak memory             {peak_mb():6.0f} MB (goal < 2,048 MB)")
 
 
