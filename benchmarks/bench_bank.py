@@ -1,6 +1,10 @@
 """Load and validate a synthetic bank of 20,000 questions in 200 files; print the median time.
 
-Goal (issue 2): under 1 s on a 2-core machine. Run: python3 benchmarks/bench_bank.py [--runs N]
+Goal (issue 2): under 1 s on a 2-core machine; `bank check` with the near-duplicate search under
+2 s (issue 10). Then hostile inputs (issue 10): GIFT imports of near-copies of one question (every
+pair near: quadratic before), questions sharing their characters but never near (the search stops
+at its work bound), an alias bomb, and a 50 MB import (refused by size).
+Run: python3 benchmarks/bench_bank.py [--runs N] [--no-hostile]
 """
 
 from __future__ import annotations
@@ -9,12 +13,19 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from exam_tools.bank.load import check_bank, load_bank
+from exam_tools.bank.formats import ImportDefaults, import_bytes, import_file
+from exam_tools.bank.load import check_bank, load_bank, parse_bank_text
+from exam_tools.bank.similar import near_duplicates
 from exam_tools.bank.yamlio import dump_questions
+from exam_tools.errors import FormatError
 
 # Common characters, so stems look like Chinese text to the near-duplicate check.
 CHARS = (
@@ -85,10 +96,76 @@ def make_bank(root: Path, n_questions: int = 20_000, n_files: int = 200, seed: i
     return size
 
 
+T = TypeVar("T")
+
+
+def near_copies_gift(size: int) -> bytes:
+    """About ``size`` bytes of GIFT: one question again and again with a changing number."""
+    parts: list[str] = []
+    total = k = 0
+    while total < size:
+        part = f"// [id:c{k}]\n根据党章规定，预备党员的预备期为多长时间？第{k}题 {{=一年 ~半年 ~两年 ~三年}}\n"
+        parts.append(part)
+        total += len(part.encode()) + 1
+        k += 1
+    return "\n".join(parts).encode()
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def hostile() -> None:
+    print("hostile inputs (issue 10):")
+    defaults = ImportDefaults(domain="党章党规", difficulty="简单")
+    for mb in (1, 3):
+        data = near_copies_gift(mb * 1_000_000)
+        result, took = timed(lambda data=data: import_bytes(data, "gift", "c.gift", defaults))
+        near = sum("几乎相同" in p.message for p in result.warnings)
+        print(f"  GIFT import, {mb} MB of near-copies ({len(result.questions):,} questions, "
+              f"{near:,} near-duplicate warnings): {took:.2f} s")  # fmt: skip
+    rng = random.Random(2)
+    base = next(iter(parse_bank_text(dump_questions([question(rng, 0)]), "x.yaml")[0]))
+    import dataclasses
+
+    alike = [
+        dataclasses.replace(base, id=f"a{i}", stem="".join(rng.choice("党员组织生活会学习教育")
+                            for _ in range(40)), options=(), answer=True, type=base.type)
+        for i in range(20_000)
+    ]  # fmt: skip
+    found, took = timed(lambda: near_duplicates(alike))
+    print(f"  20,000 questions of the same 11 characters, none near: {took:.2f} s, "
+          f"{found.work:,} candidate checks, stopped at question {found.stopped_at}")  # fmt: skip
+    levels = ['  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for k in range(1, 9):
+        x, y = chr(ord("a") + k - 1), chr(ord("a") + k)
+        levels.append(f"  {y}: &{y} [{', '.join(['*' + x] * 9)}]")
+    bomb = "- id: q1\n" + "\n".join(levels) + "\n"
+    (_, problems), took = timed(lambda: parse_bank_text(bomb, "bomb.yaml"))
+    print(f"  alias bomb (9**9 values in 10 lines): {took * 1000:.1f} ms: {problems[0]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "big.gift"
+        with big.open("wb") as fh:
+            fh.truncate(50 * 1024 * 1024)
+
+        def refuse() -> str:
+            try:
+                import_file(big, "gift", defaults)
+            except FormatError as exc:
+                return str(exc)
+            return "imported?"
+
+        message, took = timed(refuse)
+        print(f"  50 MB GIFT import: {took * 1000:.1f} ms: {message}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--questions", type=int, default=20_000)
+    parser.add_argument("--no-hostile", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
         root = Path(tmp)
@@ -116,6 +193,18 @@ def main() -> None:
                     f"{state:45s} {label}: median {median:.3f} s over {args.runs} runs "
                     f"(min {low:.3f}, max {high:.3f})"
                 )
+            times = []
+            for _ in range(args.runs):  # the command an instructor runs, interpreter start included
+                t0 = time.perf_counter()
+                cli = [sys.executable, "-m", "exam_tools", "bank", "check", str(root)]
+                subprocess.run(cli, check=True, capture_output=True)
+                times.append(time.perf_counter() - t0)
+            print(
+                f"{state:45s} exam-tools bank check (whole command)   : median "
+                f"{statistics.median(times):.3f} s over {args.runs} runs"
+            )
+    if not args.no_hostile:
+        hostile()
 
 
 if __name__ == "__main__":

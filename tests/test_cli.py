@@ -194,6 +194,11 @@ def test_demo_builds_a_county_year_through_the_real_pipeline(tmp_path: Path) -> 
     record = subprocess.run([sys.executable, "-m", "exam_tools", "record", member, "--db",
                              str(out / "exam_tools.db")], capture_output=True, text=True, check=False)  # fmt: skip
     assert record.returncode == 0 and "小结：学时" in record.stdout
+    branches = run("stats", "org", "--level", "支部", "--db", str(out / "exam_tools.db"))
+    assert branches.returncode == 0, branches.stderr
+    lines = branches.stdout.splitlines()
+    assert sum("村党支部" in line for line in lines) == 12  # each of the 12 villages has its row
+    assert not any("直属上级" in line for line in lines)
 
 
 # ---- every command has help and is documented (as sqlite-utils checks) -------------------------
@@ -265,3 +270,55 @@ def test_import_of_a_missing_file_names_it(tmp_path: Path) -> None:
     result = run("bank", "import", str(tmp_path / "无此文件.xlsx"), "-o", str(tmp_path / "o.yaml"))
     assert result.returncode == 1
     assert result.stderr.strip() == f"错误：找不到文件：{tmp_path / '无此文件.xlsx'}"
+
+
+def test_command_modules_do_not_import_the_main_group() -> None:
+    """main.py puts the commands together; a module importing it back would be an import circle."""
+    import ast
+
+    for path in sorted((ROOT / "src" / "exam_tools" / "cli").glob("*.py")):
+        if path.name in ("main.py", "__init__.py"):
+            continue
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+            if isinstance(node, ast.ImportFrom)
+        }
+        assert "exam_tools.cli.main" not in imported, path.name
+        assert "exam_tools.cli" not in imported, path.name
+
+
+def test_grade_help_shows_both_ways_to_grade() -> None:
+    """`grade NAME` is the command instructors run most; its help must not hide it."""
+    result = run("grade", "--help")
+    assert result.returncode == 0
+    usage, _, rest = result.stdout.partition("\n\n")
+    assert "exam-tools grade NAME --course-dir DIR" in usage
+    assert "exam-tools grade import-nbgrader --course-dir DIR" in usage
+    commands = rest.split("Commands:")[1]
+    assert re.search(r"^  NAME +按保存的作答给作业 NAME 评分", commands, re.M)
+    assert re.search(r"^  import-nbgrader +把老师在 nbgrader", commands, re.M)
+    assert "run" not in commands
+    one = run("grade", "cert", "--help")
+    assert one.returncode == 0 and one.stdout.startswith("Usage: exam-tools grade [OPTIONS] NAME")
+    missing = run("grade", "cert")
+    assert missing.returncode == 2 and "缺少 '--course-dir'" in missing.stderr
+    assert "exam-tools grade --help" in missing.stderr
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "`exam-tools grade NAME --course-dir DIR" in readme
+
+
+def test_stats_help_describes_both_statistics() -> None:
+    result = run("stats", "--help")
+    assert result.returncode == 0
+    description = result.stdout.split("Options:")[0]
+    assert "items" in description and "试题分析" in description
+    assert "org" in description and "按党组织" in description
+
+
+@pytest.mark.parametrize("group", [[], ["bank"], ["grade"], ["stats"]], ids=str)
+def test_a_group_without_a_command_shows_its_help(group: list[str]) -> None:
+    result = run(*group)
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage: exam-tools") and "Commands:" in result.stdout
+    assert "错误" not in result.stdout + result.stderr

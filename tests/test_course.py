@@ -355,3 +355,21 @@ def test_course_parser_reports_problems_and_never_crashes(data: dict) -> None:
 def test_paper_reader_raises_paper_error_or_reads(data: object) -> None:
     with contextlib.suppress(PaperError):
         Paper.from_dict({"format": "exam-tools/paper", "version": 1, "items": data})
+
+
+def test_shipped_exams_leave_case_questions_out_and_practice_keeps_them(bank: Bank) -> None:
+    """The 基层治理 exam draws only rules that hold everywhere; its practice may use 案例 questions."""
+    from exam_tools.course.load import load_course
+
+    from .conftest import ROOT
+
+    course = load_course("jiceng_zhili", ROOT / "courses")
+    exam = course.assessment("exam")
+    for member in ("m001", "m002", "m003"):
+        paper = build_paper(bank, course, exam, member=member, seed=7)
+        assert len(paper.items) == exam.size
+        assert not [item.qid for item in paper.items if bank[item.qid].case]
+    practice_pool = {
+        q.id for r in course.assessment("practice").rules for q in r.select(list(bank))
+    }
+    assert any(bank[qid].case for qid in practice_pool)

@@ -285,3 +285,17 @@ def test_gbk_encoded_aiken_from_windows_is_read() -> None:
 def test_export_of_nothing_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="没有可导出的题目"):
         export_bytes([], "gift")
+
+
+def test_aiken_and_gift_with_full_width_labels_and_answers() -> None:
+    """Ａ．, ＡＮＳＷＥＲ：Ｂ and {Ｔ} as a Chinese input method types them; texts stay as typed."""
+    aiken = "党支部委员会会议一般多久召开一次？\nＡ．每周（视情况）\nＢ、每月，一般一次\nＡＮＳＷＥＲ：Ｂ\n"
+    (q,) = import_bytes(aiken.encode("utf-8"), "aiken", "a.txt", TECH).questions
+    assert (q.options, q.answer) == (("每周（视情况）", "每月，一般一次"), "B")
+    path = Path("全角.txt")
+    from exam_tools.bank.formats import detect_format
+
+    assert detect_format(path, aiken.encode("gb18030")) == "aiken"
+    gift = "::j1:: 晒种能提高种子发芽势。{Ｔ}\n\n::j2:: 催芽温度越高越好。{ｆａｌｓｅ}\n"
+    j1, j2 = import_bytes(gift.encode("utf-8"), "gift", "g.gift", TECH).questions
+    assert (j1.answer, j2.answer) == (True, False)

@@ -133,3 +133,79 @@ def test_validator_never_crashes(raw: dict[str, object]) -> None:
 @given(st.text(max_size=200))
 def test_yaml_text_never_crashes(text: str) -> None:
     parse_bank_text(text, "f.yaml")
+
+
+# ---- GIFT: an unclosed "{" is an error at its line and swallows nothing -------------------------
+
+GIFT_WORDS = st.text(alphabet="党员预备期一年两年组织生活会学习", min_size=1, max_size=8)
+
+
+@st.composite
+def gift_questions(draw: st.DrawFn) -> list[tuple[str, list[str], bool]]:
+    """Questions as (stem, options with the right one first, answers on separate lines)."""
+    n = draw(st.integers(1, 6))
+    return [
+        (
+            draw(GIFT_WORDS),
+            draw(st.lists(GIFT_WORDS, min_size=2, max_size=4, unique=True)),
+            draw(st.booleans()),
+        )
+        for _ in range(n)
+    ]
+
+
+def gift_text(questions: list[tuple[str, list[str], bool]], broken: int | None) -> tuple[str, int]:
+    """The file, and the line of question ``broken``'s "{" (its "}" left out)."""
+    lines: list[str] = []
+    brace_line = 0
+    for k, (stem, options, multiline) in enumerate(questions):
+        lines.append(f"// [id:q{k}]")
+        answers = [f"={options[0]}", *(f"~{o}" for o in options[1:])]
+        close = "" if k == broken else "}"
+        if k == broken:
+            brace_line = len(lines) + 1
+        if multiline:
+            lines += [f"{stem} {{", *(f"\t{a}" for a in answers)] + ([close] if close else [])
+        else:
+            lines.append(f"{stem} {{{' '.join(answers)}{close}")
+        lines.append("")
+    return "\n".join(lines), brace_line
+
+
+@FUZZ
+@given(gift_questions(), st.data())
+def test_an_unclosed_gift_brace_is_located_and_swallows_no_other_question(
+    questions: list[tuple[str, list[str], bool]], data: st.DataObject
+) -> None:
+    from exam_tools.bank.formats.gift import read
+
+    broken = data.draw(st.integers(0, len(questions) - 1))
+    text, brace_line = gift_text(questions, broken)
+    raws, problems = read(text.encode(), "q.gift")
+    assert [(p.location.line, p.qid, p.message) for p in problems] == [
+        (brace_line, f"q{broken}",
+         f"GIFT 格式错误：第 {brace_line} 行的“{{”没有对应的“}}”（答案部分缺少右括号）"),
+    ]  # fmt: skip
+    kept = [(q, k) for k, q in enumerate(questions) if k != broken]
+    assert [r.data["id"] for r in raws] == [f"q{k}" for _, k in kept]
+    for raw, ((stem, options, _), _) in zip(raws, kept, strict=True):
+        assert raw.data["stem"] == stem  # nothing of another question in it
+        assert raw.data["options"] == options
+    whole, no_problems = read(gift_text(questions, None)[0].encode(), "q.gift")
+    assert no_problems == [] and len(whole) == len(questions)
+
+
+def test_an_unclosed_gift_brace_fails_the_import_with_its_line() -> None:
+    text = (
+        "// [id:q1]\n党的最高领导机关是 {\n=党的全国代表大会\n~中央委员会\n\n"
+        "// [id:q2]\n预备期为 {\n=一年\n~两年\n}\n\n"
+        "// [id:q3]\n入党誓词要宣读 {T}\n\n// [id:q4]\n党费 {=按月交纳 ~按年交纳}\n"
+    )
+    try:
+        import_bytes(text.encode(), "gift", "u.gift", DEFAULTS)
+    except ExamToolsError as exc:
+        assert "u.gift:2: q1: -: GIFT 格式错误：第 2 行的“{”没有对应的“}”" in str(exc)
+    else:
+        raise AssertionError("an unclosed brace was imported")
+    result = import_bytes(text.encode(), "gift", "u.gift", DEFAULTS, skip_invalid=True)
+    assert [q.id for q in result.questions] == ["q2", "q3", "q4"]

@@ -83,3 +83,54 @@ def test_target_share_and_gap_in_people() -> None:
     (progress,) = target_progress(MEMBERS, ORGS, load_standards())
     assert progress.target.share == 0.8
     assert (progress.eligible, progress.achieved, progress.share, progress.gap) == (2, 0, 0.0, 2)
+
+
+def test_branch_level_counts_each_party_branch_whatever_unit_it_serves() -> None:
+    """`--level 支部`: a village's 党支部 is a 支部 (not folded into 直属上级); a 党总支 is not."""
+    import io
+
+    from openpyxl import Workbook
+
+    from exam_tools.records.roster import parse_roster
+
+    placed = [
+        ("城关镇党委/花王村党支部", 2),
+        ("城关镇党委/石桥村党总支/第一党支部", 1),
+        ("城关镇党委/石桥村党总支/第一党支部/屋场党小组", 1),
+        ("城关镇党委/石桥村党总支", 1),
+        ("城关镇党委/第1社区党支部", 1),
+        ("城关镇党委/绿源农业发展有限公司党支部", 1),
+    ]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "所在党组织", "出生年份"])
+    for path, n in placed:
+        for i in range(n):
+            sheet.append([f"党员{len(path)}{i}", path, 1960 + sheet.max_row])
+    data = io.BytesIO()
+    book.save(data)
+    roster = parse_roster(data.getvalue(), "花名册.xlsx")
+    orgs = {o["id"]: o for o in roster.orgs.values()}
+    members = [m(r["id"], r["org"], 32, 32) for r in roster.members]
+    rows = {g.org: g.members for g in org_statistics(members, orgs, "支部")}
+    assert rows == {
+        "城关镇党委/花王村党支部": 2,
+        "城关镇党委/石桥村党总支/第一党支部": 2,  # its 党小组 counts with it
+        "城关镇党委/第1社区党支部": 1,
+        "城关镇党委/绿源农业发展有限公司党支部": 1,
+        UNPLACED: 1,  # directly under the 党总支
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "branch"),
+    [("花王村党支部", True), ("第1社区党支部", True), ("县农业农村局机关党支部", True),
+     ("第一支部", True), ("石桥村党总支", False), ("城关镇党委", False), ("屋场党小组", False),
+     ("二支部党小组", False)],
+)  # fmt: skip
+def test_which_organisations_are_party_branches(name: str, branch: bool) -> None:
+    from exam_tools.records.orgstats import is_branch
+    from exam_tools.records.roster import org_kind
+
+    assert is_branch({"name": name, "kind": org_kind(name)}) is branch

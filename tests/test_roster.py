@@ -160,8 +160,9 @@ def test_sessions_records_and_organisation_statistics_end_to_end(tmp_path: Path)
     cli("roster", "import", "花名册.xlsx")
     cli("session", "add", "--date", "2026-03-10", "--org", "城关镇党委/花王村党支部", "--kind", "党课",
         "--hours", "4", "--title", "学习党章", "--member", "李秀英", "--member", "张国强")  # fmt: skip
-    cli("session", "add", "--date", "2026-05-10", "--org", "城关镇党委", "--kind", "集中培训",
-        "--hours", "28", "--title", "水稻种植", "--member", "李秀英")  # fmt: skip
+    for when, hours in (("2026-05-10", "24"), ("2026-05-13", "4")):  # 3 days, then a half day
+        cli("session", "add", "--date", when, "--org", "城关镇党委", "--kind", "集中培训",
+            "--hours", hours, "--title", "水稻种植", "--member", "李秀英")  # fmt: skip
     record = cli("record", "李秀英", "--year", "2026", "--format", "json")
     import json
 
@@ -244,14 +245,15 @@ def test_attendance_import_counts_hours_once_and_names_bad_cells(tmp_path: Path)
             "张国强",
             2,
         ],
-        ["2026-05-10", "城关镇党委", "集中培训", "水稻种植", "shuidao", 28, "", "李秀英", ""],
+        ["2026-05-10", "城关镇党委", "集中培训", "水稻种植", "shuidao", 24, "", "李秀英", ""],
+        ["2026-05-13", "城关镇党委", "集中培训", "水稻种植", "shuidao", 4, "", "李秀英", ""],
     ]
-    assert import_attendance(db, attendance_xlsx(rows), "签到.xlsx", std) == (2, 3)
+    assert import_attendance(db, attendance_xlsx(rows), "签到.xlsx", std) == (3, 4)
     assert import_attendance(db, attendance_xlsx(rows), "签到.xlsx", std) == (
-        2,
         3,
+        4,
     )  # again: the same
-    assert db["attendance"].count == 3 and db["sessions"].count == 2
+    assert db["attendance"].count == 4 and db["sessions"].count == 3
     assert load_record(db, "李秀英", 2026, std, []).hours == 32  # exactly 32: met
     assert load_record(db, "张国强", 2026, std, []).hours == 2  # left early
     bad = [
@@ -265,7 +267,7 @@ def test_attendance_import_counts_hours_once_and_names_bad_cells(tmp_path: Path)
         import_attendance(db, attendance_xlsx(bad), "签到.xlsx", std)
     found = [(p.location.row, p.location.column) for p in info.value.problems]
     assert found == [(2, "日期"), (3, "举办党组织"), (4, "培训形式"), (5, "姓名"), (6, "实际学时")]
-    assert db["attendance"].count == 3  # nothing written
+    assert db["attendance"].count == 4  # nothing written
 
 
 def test_a_member_who_moved_counts_once_in_the_new_organisation(tmp_path: Path) -> None:

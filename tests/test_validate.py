@@ -5,9 +5,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exam_tools.bank.load import check_questions, parse_bank_text
 from exam_tools.bank.model import QType
+from exam_tools.bank.validate import parse_question
+from exam_tools.errors import Location
 
 GOOD = """\
 - id: q1
@@ -220,3 +224,57 @@ def test_canonical_dict_parses_back_to_the_same_question(sample_questions) -> No
     again, problems = parse_bank_text(text, "again.yaml")
     assert problems == []
     assert again == sample_questions
+
+
+# ---- answers typed with a Chinese input method --------------------------------------------------
+
+
+def full_width(text: str) -> str:
+    """ASCII as a Chinese input method in full-width mode types it: A -> Ａ, ',' -> '，'."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+# full-width Chinese punctuation in the stem and options is right and must stay as typed
+STEM = "下列属于党员义务的有（　）。"
+OPTIONS = ["认真学习马克思列宁主义、毛泽东思想，学习党的路线、方针、政策", "密切联系群众",
+           "参加党的有关会议（含党小组会）", "对党的工作提出建议：１条以上"]  # fmt: skip
+
+
+@st.composite
+def typed_letters(draw: st.DrawFn, letters: list[str]) -> str:
+    """The letters as an instructor may type them: either width, either case, any separator."""
+    seps = st.sampled_from(["", ",", "，", "、", ";", "；", " ", "\u3000", full_width(",")])
+    out = []
+    for i, letter in enumerate(letters):
+        if i:
+            out.append(draw(seps))
+        case = draw(st.sampled_from([letter, letter.lower()]))
+        out.append(draw(st.sampled_from([case, full_width(case)])))
+    padding = st.sampled_from(["", " ", "\u3000"])
+    return draw(padding) + "".join(out) + draw(padding)
+
+
+@given(data=st.data(), letters=st.lists(st.sampled_from("ABCD"), min_size=1, max_size=4,
+                                        unique=True))  # fmt: skip
+def test_full_width_answer_letters_are_the_letters(data: st.DataObject, letters: list[str]) -> None:
+    qtype = "single" if len(letters) == 1 else "multiple"
+    typed = data.draw(typed_letters(letters))
+    as_list = data.draw(st.booleans())
+    answer: object = [data.draw(typed_letters([x])) for x in letters] if as_list else typed
+    raw = {"id": "q1", "type": qtype, "domain": "党章党规", "difficulty": "简单",
+           "source": "党章 第三条", "stem": STEM, "options": OPTIONS, "answer": answer,
+           "explanation": "党章第三条规定了党员的八项义务。"}  # fmt: skip
+    q, problems = parse_question(raw, lambda fld: Location("t.yaml"))
+    assert problems == []
+    assert q is not None
+    assert q.answer == (letters[0] if qtype == "single" else tuple(sorted(letters)))
+    assert (q.stem, list(q.options)) == (STEM, OPTIONS)
+
+
+@pytest.mark.parametrize("answer", ["Ｅ", "Ａ，Ｅ", "Ｂ．"])
+def test_full_width_letters_outside_the_options_are_still_errors(answer: str) -> None:
+    raw = {"id": "q1", "type": "multiple", "domain": "党章党规", "difficulty": "简单",
+           "source": "党章 第三条", "stem": STEM, "options": OPTIONS, "answer": answer,
+           "explanation": "略"}  # fmt: skip
+    q, problems = parse_question(raw, lambda fld: Location("t.yaml"))
+    assert q is None and [p.field for p in problems] == ["answer"]

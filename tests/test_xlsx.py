@@ -179,3 +179,40 @@ def test_template_has_example_per_type_and_explains_columns(tmp_path: Path) -> N
         ["single", "multiple", "judge", "fill", "short"]
     )
     assert result.warnings == []
+
+
+def test_full_width_answers_and_option_headers_typed_with_a_chinese_input_method(
+    tmp_path: Path,
+) -> None:
+    """Answers such as Ｂ and Ａ，Ｃ, true/false as Ｔ, option columns headed 选项Ａ…: the letters
+    and words are read as ASCII; the Chinese text and its full-width punctuation stay as typed."""
+    header = ["序号", "题型", "题干", "选项Ａ", "选项Ｂ", "选项Ｃ", "选项Ｄ", "正确答案", "解析",
+              "难度", "知识点", "领域", "实用技术"]  # fmt: skip
+    stem = "下列属于设施蔬菜病虫害绿色防控措施的有（　）。"
+    options = ["黄板诱杀，每亩２５块", "防虫网（４０目）", "大量使用高毒农药", "释放天敌：丽蚜小蜂"]
+    rows = [
+        [1, "多选", stem, *options, "Ａ，Ｂ，Ｄ", "绿色防控优先物理、生物措施。", "中等", "",
+         "实用技术", "设施蔬菜"],
+        [2, "单选", "水稻浸种催芽时，正确的做法是（　）。", "催芽温度越高越好", "保持种子湿润透气",
+         "浸种后不必清洗", None, "ｂ", "催芽需要适宜的温度、水分和氧气。", "简单", "", "实用技术",
+         "水稻种植"],
+        [3, "判断", "晒种能提高种子发芽势。", None, None, None, None, "Ｔ", "晒种促进后熟。",
+         "简单", "", "实用技术", "水稻种植"],
+        [4, "判断", "催芽温度越高越好。", None, None, None, None, "ＦＡＬＳＥ", "温度过高会烧芽。",
+         "简单", "", "实用技术", "水稻种植"],
+    ]  # fmt: skip
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    path = tmp_path / "题库（全角）.xlsx"
+    wb.save(path)
+    from exam_tools.bank.formats import import_file
+
+    multiple, single, true, false = import_file(path).questions
+    assert multiple.answer == ("A", "B", "D")
+    assert (multiple.stem, list(multiple.options)) == (stem, options)
+    assert single.answer == "B" and single.stem == "水稻浸种催芽时，正确的做法是（　）。"
+    assert (true.answer, false.answer) == (True, False)

@@ -93,6 +93,14 @@ class ExamToolsError(Exception):
         return f"{self.location}: {self.message}"
 
 
+class DatabaseFileError(ExamToolsError, OSError):
+    """The database file cannot be used: missing, locked by another program, not a database."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class InvalidInputError(ExamToolsError, ValueError):
     """Input that cannot be used; carries every problem found, not just the first."""
 

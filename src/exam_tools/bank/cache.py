@@ -21,7 +21,7 @@ from exam_tools.errors import Problem
 from exam_tools.fileio import write_atomic
 
 Entry = tuple[list[Question], list[Problem]]
-_FORMAT = "bank-v1"
+_FORMAT = "bank-v3"  # v3: questions gained reviewed and note
 
 
 def cache_dir() -> Path | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from exam_tools.bank import cache
 from exam_tools.bank.model import Bank, Question
+from exam_tools.bank.review import review_every, review_problems
 from exam_tools.bank.similar import DEFAULT_THRESHOLD, near_duplicates
 from exam_tools.bank.validate import parse_question
 from exam_tools.bank.yamlio import LineDict, YamlSyntaxError, load_yaml, locator
@@ -113,8 +115,10 @@ def check_questions(
             continue
         first[q.id] = q
         unique.append(q)
-    pairs = near_duplicates(unique, threshold) if threshold is not None else []
-    for i, j, sim in pairs:
+    if threshold is None:
+        return unique, problems.items
+    found = near_duplicates(unique, threshold)
+    for i, j, sim in found.pairs:
         a, b = unique[i], unique[j]
         problems.add(
             b.origin or Location(),
@@ -123,11 +127,28 @@ def check_questions(
             f"与 {a.origin}（{a.id}）的题目几乎相同（相似度 {sim:.0%}），是否重复出题？",
             "warning",
         )
+    if found.stopped_at is not None:
+        q = unique[found.stopped_at]
+        problems.add(
+            q.origin or Location(),
+            q.id,
+            "stem",
+            f"疑似重复题检查到此停止：{len(unique)} 道题中有太多题目用字相近，已达比较次数上限；"
+            f"从本题起的 {len(unique) - found.stopped_at} 道题没有检查是否重复",
+            "warning",
+        )
     return unique, problems.items
 
 
-def check_bank(path: str | Path = "question_bank", *, similar: bool = True) -> CheckResult:
-    """Read and check every file of a bank; never raises for content problems, only reports them."""
+def check_bank(
+    path: str | Path = "question_bank", *, similar: bool = True, today: date | None = None
+) -> CheckResult:
+    """Read and check every file of a bank; never raises for content problems, only reports them.
+
+    Review warnings (imprecise sources, reviews missing or older than a file's ``review_every``)
+    are computed against ``today`` (the real date unless given), so they are never cached.
+    """
+    today = today or date.today()
     files = bank_files(path)
     questions: list[Question] = []
     problems: list[Problem] = []
@@ -148,8 +169,10 @@ def check_bank(path: str | Path = "question_bank", *, similar: bool = True) -> C
                 continue
             qs, found = parse_bank_text(text, shown_path)
             cache.put(data, shown_path, (qs, found))
+        every = review_every(data.decode("utf-8", errors="replace"))
         questions.extend(qs)
         problems.extend(found)
+        problems.extend(review_problems(qs, every, today))
     order = {path: i for i, path in enumerate(shown)}
     problems.sort(key=lambda p: (order.get(p.location.path or "", 0), p.location.line or 0))
     unique, found = check_questions(questions, DEFAULT_THRESHOLD if similar else None)

@@ -62,6 +62,11 @@ BLANK = "____"
 #: A blank in a fill-in stem: three or more underscores, or empty brackets such as （ ） or ( ).
 BLANK_RE = re.compile(r"_{3,}|（[ \u3000]*）|\([ \u3000]*\)")
 
+#: The tag of a 案例 question: one place's practice from a case report (a town's approval
+#: thresholds, who serves as its 总网格长), not a rule that holds everywhere. Practice and lessons
+#: use such questions; draw rules leave them out unless they ask for them.
+CASE_TAG = "案例"
+
 #: Separators between several tags in one spreadsheet cell; so tags may not contain them.
 TAG_SEPARATORS = ",，;；、"
 
@@ -89,7 +94,18 @@ class Question:
     technology: str | None = None
     source: str | None = None
     keywords: tuple[tuple[str, ...], ...] = ()
+    #: The date (YYYY-MM-DD) the question was last checked against its source. Editorial: only
+    #: the YAML bank keeps it (exchange formats do not), so it takes no part in equality.
+    reviewed: str | None = field(default=None, compare=False)
+    #: A note for authors and reviewers (what could not be confirmed, and why); members never see
+    #: it. Editorial, like ``reviewed``.
+    note: str | None = field(default=None, compare=False)
     origin: Location | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def case(self) -> bool:
+        """A 案例 question (tagged 案例): it asks one place's practice, not a rule for everywhere."""
+        return CASE_TAG in self.tags
 
     # ---- typed views of the answer -------------------------------------------------------
     @property
@@ -156,6 +172,10 @@ class Question:
         if self.points != DEFAULT_POINTS[self.type]:
             d["points"] = int(self.points) if float(self.points).is_integer() else self.points
         d["explanation"] = self.explanation
+        if self.reviewed is not None:
+            d["reviewed"] = self.reviewed
+        if self.note is not None:
+            d["note"] = self.note
         return d
 
 

@@ -30,6 +30,7 @@ from exam_tools.bank.model import (
     Question,
     count_blanks,
 )
+from exam_tools.bank.review import REVIEW_FIELDS, parse_review_fields
 from exam_tools.errors import Location, Problem, ProblemList
 
 FIELDS: tuple[str, ...] = (
@@ -52,6 +53,16 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 #: Gives the location of a field (or of the question itself for ``None``).
 Locator = Callable[[str | None], Location]
+
+
+def halfwidth(text: str) -> str:
+    """Full-width letters, digits and punctuation as ASCII (NFKC): ``Ａ，Ｃ`` is ``A,C``.
+
+    Excel files typed with a Chinese input method are full of them. Only for answers and labels
+    (option letters, true/false words): never for stems or options, where full-width Chinese
+    punctuation is right.
+    """
+    return unicodedata.normalize("NFKC", text)
 
 
 def normalize_text(text: str) -> str:
@@ -138,8 +149,8 @@ def parse_question(
     c = _Checker(raw, locate, draft=draft, hints=missing_hints)
 
     for key in raw:
-        if key not in FIELDS:
-            hint = _suggest(str(key), FIELDS)
+        if key not in FIELDS and key not in REVIEW_FIELDS:
+            hint = _suggest(str(key), FIELDS + REVIEW_FIELDS)
             c.err(str(key), f"未知字段“{key}”{hint}")
 
     qid = c.text("id")
@@ -175,6 +186,7 @@ def parse_question(
     options = _options(c, qtype)
     answer = _answer(c, qtype, options, stem)
     keywords = _keywords(c, qtype)
+    reviewed, note = parse_review_fields(raw, c.err)
 
     if c.problems.errors or qtype is None or answer is None:
         return None, c.problems.items
@@ -195,6 +207,8 @@ def parse_question(
         technology=technology,
         source=source,
         keywords=keywords,
+        reviewed=reviewed,
+        note=note,
         origin=locate(None),
     )
     return q, c.problems.items
@@ -268,11 +282,12 @@ def _options(c: _Checker, qtype: QType | None) -> tuple[str, ...] | None:
 
 
 def _letters(value: Any) -> list[str] | None:
+    """Answer letters, however typed: ``B``, ``a c``, ``A、B、D``, ``Ａ，Ｃ``, ``[A, C]``."""
     if isinstance(value, str):
-        compact = re.sub(r"[\s,，、;；]", "", value)
+        compact = re.sub(r"[\s,，、;；]", "", halfwidth(value))
         return list(compact.upper()) if compact else []
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [v.strip().upper() for v in value]
+        return [halfwidth(v).strip().upper() for v in value]
     return None
 
 

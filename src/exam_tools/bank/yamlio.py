@@ -3,6 +3,13 @@
 Reading uses libyaml's C parser (PyYAML's ``CSafeLoader``) and records, for every mapping, the line
 it starts on and the line of each key, so a problem can be reported as ``path:line``. Writing keeps
 field order, Chinese characters as they are, and long texts in block style.
+
+Every YAML file exam-tools reads (bank files, ``course.yaml``, ``standards.yaml``) goes through
+:func:`load_yaml`, which refuses an "alias bomb" (billion laughs: anchors whose aliases nest, so a
+few lines stand for a billion values) before building any value: with every alias expanded, a
+document may hold no more values than the file has characters (at least
+:data:`MIN_EXPANDED_VALUES`), which no file written without aliases can exceed. Courses may still
+reuse a tag list with ``&tags`` / ``*tags``; only blow-ups are refused.
 """
 
 from __future__ import annotations
@@ -26,8 +33,74 @@ class LineDict(dict[str, Any]):
     duplicate_keys: list[tuple[str, int]]
 
 
+#: Values an expanded document may always hold, however short the file.
+MIN_EXPANDED_VALUES = 10_000
+
+
+class AliasBombError(Exception):
+    """Aliases that expand to far more values than the file has characters; carries the line."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(
+            f"别名（*…）展开后的值超过 {limit:,} 个（上限：文件的字符数，至少 "
+            f"{MIN_EXPANDED_VALUES:,}），疑似“别名炸弹”；请不要用锚点（&…）和别名层层引用"
+        )
+        self.line = line
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_expansion(root: yaml.Node, limit: int) -> None:
+    """Raise :class:`AliasBombError` if ``root`` with every alias expanded has over ``limit`` values.
+
+    Each distinct node is visited once (post-order, sizes memoised and capped), so the check is
+    linear in the file even for a bomb, and iterative, so deep nesting cannot exhaust the stack. The
+    error names the smallest mapping or list that is already too big: where the bomb goes off.
+    """
+    size: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, expand = stack.pop()
+        key = id(node)
+        if not expand:
+            if key in size or key in visiting:
+                continue
+            visiting.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in _children(node))
+            continue
+        visiting.discard(key)
+        # A child still being visited is a recursive alias: it counts once.
+        total = 1 + sum(size.get(id(c), 1) for c in _children(node))
+        if total > limit:
+            raise AliasBombError(node.start_mark.line + 1, limit)
+        size[key] = total
+
+
 class _LineLoader(_Loader):  # type: ignore[misc,valid-type]  # CSafeLoader is untyped in stubs
     pass
+
+
+class _AliasCheckingLoader(_LineLoader):
+    """Used only when the text could hold an alias (it has a ``*``): checks expansion first."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._text = stream
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, max(MIN_EXPANDED_VALUES, len(self._text)))
+        return self.construct_document(node)
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
@@ -62,9 +135,16 @@ class YamlSyntaxError(Exception):
 
 
 def load_yaml(text: str, path: str | None = None) -> Any:
-    """Parse one YAML document; mappings come back as :class:`LineDict`."""
+    """Parse one YAML document; mappings come back as :class:`LineDict`.
+
+    Raises :class:`YamlSyntaxError` (with the line) for bad syntax and for an alias bomb.
+    """
+    # An alias needs a "*": texts without one (almost every bank file) skip the expansion check.
+    loader = _AliasCheckingLoader if "*" in text else _LineLoader
     try:
-        return yaml.load(text, Loader=_LineLoader)  # _LineLoader is a SafeLoader
+        return yaml.load(text, Loader=loader)  # both loaders are SafeLoaders
+    except AliasBombError as exc:
+        raise YamlSyntaxError(f"YAML 格式错误：{exc}", exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -9,7 +9,7 @@ import click
 
 from exam_tools.bank.formats import READERS, WRITERS
 from exam_tools.bank.model import DIFFICULTIES, DOMAINS
-from exam_tools.cli.main import cli, report_check
+from exam_tools.cli.common import ExamToolsGroup, report_check
 
 DEFAULT_BANK = "question_bank"
 IMPORT_FORMATS = ("auto", *READERS)
@@ -20,7 +20,7 @@ bank_path_argument = click.argument(
 )
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def bank() -> None:
     """题库：检查、统计、导入、导出、模板。"""
 

@@ -6,51 +6,16 @@ from pathlib import Path
 
 import click
 
-from exam_tools.cli.main import cli, report_check
-
-bank_option = click.option(
-    "--bank",
-    "bank_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="题库目录（默认 question_bank/）。",
-)
-courses_option = click.option(
-    "--courses",
-    "courses_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="课程目录（默认 courses/）。",
+from exam_tools.cli.common import (
+    ExamToolsGroup,
+    bank_option,
+    bundled,
+    courses_option,
+    report_check,
 )
 
 
-db_option = click.option(
-    "--db",
-    "db_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="数据库文件（默认 $EXAM_TOOLS_DB 或 exam_tools.db）。",
-)
-
-
-def write_new(file: Path, data: bytes | str, force: bool, what: str) -> None:
-    """Write ``file`` unless it exists (then ``--force`` is needed), and say so."""
-    from exam_tools.fileio import write_atomic
-
-    if file.exists() and not force:
-        raise click.UsageError(f"{file} 已存在；要覆盖请加 --force")
-    write_atomic(file, data)
-    click.echo(f"已写出{what} {file}")
-
-
-def bundled(path: Path | None, name: str) -> Path:
-    """``path`` if given, else the bundled folder ``name`` (question_bank, courses)."""
-    from exam_tools.paths import find_bundled
-
-    return path if path is not None else find_bundled(name)
-
-
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def course() -> None:
     """课程：检查课程与考核、列出课程。"""
 
@@ -97,7 +62,7 @@ def course_list(courses_dir: Path | None) -> None:
         raise SystemExit(1)
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def paper() -> None:
     """试卷：按考核的抽题规则组卷。"""
 
@@ -159,5 +124,6 @@ def paper_build(
         import json
 
         key = answer_key(result, bank)
-        write_atomic(key_path, json.dumps(key.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        text = json.dumps(key.to_dict(), ensure_ascii=False, indent=1) + "\n"
+        write_atomic(key_path, text, private=True)  # the answers: the instructor's eyes only
         click.echo(f"已写出答案 {key_path}（仅供老师）")

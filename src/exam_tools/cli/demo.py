@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from exam_tools.cli.main import cli
+from exam_tools.cli.common import DB_META, ExamToolsCommand
 from exam_tools.paths import find_bundled
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.option(
     "--dir",
     "out_dir",
@@ -40,6 +40,7 @@ def demo(out_dir: Path, scale: str, bank_path: Path | None) -> None:
     from exam_tools.course.load import check_courses
     from exam_tools.demo import run_demo
 
+    click.get_current_context().meta[DB_META] = out_dir / "exam_tools.db"  # for error messages
     path = bank_path or find_bundled("question_bank")
     result = check_bank(path, similar=False)
     if result.errors:

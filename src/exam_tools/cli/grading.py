@@ -7,19 +7,25 @@ from typing import TYPE_CHECKING
 
 import click
 
-from exam_tools.cli.course import bank_option, courses_option, db_option
-from exam_tools.cli.main import ExamToolsGroup, cli
+from exam_tools.cli.common import (
+    ExamToolsCommand,
+    ExamToolsGroup,
+    bank_option,
+    courses_option,
+    db_option,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("course_id", metavar="COURSE")
 @click.argument("assessment_id", metavar="ASSESSMENT")
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（其中的 source/ 下写出作业）。",
 )
@@ -52,7 +58,7 @@ def assign(
     党员拿到的作业里没有答案。要求“每人一卷”时，每人打开作业时按自己的编号抽出自己的试卷。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
     from exam_tools.grading.assign import source_assignment, write_assignment
@@ -72,26 +78,71 @@ def assign(
     click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
 
 
+def _usage(ctx: click.Context, name: str, command: click.Command) -> str:
+    """``NAME --course-dir DIRECTORY [OPTIONS]``: the arguments and required options, spelled out."""
+    pieces = [name] if name else []
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Argument):
+            pieces.extend(param.get_usage_pieces(ctx))
+        elif param.required:
+            pieces.append(f"{param.opts[0]} {param.make_metavar(ctx)}")
+    return " ".join([*pieces, "[OPTIONS]"])
+
+
 class GradeGroup(ExamToolsGroup):
-    """``exam-tools grade NAME …`` grades; ``exam-tools grade import-nbgrader …`` imports."""
+    """``exam-tools grade NAME …`` grades; ``exam-tools grade import-nbgrader …`` imports.
+
+    The grading command has no name of its own (it is the hidden ``run``), so the help lists it as
+    ``NAME`` beside ``import-nbgrader``.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    def _visible(self) -> list[tuple[str, click.Command]]:
+        return [("", self.commands["run"])] + [
+            (n, c) for n, c in sorted(self.commands.items()) if not c.hidden
+        ]
 
-@cli.group(cls=GradeGroup)
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for i, (name, command) in enumerate(self._visible()):
+            prefix = None if i == 0 else " " * len("Usage: ")
+            formatter.write_usage(ctx.command_path, _usage(ctx, name, command), prefix)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - len("import-nbgrader")
+        rows = [(name or "NAME", cmd.get_short_help_str(limit)) for name, cmd in self._visible()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class ImplicitContext(click.Context):
+    """The hidden ``grade run`` reads as ``exam-tools grade`` in its usage and error hints."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class GradeRunCommand(ExamToolsCommand):
+    context_class = ImplicitContext
+
+
+@click.group(cls=GradeGroup)
 def grade() -> None:
-    """评分：exam-tools grade NAME --course-dir DIR 按保存的作答评分；
-    exam-tools grade import-nbgrader --course-dir DIR 导入 nbgrader 里的人工评分。"""
+    """评分：按保存的作答给作业 NAME 评分，或导入 nbgrader 里的人工评分。
+
+    各自的选项见 exam-tools grade NAME --help、exam-tools grade import-nbgrader --help。"""
 
 
-@grade.command("run", hidden=True)
+@grade.command("run", cls=GradeRunCommand, hidden=True)
 @click.argument("name")
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（读取 submitted/<党员>/NAME/）。",
 )
@@ -145,12 +196,7 @@ def assignment_title(db: sqlite_utils.Database, name: str, courses_dir: Path) ->
     return exam_title(exam_titles(check_courses(courses_dir, None).courses), row[0], row[1])[1]
 
 
-@cli.group()
-def stats() -> None:
-    """统计：试题分析。"""
-
-
-@stats.command("items")
+@click.command("items", cls=ExamToolsCommand)
 @click.argument("name")
 @db_option
 @click.option(
@@ -173,16 +219,14 @@ def stats_items(
     以及整卷的平均分、标准差和 α 系数；难度高于 0.95 或低于 0.2、区分度低于 0.2、无人选择的干扰项会标出。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.fileio import write_atomic
     from exam_tools.grading.itemstats import flag_unchosen, item_statistics
     from exam_tools.grading.store import result_rows
-    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.db import open_db
     from exam_tools.reports.items import items_text, items_workbook
 
-    if not db_path(db_file).exists():
-        raise click.UsageError(f"找不到数据库 {db_path(db_file)}；请先运行 exam-tools grade")
-    db = open_db(db_file)
+    db = open_db(db_file, create=False)
     rows = result_rows(db, name)
     if not rows:
         raise click.UsageError(f"数据库里没有作业“{name}”的成绩；请先运行 exam-tools grade {name}")
@@ -196,11 +240,12 @@ def stats_items(
         click.echo(f"已写出 {output}")
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("name")
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录。",
 )
@@ -210,7 +255,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
     放在 COURSE_DIR/feedback/<党员>/NAME/ 下；之后用 `nbgrader release_feedback NAME` 发给党员。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.course import bundled
+    from exam_tools.cli.common import bundled
     from exam_tools.course.key import answer_key, key_from_compact
     from exam_tools.course.paper import build_paper
     from exam_tools.errors import PaperError
@@ -244,6 +289,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
 @click.option(
     "--course-dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     required=True,
     help="nbgrader 课程目录（读取其中的 gradebook.db）。",
 )

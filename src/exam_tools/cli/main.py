@@ -1,89 +1,17 @@
-"""Command group, error handling and the top-level commands."""
+"""The ``exam-tools`` group: puts together the commands each ``cli`` module defines.
+
+Command modules never import this one (it imports them), so there is no import circle.
+"""
 
 from __future__ import annotations
 
-import difflib
-import os
 import sys
-from typing import Any
 
 import click
 
 from exam_tools import __version__
-from exam_tools.errors import ExamToolsError, ProblemReport
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def fail(message: str) -> None:
-    """Print a one-line error (in red on a terminal) and exit 1."""
-    click.secho(f"错误：{message}", fg="red", err=True)
-    sys.exit(1)
-
-
-def _chinese_help(option: click.Option | None) -> click.Option | None:
-    if option is not None:
-        option.help = "显示本帮助并退出。"
-    return option
-
-
-class ExamToolsCommand(click.Command):
-    """A command whose --help option is described in Chinese."""
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        return _chinese_help(super().get_help_option(ctx))
-
-
-class ExamToolsGroup(click.Group):
-    """A group whose commands turn domain and file errors into messages, not tracebacks.
-
-    Sub-commands and sub-groups are created with the same classes, so every level has Chinese
-    help options.
-    """
-
-    command_class = ExamToolsCommand
-    group_class = type  # sub-groups are ExamToolsGroup too
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        return _chinese_help(super().get_help_option(ctx))
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        name = args[0] if args else ""
-        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            near = difflib.get_close_matches(name, self.list_commands(ctx), n=2)
-            hint = f"；是不是想用 {'、'.join(near)}？" if near else ""
-            raise click.UsageError(f"没有命令 {name}{hint}", ctx)
-        return super().resolve_command(ctx, args)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ExamToolsError as exc:
-            fail(str(exc))
-        except FileNotFoundError as exc:
-            fail(f"找不到文件：{exc.filename}")
-        except PermissionError as exc:
-            fail(f"没有权限读写：{exc.filename}")
-        except IsADirectoryError as exc:
-            fail(f"这是一个目录，不是文件：{exc.filename}")
-        except KeyboardInterrupt:
-            fail("已中断")
-        except BrokenPipeError:
-            # the reader went away (`exam-tools … | head`): stop quietly, as other tools do
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise  # click prints these itself (usage errors, --help, Ctrl-C at a prompt)
-        except Exception as exc:
-            if os.environ.get("EXAM_TOOLS_DEBUG"):
-                raise
-            fail(
-                f"程序内部错误（{type(exc).__name__}: {exc}）。这是 exam-tools 的缺陷，不是您的错；"
-                "请设置 EXAM_TOOLS_DEBUG=1 重新运行，并把完整输出报告给开发者"
-            )
-        return None
+from exam_tools.cli import bank, course, demo, grading, records
+from exam_tools.cli.common import CONTEXT_SETTINGS, ExamToolsGroup
 
 
 @click.group(cls=ExamToolsGroup, context_settings=CONTEXT_SETTINGS)
@@ -95,6 +23,33 @@ def cli() -> None:
 
     题库（bank）、课程与组卷、测验、阅卷与统计。每个命令都有 --help。
     """
+
+
+@click.group(cls=ExamToolsGroup)
+def stats() -> None:
+    """统计：items 是一次作业的试题分析（难度、区分度、选项选择人数、α 系数）；
+    org 是按党组织（乡镇、村、支部……）统计参训率、学时达标率、合格率和实用技术掌握率。"""
+
+
+stats.add_command(grading.stats_items)
+stats.add_command(records.stats_org)
+
+for _command in (
+    bank.bank,
+    course.course,
+    course.paper,
+    grading.assign,
+    grading.grade,
+    grading.feedback,
+    stats,
+    records.roster,
+    records.session,
+    records.attendance,
+    records.record,
+    records.plan_cmd,
+    demo.demo,
+):
+    cli.add_command(_command)
 
 
 def usage_message(exc: click.UsageError) -> str:
@@ -116,21 +71,18 @@ def usage_message(exc: click.UsageError) -> str:
     return exc.format_message()
 
 
-def report_check(result: ProblemReport, what: str, *, strict: bool, passed: str) -> None:
-    """Print each problem on its line, then a summary; exit 1 on errors (or warnings if strict)."""
-    for problem in result.problems:
-        click.echo(str(problem))
-    n_err, n_warn = len(result.errors), len(result.warnings)
-    summary = f"{what}：{n_err} 个错误，{n_warn} 个警告"
-    if n_err or (strict and n_warn):
-        click.secho(summary, fg="red", err=True)
-        raise SystemExit(1)
-    click.secho(f"{summary}。{passed}", fg="green", err=True)
+#: Raised by click 8.2+ for a group run without a command (8.1 printed the help itself).
+NO_ARGS_IS_HELP: type[click.UsageError] | tuple[()] = getattr(
+    click.exceptions, "NoArgsIsHelpError", ()
+)
 
 
 def main() -> None:
     try:
         code = cli.main(prog_name="exam-tools", standalone_mode=False)
+    except NO_ARGS_IS_HELP as exc:  # `exam-tools bank`: its help, not an error
+        click.echo(exc.format_message())
+        sys.exit(0)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "exam-tools"
         click.secho(f"错误：{usage_message(exc)}", fg="red", err=True)
@@ -143,11 +95,3 @@ def main() -> None:
         click.secho("已中断", fg="red", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-# Sub-command groups register themselves on import.
-from exam_tools.cli import bank as _bank  # noqa: E402,F401  # registers `bank` on `cli`
-from exam_tools.cli import course as _course  # noqa: E402,F401  # registers `course`, `paper`
-from exam_tools.cli import demo as _demo  # noqa: E402,F401  # registers `demo` on `cli`
-from exam_tools.cli import grading as _grading  # noqa: E402,F401  # registers `assign`
-from exam_tools.cli import records as _records  # noqa: E402,F401  # roster, session, record

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from exam_tools.cli.course import bundled, courses_option, db_option, write_new
-from exam_tools.cli.grading import stats
-from exam_tools.cli.main import cli
+from exam_tools.cli.common import (
+    ExamToolsCommand,
+    ExamToolsGroup,
+    bundled,
+    courses_option,
+    db_option,
+    write_new,
+)
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
@@ -25,7 +30,7 @@ standards_option = click.option(
 )
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def roster() -> None:
     """党员花名册：导入、模板。"""
 
@@ -46,6 +51,8 @@ def roster_import(file: Path, db_file: Path | None) -> None:
     new, changed, same = store_roster(open_db(db_file), parsed)
     if parsed.ignored:
         click.echo(f"已忽略 {'、'.join(parsed.ignored)} 列（个人敏感信息不保存）")
+    for line in parsed.moved:
+        click.echo(line)
     click.echo(
         f"已导入 {len(parsed.members)} 名党员（新增 {new}，变更 {changed}，未变 {same}），"
         f"{len(parsed.orgs)} 个党组织，写入 {db_path(db_file)}"
@@ -62,7 +69,7 @@ def roster_template_cmd(file: Path, force: bool) -> None:
     write_new(file, roster_template(), force, "模板")
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def session() -> None:
     """培训活动：登记一次培训及签到。"""
 
@@ -73,7 +80,7 @@ def session() -> None:
 @click.option(
     "--kind", required=True, help="形式：集中培训、党课、主题党日、现场观摩、送教下乡、远程教育。"
 )
-@click.option("--hours", type=float, required=True, help="学时（如全天 8、半天 4、一小时 1）。")
+@click.option("--hours", "hours_text", required=True, help="学时（如全天 8、半天 4、一小时 1）。")
 @click.option("--title", required=True, help="主题。")
 @click.option("--course", default=None, help="对应的课程编号（可空）。")
 @click.option("--member", "members", multiple=True, help="签到党员的编号或姓名（可多次）。")
@@ -83,7 +90,7 @@ def session_add(
     when: str,
     org: str,
     kind: str,
-    hours: float,
+    hours_text: str,
     title: str,
     course: str | None,
     members: tuple[str, ...],
@@ -92,6 +99,7 @@ def session_add(
 ) -> None:
     """登记一次培训活动，并为 --member 列出的党员签到（学时按本次活动计）。"""
     from exam_tools.records.db import open_db
+    from exam_tools.records.hours import parse_hours
     from exam_tools.records.record import find_member
     from exam_tools.records.sessions import add_session
     from exam_tools.records.standards import load_standards
@@ -105,8 +113,10 @@ def session_add(
     kinds = load_standards(standards).session_kinds
     if kind not in kinds:
         raise click.BadParameter(f"应为 {'、'.join(kinds)} 之一", param_hint="--kind")
-    if hours <= 0:
-        raise click.BadParameter("学时应为正数", param_hint="--hours")
+    try:
+        hours = parse_hours(hours_text, "学时")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--hours") from None
     db = open_db(db_file)
     ids = [find_member(db, m)["id"] for m in members]
     session_id = add_session(db, day, org, kind, hours, title, course, ids)
@@ -128,13 +138,13 @@ def member_record(
 
     courses = check_courses(bundled(courses_dir, "courses"), None).courses
     rec = load_record(
-        open_db(db_file), member, year or date.today().year, load_standards(standards),
+        open_db(db_file, create=False), member, year or date.today().year, load_standards(standards),
         certifications(courses), exam_titles(courses),
     )  # fmt: skip
     return rec, courses
 
 
-@cli.command()
+@click.command(cls=ExamToolsCommand)
 @click.argument("member")
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
 @click.option(
@@ -174,7 +184,8 @@ def record(
         if fmt == "xlsx" and output is None:
             raise click.UsageError("--format xlsx 需要用 --output 指定文件，如 档案.xlsx")
         data: str | bytes = (
-            json.dumps(rec.to_dict(), ensure_ascii=False, indent=2) + "\n"
+            # allow_nan=False: the output is always valid JSON (no NaN or Infinity).
+            json.dumps(rec.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
             if fmt == "json"
             else record_html(rec)
             if fmt == "html"
@@ -201,13 +212,13 @@ def record(
     click.secho(f"小结：{rec.summary}", bold=True)
 
 
-@stats.command("org")
+@click.command("org", cls=ExamToolsCommand)
 @click.option(
     "--level",
     type=click.Choice(["乡镇", "村", "社区", "支部", "非公企业", "机关"]),
     default="乡镇",
     show_default=True,
-    help="按哪一级党组织统计（下级的数据都汇总上来）。",
+    help="按哪一级党组织统计（下级的数据都汇总上来）；支部 即各个党支部，村、社区、企业的党支部都算。",
 )
 @click.option(
     "--by", "by", type=click.Choice(["category"]), default=None, help="再按人员类别分开统计。"
@@ -243,18 +254,14 @@ def stats_org(
     以及对照目标（如“乡镇、村班子成员 80% 掌握1-2门实用技术”）的进度和差几人。"""
     from exam_tools.course.load import check_courses
     from exam_tools.fileio import write_atomic
-    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.db import open_db
     from exam_tools.records.orgstats import org_statistics, target_progress
     from exam_tools.records.queries import load_member_years, orgs_by_id
     from exam_tools.records.record import certifications
     from exam_tools.records.standards import load_standards
     from exam_tools.reports import orgs as report
 
-    if not db_path(db_file).exists():
-        raise click.UsageError(
-            f"找不到数据库 {db_path(db_file)}；请先用 exam-tools roster import 导入花名册"
-        )
-    db = open_db(db_file)
+    db = open_db(db_file, create=False)
     year = year or date.today().year
     std = load_standards(standards)
     certs = certifications(check_courses(bundled(courses_dir, "courses"), None).courses)
@@ -282,7 +289,7 @@ def stats_org(
         click.echo(f"已写出 {chart}")
 
 
-@cli.command("plan")
+@click.command("plan", cls=ExamToolsCommand)
 @click.argument("member")
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
 @db_option
@@ -309,7 +316,7 @@ def plan_cmd(
         click.echo(f"{i}. {s.course.title}（{s.course.id}，{s.course.hours:g} 学时）：{s.reason}")
 
 
-@cli.group()
+@click.group(cls=ExamToolsGroup)
 def attendance() -> None:
     """签到：从 Excel 签到表导入、模板。"""
 

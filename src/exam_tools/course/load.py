@@ -18,6 +18,7 @@ from exam_tools.bank.validate import ID_RE
 from exam_tools.bank.yamlio import YamlSyntaxError, load_yaml, locator
 from exam_tools.categories import ALL_MEMBERS, COURSE_CATEGORIES, MEMBER_CATEGORIES, TECH_CATEGORY
 from exam_tools.course.model import (
+    CASE_FILTERS,
     Assessment,
     Certification,
     Course,
@@ -35,6 +36,7 @@ from exam_tools.errors import (
     ProblemReport,
     errors_of,
 )
+from exam_tools.records.hours import MAX_SESSION_HOURS
 
 COURSE_FILE = "course.yaml"
 COURSE_FIELDS = (
@@ -60,7 +62,9 @@ ASSESSMENT_FIELDS = (
     "shuffle_options",
     "variants",
 )
-RULE_FIELDS = ("count", "domain", "technology", "tags", "type", "difficulty", "source", "points")
+RULE_FIELDS = (
+    "count", "domain", "technology", "tags", "type", "difficulty", "source", "points", "case",
+)  # fmt: skip
 MODES = {"practice": Mode.PRACTICE, "练习": Mode.PRACTICE, "exam": Mode.EXAM, "考试": Mode.EXAM}
 TYPES = {**{t.value: t for t in QType}, **{t.label: t for t in QType}}
 
@@ -180,7 +184,7 @@ class _Parser:
             title = self.text(item, "title", loc, where, True)
             if "hours" not in item:
                 self.err(loc, where, "hours", "缺少学时（hours）")
-            hours = self.number(item, "hours", loc, where)
+            hours = self.number(item, "hours", loc, where, maximum=MAX_SESSION_HOURS)
             if notebook and not notebook.endswith(".ipynb"):
                 self.err(loc, where, "notebook", f"应为 .ipynb 笔记本文件，现在是“{notebook}”")
             if notebook and title and hours:
@@ -210,6 +214,10 @@ class _Parser:
             if d not in DIFFICULTIES:
                 self.err(loc, where, "difficulty", f"未知难度“{d}”，{_one_of(d, DIFFICULTIES)}")
         points = self.number(item, "points", loc, where)
+        case = self.text(item, "case", loc, where, False) or "exclude"
+        if case not in CASE_FILTERS:
+            names = "、".join(f"{k}（{v}）" for k, v in CASE_FILTERS.items())
+            self.err(loc, where, "case", f"未知的案例题选项“{case}”，应为 {names} 之一")
         if len(self.problems.errors) > before or count is None:
             return None
         return DrawRule(
@@ -221,6 +229,7 @@ class _Parser:
             difficulty=difficulty,
             source=self.strings(item, "source", loc, where),
             points=points,
+            case=case,
             line=getattr(item, "line", None),
         )
 

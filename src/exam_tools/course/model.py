@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-from exam_tools.bank.model import QType
+from exam_tools.bank.model import CASE_TAG, QType
 from exam_tools.errors import CourseError
+
+#: How a draw rule treats 案例 questions (one place's practice, tagged 案例 in the bank):
+#: ``exclude`` (the default) leaves them out, ``include`` draws them with the rest, ``only`` draws
+#: nothing else. A rule whose ``tags`` name 案例 asks for them, so it includes them.
+CASE_FILTERS: dict[str, str] = {
+    "exclude": "不抽案例题",
+    "include": "含案例题",
+    "only": "只抽案例题",
+}
 
 
 class Mode(StrEnum):
@@ -51,6 +60,8 @@ class Drawable(Protocol):
     def source(self) -> str | None: ...
     @property
     def points(self) -> float: ...
+    @property
+    def case(self) -> bool: ...
 
 
 D = TypeVar("D", bound=Drawable)
@@ -61,7 +72,8 @@ class DrawRule:
     """Draw ``count`` questions matching every filter given; ``points`` overrides each one's value.
 
     ``tags``, ``difficulty`` and ``source`` match any of their values; a ``source`` value matches a
-    part of the question's source (``党章`` matches ``党章 第七条``).
+    part of the question's source (``党章`` matches ``党章 第七条``). ``case`` says what to do with
+    案例 questions (see :data:`CASE_FILTERS`): by default a rule leaves them out.
     """
 
     count: int
@@ -72,11 +84,26 @@ class DrawRule:
     difficulty: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
     points: float | None = None
+    case: str = "exclude"
     line: int | None = None
+
+    @property
+    def case_filter(self) -> str:
+        """``case`` as applied: a rule asking for the tag 案例 includes 案例 questions."""
+        if self.case == "exclude" and CASE_TAG in self.tags:
+            return "include"
+        return self.case
+
+    def _case_ok(self, q: Drawable) -> bool:
+        case = self.case_filter
+        if case == "include":
+            return True
+        return q.case if case == "only" else not q.case
 
     def matches(self, q: Drawable) -> bool:
         return (
-            (self.domain is None or q.domain == self.domain)
+            self._case_ok(q)
+            and (self.domain is None or q.domain == self.domain)
             and (self.technology is None or q.technology == self.technology)
             and (self.type is None or q.type == self.type)
             and (not self.difficulty or q.difficulty in self.difficulty)
@@ -90,6 +117,8 @@ class DrawRule:
     def select(self, questions: Sequence[D]) -> list[D]:
         """The questions that match, in their order; one pass per filter (fast on large banks)."""
         out = list(questions)
+        if self.case_filter != "include":
+            out = [q for q in out if self._case_ok(q)]
         if self.domain is not None:
             out = [q for q in out if q.domain == self.domain]
         if self.technology is not None:
@@ -120,6 +149,8 @@ class DrawRule:
             parts.append(f"知识点={'/'.join(self.tags)}")
         if self.source:
             parts.append("出处含" + "或".join(f"“{s}”" for s in self.source))
+        if self.case != "exclude":
+            parts.append(CASE_FILTERS[self.case])
         return "，".join(parts) or "全部题目"
 
 

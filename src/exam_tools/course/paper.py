@@ -16,13 +16,13 @@ import hashlib
 import json
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from exam_tools.bank.model import LETTERS, QType, count_blanks
-from exam_tools.course.model import Assessment, Course, Drawable, Mode
+from exam_tools.course.model import Assessment, Course, Drawable, DrawRule, Mode
 from exam_tools.errors import Location, PaperError, Problem
 
 PAPER_FORMAT = "exam-tools/paper"
@@ -193,6 +193,16 @@ def paper_rng(course: str, assessment: str, member: str | None, seed: int) -> ra
     return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
 
 
+def _left_out_cases(rule: DrawRule, questions: list[Drawable], matching: int) -> str:
+    """A hint when 案例 questions, left out by default, would have matched ``rule``."""
+    if rule.case_filter != "exclude":
+        return ""
+    left_out = len(replace(rule, case="include").select(questions)) - matching
+    if not left_out:
+        return ""
+    return f"（另有 {left_out} 道案例题默认不抽；确要抽时在规则中写 case: include）"
+
+
 def draw_questions(
     bank: Iterable[Drawable],
     course: Course,
@@ -217,9 +227,10 @@ def draw_questions(
         if len(candidates) < rule.count:
             taken_here = len(matching) - len(candidates)
             overlap = f"（其中 {taken_here} 道已被前面的规则抽走）" if taken_here else ""
+            cases = _left_out_cases(rule, questions, len(matching))
             message = (
                 f"抽题规则（{rule.describe()}）需要 {rule.count} 道题，"
-                f"题库中只有 {len(candidates)} 道符合{overlap}；请减少 count 或放宽条件"
+                f"题库中只有 {len(candidates)} 道符合{overlap}；请减少 count 或放宽条件{cases}"
             )
             where = f"{course.id}/{assessment.id} 第{j}条规则"
             loc = Location(course.path or "course.yaml", rule.line)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exam_tools.bank.model import QType
-from exam_tools.course.model import Assessment, Course, Drawable, DrawRule, Mode
+from exam_tools.bank.model import CASE_TAG, QType
+from exam_tools.course.model import CASE_FILTERS, Assessment, Course, Drawable, DrawRule, Mode
 from exam_tools.errors import PaperError
 
 SPEC_FORMAT = "exam-tools/exam"
@@ -34,6 +34,10 @@ class PublicQuestion:
     tags: tuple[str, ...] = ()
     technology: str | None = None
     source: str | None = None
+
+    @property
+    def case(self) -> bool:
+        return CASE_TAG in self.tags
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "type": self.type.value, "domain": self.domain}
@@ -65,6 +69,8 @@ def _rule_dict(rule: DrawRule) -> dict[str, Any]:
             d[name] = getattr(rule, name)
     if rule.type is not None:
         d["type"] = rule.type.value
+    if rule.case != "exclude":
+        d["case"] = rule.case
     for name in ("tags", "difficulty", "source"):
         if getattr(rule, name):
             d[name] = list(getattr(rule, name))
@@ -118,6 +124,7 @@ class ExamSpec:
                     difficulty=tuple(r.get("difficulty", ())),
                     source=tuple(r.get("source", ())),
                     points=r.get("points"),
+                    case=_case_filter(r.get("case", "exclude")),
                 )
                 for r in a["rules"]
             )
@@ -149,6 +156,12 @@ class ExamSpec:
             return cls(course, assessment, int(d.get("seed", 0)), questions)
         except (KeyError, TypeError, ValueError) as exc:
             raise PaperError(f"{where} 不是有效的考试文件：缺少或写错了 {exc}") from None
+
+
+def _case_filter(value: Any) -> str:
+    if value not in CASE_FILTERS:
+        raise ValueError(f"case: {value}")
+    return str(value)
 
 
 def read_exam_spec(path: str | Path) -> ExamSpec:

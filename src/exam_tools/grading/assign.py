@@ -149,7 +149,8 @@ def write_assignment(course_dir: Path, name: str, assignment: SourceAssignment) 
     target = course_dir / "source" / name
     for filename, text in assignment.files.items():
         write_atomic(target / filename, text)
-    write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key)
+    # the answers: readable by the instructor only, even where members can list the course dir
+    write_atomic(course_dir / KEY_DIR / f"{name}.key.json", assignment.key, private=True)
     config = course_dir / "nbgrader_config.py"
     if not config.exists():
         write_atomic(config, NBGRADER_CONFIG)

@@ -121,12 +121,19 @@ def open_topic_practice(
 ) -> QuizApp:
     """Practise a topic: a domain, a technology or knowledge points, ``count`` questions at most."""
     bank = bank if bank is not None else default_bank()
-    rule = DrawRule(count=count, domain=domain, technology=technology, tags=tuple(tags))
+    # a topic practice is practice: 案例 questions (one place's practice) belong in it
+    rule = DrawRule(
+        count=count, domain=domain, technology=technology, tags=tuple(tags), case="include"
+    )
     available = sum(1 for q in bank if rule.matches(q))
     if available == 0:
         raise QuizError(f"题库中没有符合条件（{rule.describe()}）的题目")
     rule = DrawRule(
-        count=min(count, available), domain=domain, technology=technology, tags=tuple(tags)
+        count=min(count, available),
+        domain=domain,
+        technology=technology,
+        tags=tuple(tags),
+        case="include",
     )
     title = f"专项练习：{technology or '、'.join(tags) or domain or '综合'}"
     course = Course(id="topic", title=title, category="", lessons=(), assessments=())

@@ -13,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from exam_tools.records.db import table
+from exam_tools.records.hours import parse_hours
 from exam_tools.records.roster import org_id
 from exam_tools.records.sessions import session_id
 from exam_tools.records.sheet import cell_text, read_sheet
@@ -47,7 +48,7 @@ HELP = {
     "培训形式": "必填。集中培训、党课、主题党日、现场观摩、送教下乡、远程教育 之一",
     "主题": "必填。同一天、同一组织、同一形式、同一主题的行算作同一次活动",
     "课程编号": "可空。对应的课程，如 shuidao",
-    "学时": "必填。本次活动的学时（全天 8、半天 4、一小时 1）",
+    "学时": "必填。本次活动的学时（全天 8、半天 4、一小时 1；大于 0，最多 24）",
     "党员编号": "党员编号和姓名至少填一个；重名时必须填编号",
     "姓名": "党员编号和姓名至少填一个",
     "实际学时": "可空。中途离开等情况填实际学时，不能超过本次活动的学时",
@@ -102,22 +103,20 @@ def import_attendance(
             bad(i, "主题", "主题不能为空")
         hours = actual = 0.0
         try:
-            hours = float(cell_text(cell.get("学时")))
-            if hours <= 0:
-                raise ValueError
-        except ValueError:
-            bad(i, "学时", f"学时应为正数，现在是“{cell_text(cell.get('学时'))}”")
+            hours = parse_hours(cell_text(cell.get("学时")), "学时")
+        except ValueError as exc:
+            bad(i, "学时", str(exc))
         if cell_text(cell.get("实际学时")):
             try:
-                actual = float(cell_text(cell.get("实际学时")))
-                if not 0 <= actual <= hours:
-                    raise ValueError
-            except ValueError:
-                bad(
-                    i,
-                    "实际学时",
-                    f"实际学时应在 0 到 {hours:g} 之间，现在是“{cell_text(cell.get('实际学时'))}”",
-                )
+                actual = parse_hours(cell_text(cell.get("实际学时")), "实际学时", allow_zero=True)
+                if actual > hours:
+                    bad(
+                        i,
+                        "实际学时",
+                        f"实际学时不能超过本次活动的学时 {hours:g}，现在是 {actual:g}",
+                    )
+            except ValueError as exc:
+                bad(i, "实际学时", str(exc))
         else:
             actual = hours
         member = cell_text(cell.get("党员编号"))

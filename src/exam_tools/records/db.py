@@ -7,13 +7,17 @@ applied, so opening an older file upgrades it without losing rows.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.db import Table
 
+from exam_tools.errors import DatabaseFileError
+
 DEFAULT_DB = "exam_tools.db"
+BUSY_SECONDS = 5.0  # how long to wait for another program's write before giving up
 
 
 def table(db: sqlite_utils.Database, name: str) -> Table:
@@ -122,14 +126,57 @@ def db_path(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get("EXAM_TOOLS_DB") or DEFAULT_DB)
 
 
-def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
-    """Open (creating or upgrading) the database; ``":memory:"`` for a throwaway one."""
-    target = str(path) if str(path) == ":memory:" else str(db_path(path))
-    db = (
-        sqlite_utils.Database(target)
-        if target != ":memory:"
-        else sqlite_utils.Database(memory=True)
-    )
+def database_error(exc: sqlite3.Error, path: str | Path) -> DatabaseFileError:
+    """SQLite's English error as a Chinese message that names the file and what to do."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseFileError(
+            f"数据库 {path} 正被另一个 exam-tools 命令或其他程序写入，等了 {BUSY_SECONDS:g} 秒"
+            "仍未完成；请等它结束后再试",
+            str(path),
+        )
+    if "not a database" in text or "malformed" in text:
+        return DatabaseFileError(
+            f"{path} 不是 exam-tools 的数据库（不是 SQLite 数据库文件，或已损坏）；"
+            "请检查 --db 或环境变量 EXAM_TOOLS_DB 指的文件",
+            str(path),
+        )
+    if "readonly" in text:
+        return DatabaseFileError(f"数据库 {path} 是只读的，没有写入权限", str(path))
+    if "unable to open" in text:
+        return DatabaseFileError(
+            f"打不开数据库 {path}（所在文件夹不存在，或没有读写权限）", str(path)
+        )
+    return DatabaseFileError(f"数据库 {path} 出错：{text}", str(path))
+
+
+def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (creating or upgrading) the database; ``":memory:"`` for a throwaway one.
+
+    ``create=False`` is for commands that only read: a path that does not exist is an error
+    rather than a new, empty database. A write by another program is waited for
+    ``BUSY_SECONDS``; SQLite's errors become :class:`DatabaseFileError` naming the file.
+    """
+    if str(path) == ":memory:":
+        return _prepare(sqlite_utils.Database(memory=True))
+    target = db_path(path)
+    if not create and not target.exists():
+        raise DatabaseFileError(
+            f"找不到数据库 {target}；请检查 --db 或环境变量 EXAM_TOOLS_DB 是否写对"
+            "（数据库由 exam-tools roster import 导入花名册或 exam-tools grade 评分时建立）",
+            str(target),
+        )
+    conn = None
+    try:
+        conn = sqlite3.connect(target, timeout=BUSY_SECONDS)
+        return _prepare(sqlite_utils.Database(conn))
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise database_error(exc, target) from exc
+
+
+def _prepare(db: sqlite_utils.Database) -> sqlite_utils.Database:
     db.execute("PRAGMA foreign_keys = ON")
     version = db.execute("PRAGMA user_version").fetchone()[0]
     for number, migrate in enumerate(MIGRATIONS[version:], version + 1):

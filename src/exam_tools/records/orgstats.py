@@ -2,7 +2,9 @@
 
 Pure: rows in, statistics out. A member counts under the organisation of the chosen kind that is
 their own organisation or its nearest ancestor (members whose organisation has no such ancestor are
-grouped as "（直属上级）"). A member counts where the roster places them now; their hours and exams
+grouped as "（直属上级）"). The level 支部 is the 党支部 (党章 第三十四条: 党支部是党的基础组织),
+read from the name, whatever unit it serves: a village's 花王村党支部 (kind 村) is a 支部 too, a
+党总支 is not. A member counts where the roster places them now; their hours and exams
 go with them, so someone who moved during the year is counted once, in their new organisation.
 
 Rates (each a share of the group's members unless said otherwise):
@@ -86,6 +88,22 @@ class TargetProgress:
         return max(0, math.ceil(self.target.share * self.eligible - 1e-9) - self.achieved)
 
 
+BRANCH = "支部"
+
+
+def is_branch(node: Mapping[str, Any]) -> bool:
+    """A 党支部 (not a 党总支 or a 党小组), read from the organisation's name."""
+    name = node.get("name") or str(node.get("path", "")).rsplit("/", 1)[-1]
+    if node["kind"] == "党小组":  # 二支部党小组 is a group within a branch
+        return False
+    return node["kind"] == BRANCH or ("支部" in name and "总支" not in name)
+
+
+def at_level(node: Mapping[str, Any], kind: str) -> bool:
+    """Whether the organisation counts at level ``kind`` (its kind; for 支部, any 党支部)."""
+    return node["kind"] == kind or (kind == BRANCH and is_branch(node))
+
+
 def ancestor_of_kind(org: str, kind: str, orgs: Mapping[str, Mapping[str, Any]]) -> str | None:
     seen = set()
     current: str | None = org
@@ -94,7 +112,7 @@ def ancestor_of_kind(org: str, kind: str, orgs: Mapping[str, Mapping[str, Any]])
         node = orgs.get(current)
         if node is None:
             return None
-        if node["kind"] == kind:
+        if at_level(node, kind):
             return current
         current = node.get("parent")
     return None
@@ -109,7 +127,7 @@ def org_statistics(
     groups: dict[tuple[str, str | None], GroupStats] = {}
     # every organisation of the level appears, even one without members
     for oid, node in orgs.items():
-        if node["kind"] == kind and not by_category:
+        if at_level(node, kind) and not by_category:
             groups[(oid, None)] = GroupStats(node["path"], kind, None, 0, 0, 0.0, 0, 0, 0)
     for m in members:
         top = ancestor_of_kind(m.org, kind, orgs)

@@ -14,6 +14,7 @@ the ids are shown.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from exam_tools.course.model import Course
-from exam_tools.errors import ExamToolsError
+from exam_tools.errors import ExamToolsError, InvalidInputError
 from exam_tools.records.standards import Standards
 
 
@@ -123,6 +124,11 @@ def build_record(
         if _year(row["date"]) != year:
             continue
         hours = float(row["hours"] or 0)
+        if not math.isfinite(hours):  # written before hours were checked on the way in
+            raise InvalidInputError(
+                f"{row['date']}“{row['title']}”的学时无效（{hours}），"
+                "请用 exam-tools session add 重新登记这次活动的学时"
+            )
         record.hours += hours
         record.hours_by_kind[row["kind"]] = record.hours_by_kind.get(row["kind"], 0.0) + hours
         record.sessions.append(

@@ -4,6 +4,12 @@ Organisations are created from paths such as ``城关镇党委/花王村党支�
 path, members' ids from the 编号 column or, when there is none, from name, organisation and birth
 year, so importing the same file again changes nothing. Personal ID and phone numbers are never
 stored: those columns are reported as ignored.
+
+A member without 编号 who moved to another organisation gets a new generated id; before writing,
+:func:`store_roster` looks such a row up in the database by name and birth year (and 入党时间 when
+both have it) among the members this roster does not already name, and keeps that member (with
+their hours) in the new place. When that is not one member for one row, the rows are reported and
+nothing is written: a member is never duplicated silently.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from exam_tools.categories import MEMBER_CATEGORIES
+from exam_tools.errors import InvalidInputError, Location, Problem
 from exam_tools.records.db import table
 from exam_tools.records.sheet import cell_text, read_sheet
 
@@ -84,6 +91,11 @@ class Roster:
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    path: str = ""
+    sheet: str = SHEET
+    rows: dict[str, int] = field(default_factory=dict)  # member id -> sheet row
+    generated: set[str] = field(default_factory=set)  # ids made here (the row had no 编号)
+    moved: list[str] = field(default_factory=list)  # members recognised in a new place, said so
 
 
 def _joined(value: Any) -> str | None:
@@ -111,7 +123,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
     sheet = read_sheet(data, path, SHEET, "姓名", "exam-tools roster template")
     bad = sheet.bad
     where = sheet.columns
-    roster = Roster()
+    roster = Roster(path=path, sheet=sheet.title)
     roster.ignored = [h for h in where if h in PRIVATE]
     for name in REQUIRED:
         if name not in where:
@@ -158,11 +170,11 @@ def parse_roster(data: bytes, path: str) -> Roster:
             bad(i, "是否流动", f"是否流动应填 是 或 否，现在是“{flowing_text}”")
         if not (name and path_text):
             continue
-        member_id = (
-            cell_text(cells.get("编号"))
-            or "m-"
-            + hashlib.sha1(f"{path_text}\x1f{name}\x1f{birth_year}".encode()).hexdigest()[:10]
-        )
+        member_id = cell_text(cells.get("编号"))
+        if not member_id:
+            key = f"{path_text}\x1f{name}\x1f{birth_year}"
+            member_id = "m-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+            roster.generated.add(member_id)
         if member_id in seen:
             bad(
                 i,
@@ -171,6 +183,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
             )
             continue
         seen[member_id] = i
+        roster.rows[member_id] = i
         parts = path_text.split("/")
         for depth in range(1, len(parts) + 1):
             sub = "/".join(parts[:depth])
@@ -204,6 +217,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
 
 def store_roster(db: sqlite_utils.Database, roster: Roster) -> tuple[int, int, int]:
     """Write organisations and members in one transaction; returns (new, changed, unchanged)."""
+    match_moved_members(db, roster)
     existing = {r["id"]: r for r in db.query("select * from members")}
     with db.conn:
         # parents before children: paths sort that way
@@ -212,6 +226,77 @@ def store_roster(db: sqlite_utils.Database, roster: Roster) -> tuple[int, int, i
     new = sum(1 for m in roster.members if m["id"] not in existing)
     same = sum(1 for m in roster.members if existing.get(m["id"]) == m)
     return new, len(roster.members) - new - same, same
+
+
+def match_moved_members(db: sqlite_utils.Database, roster: Roster) -> None:
+    """Give each row without 编号 that is new to the database the id of the member it is, if any.
+
+    Such a row is the member who moved when exactly one member in the database has the same name
+    and birth year (and the same 入党时间, when both have one), is not named by another row of this
+    roster, and is wanted by no other row. Several candidates, or several rows for one, raise
+    :class:`InvalidInputError` naming the rows; nothing is changed then.
+    """
+    known = {
+        r["id"]: r
+        for r in db.query("select m.*, o.path from members m left join orgs o on o.id = m.org")
+    }
+    named = {m["id"] for m in roster.members}
+    by_person: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in known.values():
+        if r["id"] not in named and r["birth_year"] is not None:
+            by_person.setdefault((r["name"], r["birth_year"]), []).append(r)
+    wanted: dict[str, list[dict[str, Any]]] = {}  # roster member id -> candidates
+    for m in roster.members:
+        if m["id"] in known or m["id"] not in roster.generated or m["birth_year"] is None:
+            continue
+        candidates = [
+            r for r in by_person.get((m["name"], m["birth_year"]), [])
+            if not (r["joined"] and m["joined"] and r["joined"] != m["joined"])
+        ]  # fmt: skip
+        if candidates:
+            wanted[m["id"]] = candidates
+    rows_for: dict[str, list[str]] = {}
+    for mid, candidates in wanted.items():
+        for r in candidates:
+            rows_for.setdefault(r["id"], []).append(mid)
+    problems: list[Problem] = []
+    for mid, candidates in wanted.items():
+        others = sorted({o for r in candidates for o in rows_for[r["id"]] if o != mid})
+        if len(candidates) == 1 and not others:
+            continue
+        m = next(x for x in roster.members if x["id"] == mid)
+        places = "、".join(f"{r['path']}（编号 {r['id']}）" for r in candidates)
+        also = (
+            "；花名册第 "
+            + "、".join(str(n) for n in sorted(roster.rows[o] for o in others))
+            + " 行也像是此人"
+            if others
+            else ""
+        )
+        problems.append(
+            Problem(
+                Location(roster.path, sheet=roster.sheet, row=roster.rows[mid], column="编号"),
+                None,
+                "编号",
+                f"无法确定“{m['name']}”（{m['birth_year']} 年出生）是谁：数据库中有同名、同年出生的党员"
+                f"在 {places}{also}；请在“编号”列填写该党员的编号（新党员请填一个新编号）",
+            )
+        )
+    if problems:
+        problems.sort(key=lambda p: p.location.row or 0)
+        raise InvalidInputError(
+            f"{roster.path} 有 {len(problems)} 处无法确定的党员，没有导入任何数据", problems
+        )
+    for m in roster.members:
+        if m["id"] in wanted:
+            was = wanted[m["id"]][0]
+            old = was["id"]
+            roster.moved.append(
+                f"第 {roster.rows[m['id']]} 行 {m['name']}（{m['birth_year']} 年出生）："
+                f"按姓名和出生年份认出是 {was['path']} 的党员（编号 {old}），原有学时保留"
+            )
+            roster.rows[old] = roster.rows.pop(m["id"])
+            m["id"] = old
 
 
 def roster_template() -> bytes:

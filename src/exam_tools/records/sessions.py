@@ -8,8 +8,9 @@ from datetime import date
 
 import sqlite_utils
 
-from exam_tools.errors import ExamToolsError
+from exam_tools.errors import ExamToolsError, InvalidInputError
 from exam_tools.records.db import table
+from exam_tools.records.hours import parse_hours
 from exam_tools.records.roster import org_id
 
 
@@ -31,7 +32,17 @@ def add_session(
     members: Iterable[str],
     member_hours: dict[str, float] | None = None,
 ) -> str:
-    """Record a session and its attendance in one transaction; the same session twice is one."""
+    """Record a session and its attendance in one transaction; the same session twice is one.
+
+    ``hours`` must be within one day (0 < h <= 24) and each member's hours within 0..``hours``.
+    """
+    try:
+        hours = parse_hours(hours, "学时")
+        for m, h in (member_hours or {}).items():
+            if parse_hours(h, f"党员 {m} 的实际学时", allow_zero=True) > hours:
+                raise ValueError(f"党员 {m} 的实际学时 {h:g} 超过了本次活动的学时 {hours:g}")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
     path = "/".join(p.strip() for p in org_path.split("/") if p.strip())
     oid = org_id(path)
     if not list(db.query("select id from orgs where id = ?", [oid])):

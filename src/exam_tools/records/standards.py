@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from exam_tools.bank.yamlio import YamlSyntaxError, load_yaml
 from exam_tools.errors import InvalidInputError, Location, Problem
 
 
@@ -43,9 +43,15 @@ def load_standards(path: str | Path | None = None) -> Standards:
         text = Path(path).read_text(encoding="utf-8")
         where = str(path)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, where)
+    except YamlSyntaxError as exc:
+        loc = Location(where, exc.line)
+        raise InvalidInputError(
+            f"培训标准文件格式不对：{exc}", [Problem(loc, None, None, str(exc))], location=loc
+        ) from None
+    try:
         hours = data["year_hours"]
-        return Standards(
+        result = Standards(
             default_hours=float(hours["default"]),
             role_hours={str(k): float(v) for k, v in (hours.get("roles") or {}).items()},
             session_kinds=tuple(str(k) for k in data.get("session_kinds", ())),
@@ -60,6 +66,10 @@ def load_standards(path: str | Path | None = None) -> Standards:
                 for t in data.get("targets") or ()
             ),
         )
-    except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        for h in (result.default_hours, *result.role_hours.values()):
+            if not (math.isfinite(h) and 0 < h <= 366 * 24):
+                raise ValueError(f"每年学时要求应为正数，现在是 {h}")
+        return result
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         message = f"培训标准文件格式不对：{exc}"
         raise InvalidInputError(message, [Problem(Location(where), None, None, message)]) from None

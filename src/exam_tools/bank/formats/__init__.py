@@ -7,6 +7,10 @@ exactly the rules of a hand-written one, and an error names the place in the sou
 
 Readers and writers are pure (bytes in, questions out; questions in, bytes out); files are read
 and written only by :func:`import_file`, :func:`export_file` and :func:`write_bank_file`.
+
+A file larger than :data:`MAX_IMPORT_BYTES` (10 MB, some 25,000 questions of GIFT, more than a
+county's whole bank) is refused before it is read, saying the limit: a 50 MB file would take minutes
+to check and is far more likely a mistake (or an attack) than a bank.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from exam_tools.bank.load import check_questions
 from exam_tools.bank.model import TECH_DOMAIN, Question
-from exam_tools.bank.validate import ID_RE, Locator, parse_question
+from exam_tools.bank.validate import ID_RE, Locator, halfwidth, parse_question
 from exam_tools.bank.yamlio import dump_questions
 from exam_tools.errors import (
     BankError,
@@ -32,7 +36,7 @@ from exam_tools.errors import (
     ProblemList,
     UnsupportedQuestionError,
 )
-from exam_tools.fileio import write_atomic
+from exam_tools.fileio import decode_text, write_atomic
 
 READERS: dict[str, str] = {
     "xlsx": "exam_tools.bank.formats.xlsx",
@@ -176,8 +180,16 @@ def _module(table: dict[str, str], fmt: str) -> ModuleType:
     return importlib.import_module(table[fmt])
 
 
-#: An Aiken answer line; the colon may be ASCII or full-width "：" (its UTF-8 bytes).
-_AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*(?::|\xef\xbc\x9a)", re.MULTILINE | re.IGNORECASE)
+#: An Aiken answer line, matched after :func:`halfwidth` (ＡＮＳＷＥＲ：B is ANSWER:B).
+_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:", re.MULTILINE | re.IGNORECASE)
+
+
+def _looks_like_aiken(data: bytes) -> bool:
+    try:
+        text = decode_text(data)
+    except FormatError:
+        return False
+    return _AIKEN_ANSWER.search(halfwidth(text)) is not None
 
 
 def detect_format(path: Path, data: bytes) -> str:
@@ -190,7 +202,7 @@ def detect_format(path: Path, data: bytes) -> str:
         return "jupyterquiz"
     if suffix == ".gift":
         return "gift"
-    if _AIKEN_ANSWER.search(data):
+    if _looks_like_aiken(data):
         return "aiken"
     if b"{" in data:
         return "gift"
@@ -204,6 +216,19 @@ def read_raw(data: bytes, fmt: str, source_name: str) -> tuple[list[RawQuestion]
     return reader(data, source_name)
 
 
+#: The largest file ``bank import`` reads (see the module docstring).
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def _check_size(size: int, source_name: str) -> None:
+    if size > MAX_IMPORT_BYTES:
+        raise FormatError(
+            f"文件有 {size / 1024 / 1024:.1f} MB，超过导入上限 "
+            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB（约 2.5 万道题）；请拆成几个较小的文件分别导入",
+            location=Location(source_name),
+        )
+
+
 def import_bytes(
     data: bytes,
     fmt: str,
@@ -213,6 +238,7 @@ def import_bytes(
     skip_invalid: bool = False,
 ) -> ImportResult:
     """Import a file's content (pure: no file is read or written)."""
+    _check_size(len(data), source_name)
     raws, problems = read_raw(data, fmt, source_name)
     if not raws and not problems:
         raise FormatError(f"{source_name} 中没有找到任何题目（格式：{FORMAT_NAMES[fmt]}）")
@@ -232,6 +258,7 @@ def import_file(
     *,
     skip_invalid: bool = False,
 ) -> ImportResult:
+    _check_size(path.stat().st_size, path.name)  # before reading it all into memory
     data = path.read_bytes()
     if fmt == "auto":
         fmt = detect_format(path, data)

@@ -16,11 +16,14 @@ from collections.abc import Sequence
 
 from exam_tools.bank.formats import RawQuestion, fixed_locator
 from exam_tools.bank.model import LETTERS, QType, Question
+from exam_tools.bank.validate import halfwidth
 from exam_tools.errors import Location, Problem
 from exam_tools.fileio import decode_text
 
-OPTION_RE = re.compile(r"^([A-Za-z])\s*[.)．、）]\s*(.*)$")
-ANSWER_RE = re.compile(r"^ANSWER\s*[:：]\s*([A-Za-z])\s*$", re.IGNORECASE)
+#: An option line; its letter may be full-width (Ａ．半年), its text is kept as typed.
+OPTION_RE = re.compile(r"^([A-Za-zＡ-Ｚａ-ｚ])\s*[.)．、）]\s*(.*)$")
+#: The answer line, matched after :func:`halfwidth` (ＡＮＳＷＥＲ：Ｂ is ANSWER:B).
+ANSWER_RE = re.compile(r"^ANSWER\s*:\s*([A-Za-z])\s*$", re.IGNORECASE)
 
 
 def read(data: bytes, source_name: str) -> tuple[list[RawQuestion], list[Problem]]:
@@ -39,7 +42,7 @@ def read(data: bytes, source_name: str) -> tuple[list[RawQuestion], list[Problem
         text = line.strip()
         if not text:
             continue
-        answer = ANSWER_RE.match(text)
+        answer = ANSWER_RE.match(halfwidth(text))
         option = OPTION_RE.match(text)
         if answer:
             if not stem or len(options) < 2:
@@ -49,7 +52,7 @@ def read(data: bytes, source_name: str) -> tuple[list[RawQuestion], list[Problem
                        "answer": answer.group(1).upper()}  # fmt: skip
                 raws.append(RawQuestion(raw, fixed_locator(Location(source_name, start))))
             stem, options = [], []
-        elif option and stem and option.group(1).upper() == LETTERS[len(options) % 8]:
+        elif option and stem and halfwidth(option.group(1)).upper() == LETTERS[len(options) % 8]:
             options.append(option.group(2).strip())
         elif options:
             fail(n, f"选项之后应是下一个选项（{LETTERS[len(options) % 8]}. …）或 ANSWER: 行")

@@ -15,6 +15,7 @@ from typing import Any
 
 from exam_tools.bank.formats import RawQuestion, fixed_locator, share_percent
 from exam_tools.bank.model import BLANK, DEFAULT_POINTS, LETTERS, QType, Question
+from exam_tools.bank.validate import halfwidth
 from exam_tools.errors import Location, Problem
 from exam_tools.fileio import decode_text
 
@@ -48,17 +49,19 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
+_FIND_CACHE: dict[str, re.Pattern[str]] = {}
+
+
 def _find(text: str, chars: str, start: int = 0) -> int:
     """Index of the first unescaped character of ``chars`` in ``text`` from ``start``, or -1."""
-    i = start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] in chars:
-            return i
-        i += 1
-    return -1
+    pattern = _FIND_CACHE.get(chars)
+    if pattern is None:
+        # Skip escapes (a backslash and the character after it) and every other character.
+        pattern = re.compile(r"(?:\\.|[^\\" + re.escape(chars) + "])*", re.DOTALL)
+        _FIND_CACHE[chars] = pattern
+    m = pattern.match(text, start)
+    end = m.end() if m else start
+    return end if end < len(text) and text[end] in chars else -1
 
 
 def _split_unescaped(text: str, sep: str) -> tuple[str, str | None]:
@@ -130,7 +133,7 @@ def parse_block(block: str, meta: dict[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = dict(meta)
     if general is not None and general.strip():
         raw["explanation"] = _html_to_text(_unescape(general.strip()), is_html)
-    head = _split_unescaped(body, "#")[0].strip().upper()
+    head = halfwidth(_split_unescaped(body, "#")[0]).strip().upper()  # {Ｔ} is {T}
     if body.startswith("#"):
         raise GiftSyntaxError("数值题（{#…}）不支持")
     if head in ("T", "TRUE", "F", "FALSE"):
@@ -177,48 +180,87 @@ def _meta(comments: list[str]) -> dict[str, Any]:
     return meta
 
 
+_BRACES = re.compile(r"\\.|[{}]", re.DOTALL)
+
+
 def read(data: bytes, source_name: str) -> tuple[list[RawQuestion], list[Problem]]:
+    """Questions are separated by blank lines; an answer part ``{…}`` may span lines.
+
+    A ``{`` that is never closed is an error at its own line, not a question that swallows the
+    ones after it: the answer part ends at the next ``{`` (the next question's) at the latest, and
+    reading goes on from the first blank line inside it.
+    """
     lines = decode_text(data).splitlines()
     raws: list[RawQuestion] = []
     problems: list[Problem] = []
     block: list[str] = []
     comments: list[str] = []
-    start = 0
+    start = 0  # index of the block's first line
 
     def flush() -> None:
         nonlocal block, comments
         if block:
-            loc = Location(path=source_name, line=start)
+            loc = Location(path=source_name, line=start + 1)
             try:
                 raw = parse_block("\n".join(block), _meta(comments))
                 raws.append(RawQuestion(raw, fixed_locator(loc)))
             except GiftSyntaxError as exc:
-                problems.append(Problem(loc, None, None, f"GIFT 格式错误：{exc}"))
+                qid = _meta(comments).get("id")
+                problems.append(Problem(loc, qid, None, f"GIFT 格式错误：{exc}"))
         block, comments = [], []
 
-    depth = 0
-    for n, line in enumerate(lines, 1):
+    def unclosed(line: int) -> None:
+        nonlocal block, comments
+        message = f"GIFT 格式错误：第 {line} 行的“{{”没有对应的“}}”（答案部分缺少右括号）"
+        problems.append(
+            Problem(Location(source_name, line), _meta(comments).get("id"), None, message)
+        )
+        block, comments = [], []
+
+    open_line: int | None = None  # line of the "{" whose "}" has not come yet
+    blank: int | None = None  # first blank line inside that answer part
+    i = 0
+    while i < len(lines):
+        line = lines[i]
         stripped = line.strip()
-        if depth == 0 and not stripped:
-            flush()
-            continue
-        if depth == 0 and stripped.startswith("//"):
-            comments.append(stripped[2:])
-            continue
-        if depth == 0 and stripped.startswith("$CATEGORY"):
-            continue
+        if open_line is None:
+            if not stripped:
+                flush()
+                i += 1
+                continue
+            if stripped.startswith("//"):
+                comments.append(stripped[2:])
+                i += 1
+                continue
+            if stripped.startswith("$CATEGORY"):
+                i += 1
+                continue
+        elif not stripped and blank is None:
+            blank = i
         if not block:
-            start = n
+            start = i
+        again = False
+        for m in _BRACES.finditer(line):
+            ch = m.group()
+            if ch == "{" and open_line is None:
+                open_line = i + 1
+            elif ch == "{":  # a second "{": the first one was never closed
+                again = True
+                break
+            elif ch == "}" and open_line is not None:
+                open_line, blank = None, None
+        if again:
+            assert open_line is not None
+            unclosed(open_line)
+            i = max(blank if blank is not None else i, start + 1)
+            open_line, blank = None, None
+            continue
         block.append(line)
-        depth = 1 if _open_brace("\n".join(block)) else 0
+        i += 1
+    if open_line is not None:
+        unclosed(open_line)
     flush()
     return raws, problems
-
-
-def _open_brace(text: str) -> bool:
-    """Whether ``text`` has a ``{`` without its ``}`` yet (answers may span lines)."""
-    i = _find(text, "{")
-    return i >= 0 and _find(text, "}", i + 1) < 0
 
 
 # ---- writing --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from exam_tools.bank.formats import RawQuestion
 from exam_tools.bank.model import DEFAULT_POINTS, LETTERS, QType, Question
-from exam_tools.bank.validate import FIELDS
+from exam_tools.bank.validate import FIELDS, halfwidth
 from exam_tools.errors import FormatError, Location, Problem
 
 # Canonical columns (export/template order) and the header spellings accepted on import.
@@ -93,7 +93,7 @@ def _header_map(row: Sequence[Any]) -> tuple[dict[str, int], dict[str, int]] | N
     fields: dict[str, int] = {}
     options: dict[str, int] = {}
     for i, value in enumerate(row):
-        name = _cell_text(value).replace(" ", "").replace("\u3000", "")
+        name = halfwidth(_cell_text(value)).replace(" ", "")  # 选项Ａ is 选项A
         if not name:
             continue
         m = OPTION_RE.match(name)
@@ -228,7 +228,7 @@ def _row_to_raw(
     answer = cells.get("answer", "")
     if answer:
         if qtype is QType.JUDGE:
-            word = answer.upper()
+            word = halfwidth(answer).upper()  # Ｔ, ＴＲＵＥ
             if word in TRUE_WORDS:
                 raw["answer"] = True
             elif word in FALSE_WORDS:
