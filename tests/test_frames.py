@@ -287,3 +287,12 @@ def test_frames_workbook_keeps_text_as_text_and_prints_on_a4(frames) -> None:
     towns = book["各乡镇"]
     assert towns["D1"].value == "参训率" and towns["D2"].number_format == "0.0%"
     assert towns["D2"].value == pytest.approx(0.75)
+
+
+def test_a_missing_database_is_an_error_not_a_new_empty_file(tmp_path: Path) -> None:
+    from exam_tools.errors import ExamToolsError
+    from exam_tools.frames import Frames
+
+    with pytest.raises(ExamToolsError, match="找不到数据库"):
+        Frames(tmp_path / "typo.db", courses=COURSES)
+    assert not (tmp_path / "typo.db").exists()

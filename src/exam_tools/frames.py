@@ -124,7 +124,7 @@ class Frames:
         courses: Iterable[Course] | None = None,
         standards: Standards | None = None,
     ) -> None:
-        self.db = open_db(db) if isinstance(db, str | Path) else db
+        self.db = open_db(db, create=False) if isinstance(db, str | Path) else db
         self.year = year or date.today().year
         if courses is None:
             from exam_tools.course.load import check_courses
