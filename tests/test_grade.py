@@ -190,8 +190,9 @@ def test_item_statistics_report(graded: tuple[Path, dict[str, float]]) -> None:
         "--db", str(db_file), cwd=root)  # fmt: skip
     report = root / "试题分析.xlsx"
     result = run(sys.executable, "-m", "exam_tools", "stats", "items", "cert", "--db", str(db_file),
-                 "--output", str(report), cwd=root)  # fmt: skip
-    assert "作业 cert：10 人" in result.stdout and "每人一卷" in result.stdout
+                 "--output", str(report), "--courses", str(COURSES), cwd=root)  # fmt: skip
+    # the exam by its title in course.yaml, not the assignment's name
+    assert "作业 水稻种植认证考试：10 人" in result.stdout and "每人一卷" in result.stdout
     from openpyxl import load_workbook
 
     wb = load_workbook(report)
@@ -211,6 +212,7 @@ def test_item_statistics_report(graded: tuple[Path, dict[str, float]]) -> None:
     assert sum(row[2].value for row in sheet.iter_rows(min_row=2)) == 100  # 10 members x 10 items
     assert all(0 <= row[3].value <= 1 for row in sheet.iter_rows(min_row=2))
     assert sheet.freeze_panes == "A2"
+    assert wb["试卷概况"]["B1"].value == "水稻种植认证考试"
 
 
 def test_feedback_pages_show_answers_and_explanations(

@@ -11,7 +11,7 @@ import exam_tools
 def test_import_is_light() -> None:
     code = (
         "import sys, exam_tools; "
-        "heavy = {'pandas', 'nbgrader', 'ipywidgets', 'openpyxl', 'yaml', 'click'}; "
+        "heavy = {'pandas', 'numpy', 'nbgrader', 'ipywidgets', 'openpyxl', 'yaml', 'click'}; "
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

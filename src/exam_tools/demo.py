@@ -120,7 +120,8 @@ def run_demo(
         for r in results:
             record(db, r)
         passed = sum(r.passed for r in results)
-        say(f"考试：{course.title}认证考试，{len(results)} 人提交，{passed} 人合格 → {course_dir}")
+        exam = course.assessment(assessment_id).title
+        say(f"考试：{exam}，{len(results)} 人提交，{passed} 人合格 → {course_dir}")
 
     certs = certifications(courses)
     years = load_member_years(db, year, std, certs)

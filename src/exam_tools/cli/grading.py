@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,9 @@ from exam_tools.cli.common import (
     courses_option,
     db_option,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @click.command(cls=ExamToolsCommand)
@@ -216,6 +219,19 @@ def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> N
     )
 
 
+def assignment_title(db: sqlite_utils.Database, name: str, courses_dir: Path) -> str:
+    """The Chinese title of the exam graded as assignment ``name`` (the name if unknown)."""
+    from exam_tools.course.load import check_courses
+    from exam_tools.records.record import exam_title, exam_titles
+
+    row = db.execute(
+        "select course, assessment from attempts where assignment = ? limit 1", [name]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return name
+    return exam_title(exam_titles(check_courses(courses_dir, None).courses), row[0], row[1])[1]
+
+
 @click.command("items", cls=ExamToolsCommand)
 @click.argument("name")
 @db_option
@@ -227,38 +243,36 @@ def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> N
     help="另存为 Excel 文件（.xlsx）。",
 )
 @bank_option
+@courses_option
 def stats_items(
-    name: str, db_file: Path | None, output: Path | None, bank_path: Path | None
+    name: str,
+    db_file: Path | None,
+    output: Path | None,
+    bank_path: Path | None,
+    courses_dir: Path | None,
 ) -> None:
     """作业 NAME 的试题分析：每题的难度、区分度（高低分组 27% 与点二列相关）、选项选择人数，
     以及整卷的平均分、标准差和 α 系数；难度高于 0.95 或低于 0.2、区分度低于 0.2、无人选择的干扰项会标出。
     """
-    import json
-
     from exam_tools.bank.load import load_bank
     from exam_tools.cli.common import bundled
     from exam_tools.fileio import write_atomic
-    from exam_tools.grading.itemstats import Row, flag_unchosen, item_statistics
+    from exam_tools.grading.itemstats import flag_unchosen, item_statistics
+    from exam_tools.grading.store import result_rows
     from exam_tools.records.db import open_db
     from exam_tools.reports.items import items_text, items_workbook
 
     db = open_db(db_file, create=False)
-    query = (
-        "select a.member, r.qid, r.type, r.score, r.points, r.response, r.shown "
-        "from results r join attempts a on a.id = r.attempt_id where a.assignment = ?"
-    )
-    rows = [
-        Row(m, qid, t, score, points, json.loads(resp), tuple(int(i) for i in json.loads(shown)))
-        for m, qid, t, score, points, resp, shown in db.execute(query, [name]).fetchall()
-    ]
+    rows = result_rows(db, name)
     if not rows:
         raise click.UsageError(f"数据库里没有作业“{name}”的成绩；请先运行 exam-tools grade {name}")
     items, paper = item_statistics(rows)
     bank = load_bank(bundled(bank_path, "question_bank"))
     flag_unchosen(items, {s.qid: set(bank[s.qid].correct_letters) for s in items if s.qid in bank})
-    click.echo(items_text(name, items, paper))
+    title = assignment_title(db, name, bundled(courses_dir, "courses"))
+    click.echo(items_text(title, items, paper))
     if output is not None:
-        write_atomic(output, items_workbook(name, items, paper))
+        write_atomic(output, items_workbook(title, items, paper))
         click.echo(f"已写出 {output}")
 
 

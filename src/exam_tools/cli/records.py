@@ -133,13 +133,13 @@ def member_record(
     """The member's record for ``year`` (default this year), and the courses it was measured with."""
     from exam_tools.course.load import check_courses
     from exam_tools.records.db import open_db
-    from exam_tools.records.record import certifications, load_record
+    from exam_tools.records.record import certifications, exam_titles, load_record
     from exam_tools.records.standards import load_standards
 
     courses = check_courses(bundled(courses_dir, "courses"), None).courses
     rec = load_record(
         open_db(db_file, create=False), member, year or date.today().year, load_standards(standards),
-        certifications(courses),
+        certifications(courses), exam_titles(courses),
     )  # fmt: skip
     return rec, courses
 
@@ -207,9 +207,7 @@ def record(
         click.echo(f"  {s['date']}  {s['kind']}  {s['title']}  {s['hours']:g} 学时")
     for e in rec.exams:
         verdict = "合格" if e["passed"] else "不合格"
-        click.echo(
-            f"考试：{e['date']}  {e['course']}/{e['assessment']}  {e['percent']:g} 分  {verdict}"
-        )
+        click.echo(f"考试：{e['date']}  {e['assessment']}  {e['percent']:g} 分  {verdict}")
     click.echo(f"掌握的实用技术：{'、'.join(rec.technologies) or '无'}")
     click.secho(f"小结：{rec.summary}", bold=True)
 

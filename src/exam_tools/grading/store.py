@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlite_utils
 
 from exam_tools.grading.grade import SubmissionResult
+from exam_tools.grading.itemstats import Row
 from exam_tools.records.db import table
 
 
@@ -56,3 +57,15 @@ def record(db: sqlite_utils.Database, result: SubmissionResult) -> None:
             }
             for i in result.items
         )
+
+
+def result_rows(db: sqlite_utils.Database, assignment: str) -> list[Row]:
+    """Every stored answer to ``assignment``, as item statistics read them."""
+    query = (
+        "select a.member, r.qid, r.type, r.score, r.points, r.response, r.shown "
+        "from results r join attempts a on a.id = r.attempt_id where a.assignment = ?"
+    )
+    return [
+        Row(m, qid, t, score, points, json.loads(resp), tuple(int(i) for i in json.loads(shown)))
+        for m, qid, t, score, points, resp, shown in db.execute(query, [assignment]).fetchall()
+    ]

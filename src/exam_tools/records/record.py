@@ -4,6 +4,11 @@
 reads the rows from the database. Hours count in the year of the session's date. A technology is
 mastered once the member has passed its course's certification assessment with the course's pass
 mark (in that year or before).
+
+Exams on a record name their course and assessment by the Chinese titles of ``course.yaml``
+(``course``, ``assessment``; the ids stay in ``course_id``, ``assessment_id``), so every printed
+record says 水稻种植技术认证考试, not ``shuidao/cert``. Without titles (a course no longer shipped)
+the ids are shown.
 """
 
 from __future__ import annotations
@@ -35,6 +40,20 @@ def certifications(courses: Iterable[Course]) -> list[Certification]:
         for c in courses
         if c.technology and c.certification
     ]
+
+
+#: (course id, assessment id) → (course title, assessment title); see :func:`exam_titles`.
+Titles = Mapping[tuple[str, str], tuple[str, str]]
+
+
+def exam_titles(courses: Iterable[Course]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The Chinese titles of every course's assessments, keyed by their ids."""
+    return {(c.id, a.id): (c.title, a.title) for c in courses for a in c.assessments}
+
+
+def exam_title(titles: Titles, course: str, assessment: str) -> tuple[str, str]:
+    """(course title, assessment title); the ids when the course is not known."""
+    return titles.get((course, assessment)) or (course, assessment)
 
 
 @dataclass
@@ -93,8 +112,10 @@ def build_record(
     attempts: Iterable[Mapping[str, Any]],
     standards: Standards,
     certs: Iterable[Certification],
+    titles: Titles | None = None,
 ) -> MemberRecord:
-    """``attendance``: rows with date, kind, title, hours; ``attempts``: graded attempt rows."""
+    """``attendance``: rows with date, kind, title, hours; ``attempts``: graded attempt rows;
+    ``titles``: from :func:`exam_titles`, to name exams in Chinese."""
     roles = member.get("roles") or []
     record = MemberRecord(
         member=dict(member), year=year, hours=0.0, required_hours=standards.required_hours(roles)
@@ -117,10 +138,13 @@ def build_record(
     attempts = list(attempts)
     for a in attempts:
         if _year(a.get("submitted_at") or a.get("graded_at")) == year:
+            course, assessment = exam_title(titles or {}, a["course"], a["assessment"])
             record.exams.append(
                 {
-                    "course": a["course"],
-                    "assessment": a["assessment"],
+                    "course": course,
+                    "assessment": assessment,
+                    "course_id": a["course"],
+                    "assessment_id": a["assessment"],
                     "score": a["score"],
                     "max_score": a["max_score"],
                     "percent": a["percent"],
@@ -164,6 +188,7 @@ def load_record(
     year: int,
     standards: Standards,
     certs: Iterable[Certification],
+    titles: Titles | None = None,
 ) -> MemberRecord:
     member = find_member(db, who)
     attendance = db.query(
@@ -172,11 +197,15 @@ def load_record(
         [member["id"]],
     )
     attempts = db.query("select * from attempts where member = ?", [member["id"]])
-    return build_record(member, year, attendance, attempts, standards, certs)
+    return build_record(member, year, attendance, attempts, standards, certs, titles)
 
 
 def load_all_records(
-    db: sqlite_utils.Database, year: int, standards: Standards, certs: Iterable[Certification]
+    db: sqlite_utils.Database,
+    year: int,
+    standards: Standards,
+    certs: Iterable[Certification],
+    titles: Titles | None = None,
 ) -> list[MemberRecord]:
     """Every member's record for the year, from three queries (not three per member)."""
     from collections import defaultdict
@@ -190,14 +219,23 @@ def load_all_records(
     ):
         attendance[r["member"]].append(r)
     attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in db.query("select * from attempts"):
+    for r in db.query(
+        "select member, course, assessment, score, max_score, percent, passed, submitted_at, "
+        "graded_at from attempts"
+    ):
         attempts[r["member"]].append(r)
     out = []
     for m in db.query("select * from members order by id"):
         m["roles"] = json.loads(m["roles"] or "[]")
         out.append(
             build_record(
-                m, year, attendance.get(m["id"], []), attempts.get(m["id"], []), standards, certs
+                m,
+                year,
+                attendance.get(m["id"], []),
+                attempts.get(m["id"], []),
+                standards,
+                certs,
+                titles,
             )
         )
     return out

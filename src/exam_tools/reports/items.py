@@ -40,6 +40,8 @@ def items_workbook(name: str, items: list[ItemStats], paper: PaperStats) -> byte
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from exam_tools.reports.page import a4
+
     wb = Workbook()
     ws: Any = wb.active  # openpyxl types the active sheet loosely
     ws.title = "题目分析"
@@ -74,6 +76,9 @@ def items_workbook(name: str, items: list[ItemStats], paper: PaperStats) -> byte
             cell.number_format = "0.00"
     for letter, w in zip("ABCDEFG", (12, 6, 9, 10, 11, 11, 40), strict=True):
         ws.column_dimensions[letter].width = w
+    a4(ws, landscape=True, header_rows=1)
+    a4(opt, header_rows=1)
+    a4(summary)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

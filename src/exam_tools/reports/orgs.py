@@ -97,6 +97,8 @@ def workbook(
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
 
+    from exam_tools.reports.page import a4
+
     wb = Workbook()
     overview: Any = wb.active  # openpyxl types the active sheet loosely
     overview.title = "总览"
@@ -140,6 +142,7 @@ def workbook(
             chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=ws.max_row))
             chart.width, chart.height = 24, 10
             ws.add_chart(chart, f"A{ws.max_row + 3}")
+        a4(ws, landscape=True, header_rows=1)
     goal = wb.create_sheet("目标")
     goal.append(["目标", "对象人数", "已达到", "当前比例", "目标比例", "还差（人）"])
     for p in targets:
@@ -150,6 +153,8 @@ def workbook(
         cell.font = Font(bold=True)
     goal.freeze_panes = "A2"
     goal.column_dimensions["A"].width = 36
+    a4(overview)
+    a4(goal, landscape=True, header_rows=1)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

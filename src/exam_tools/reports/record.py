@@ -64,6 +64,8 @@ def record_workbook(rec: MemberRecord) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from exam_tools.reports.page import a4
+
     wb = Workbook()
     ws: Any = wb.active  # openpyxl types the active sheet loosely
     ws.title = "培训档案"
@@ -92,6 +94,9 @@ def record_workbook(rec: MemberRecord) -> bytes:
         sheet.freeze_panes = "A2"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+    a4(ws)
+    a4(sessions, header_rows=1)
+    a4(exams, header_rows=1)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

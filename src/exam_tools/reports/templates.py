@@ -14,6 +14,8 @@ def template_workbook(
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
+    from exam_tools.reports.page import a4
+
     wb = Workbook()
     ws: Any = wb.active  # openpyxl types the active sheet loosely
     ws.title = sheet
@@ -42,6 +44,8 @@ def template_workbook(
     notes.column_dimensions["B"].width = 90
     for cell in notes[1]:
         cell.font = Font(bold=True)
+    a4(ws, landscape=len(columns) > 6, header_rows=1)
+    a4(notes, header_rows=1)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -397,6 +397,10 @@ def _workbook(rows: list[list[Any]], n_options: int) -> Any:
     for row in help_ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    from exam_tools.reports.page import a4
+
+    a4(ws, landscape=True, header_rows=1)
+    a4(help_ws, header_rows=1)
     return wb
 
 
