@@ -28,12 +28,13 @@ def _roster_xlsx(rows: list[dict[str, Any]]) -> bytes:
     from openpyxl import Workbook
 
     from exam_tools.records.roster import COLUMNS, SHEET
+    from exam_tools.reports.safe import append
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET)
-    ws.append(list(COLUMNS))
+    append(ws, COLUMNS)
     for r in rows:
-        ws.append([r.get(c, "") for c in COLUMNS])
+        append(ws, [r.get(c, "") for c in COLUMNS])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
