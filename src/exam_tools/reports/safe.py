@@ -42,12 +42,12 @@ def set_text(cell: Any, value: Any) -> None:
 
 def safe_row(ws: Any, values: Iterable[Any]) -> list[Any]:
     """``values`` ready for ``ws.append`` (normal or write-only sheet): strings as text cells."""
-    from openpyxl.cell.cell import Cell
+    from openpyxl.cell import WriteOnlyCell  # a plain Cell; ws.append places it (any sheet)
 
     out: list[Any] = []
     for value in values:
         if isinstance(value, str):
-            cell = Cell(ws, row=None, column=None)  # placed by ws.append
+            cell = WriteOnlyCell(ws)
             set_text(cell, value)
             out.append(cell)
         else:
