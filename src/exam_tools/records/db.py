@@ -7,13 +7,54 @@ applied, so opening an older file upgrades it without losing rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
+from typing import Literal
 
 import sqlite_utils
 from sqlite_utils.db import Table
 
 DEFAULT_DB = "exam_tools.db"
+
+
+class Connection(sqlite3.Connection):
+    """A connection on which nested ``with conn:`` blocks make one transaction.
+
+    sqlite-utils wraps every chunk of ``insert_all``/``upsert_all`` in ``with db.conn:``, and a plain
+    sqlite3 connection commits at the end of each such block, so an import of 150,000 rows killed
+    half-way left the chunks written so far. Here only the outermost block commits (or rolls back).
+    """
+
+    _depth = 0
+
+    def __enter__(self) -> Connection:
+        self._depth += 1
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]:
+        self._depth -= 1
+        if not self._depth:  # an inner block leaves it to the outermost one
+            super().__exit__(exc_type, exc, tb)
+        return False
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """One transaction around the block: committed at its end, rolled back on any exception
+    (Ctrl-C included); a process killed inside it leaves the database as it was (SQLite's
+    journal is rolled back on the next open). Takes the write lock at once (BEGIN IMMEDIATE)."""
+    with db.conn:
+        if not db.conn.in_transaction:
+            db.conn.execute("BEGIN IMMEDIATE")
+        yield
 
 
 def table(db: sqlite_utils.Database, name: str) -> Table:
@@ -125,11 +166,7 @@ def db_path(path: str | Path | None = None) -> Path:
 def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
     """Open (creating or upgrading) the database; ``":memory:"`` for a throwaway one."""
     target = str(path) if str(path) == ":memory:" else str(db_path(path))
-    db = (
-        sqlite_utils.Database(target)
-        if target != ":memory:"
-        else sqlite_utils.Database(memory=True)
-    )
+    db = sqlite_utils.Database(sqlite3.connect(target, factory=Connection))
     db.execute("PRAGMA foreign_keys = ON")
     version = db.execute("PRAGMA user_version").fetchone()[0]
     for number, migrate in enumerate(MIGRATIONS[version:], version + 1):

@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from exam_tools.categories import MEMBER_CATEGORIES
-from exam_tools.records.db import table
+from exam_tools.records.db import table, transaction
 from exam_tools.records.sheet import cell_text, read_sheet
 
 SHEET = "花名册"
@@ -205,7 +205,7 @@ def parse_roster(data: bytes, path: str) -> Roster:
 def store_roster(db: sqlite_utils.Database, roster: Roster) -> tuple[int, int, int]:
     """Write organisations and members in one transaction; returns (new, changed, unchanged)."""
     existing = {r["id"]: r for r in db.query("select * from members")}
-    with db.conn:
+    with transaction(db):  # all rows or none, even if killed half-way
         # parents before children: paths sort that way
         table(db, "orgs").upsert_all(sorted(roster.orgs.values(), key=lambda o: o["path"]), pk="id")
         table(db, "members").upsert_all(roster.members, pk="id")
