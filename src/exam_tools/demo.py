@@ -46,7 +46,7 @@ def run_demo(
     from exam_tools.grading.assign import source_assignment, write_assignment
     from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
     from exam_tools.grading.simulate import simulate_submissions
-    from exam_tools.grading.store import record
+    from exam_tools.grading.store import recording
     from exam_tools.records.county import SCALES, roster_rows, sessions_and_attendance
     from exam_tools.records.db import open_db, table
     from exam_tools.records.orgstats import org_statistics, target_progress
@@ -122,8 +122,9 @@ def run_demo(
         results = [
             grade_submission(folder, m, name, key) for m, folder in submissions(course_dir, name)
         ]
-        for r in results:
-            record(db, r)
+        with recording(db) as write:
+            for r in results:
+                write(r)
         passed = sum(r.passed for r in results)
         say(f"考试：{course.title}认证考试，{len(results)} 人提交，{passed} 人合格 → {course_dir}")
 

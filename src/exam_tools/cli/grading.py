@@ -99,7 +99,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。
     """
     from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
-    from exam_tools.grading.store import record
+    from exam_tools.grading.store import recording
     from exam_tools.records.db import db_path, open_db
 
     key = read_assignment_key(course_dir, name)
@@ -107,19 +107,23 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
     db = open_db(db_file)
-    results = []
-    with click.progressbar(found, label="评分", file=click.get_text_stream("stderr")) as bar:
+    problems: list[str] = []  # results are written as they come, not kept
+    n = passed = manual = 0
+    total = 0.0
+    with (
+        click.progressbar(found, label="评分", file=click.get_text_stream("stderr")) as bar,
+        recording(db) as write,
+    ):
         for member, folder in bar:
             result = grade_submission(folder, member, name, key)
-            record(db, result)
-            results.append(result)
-    for r in results:
-        for problem in r.problems:
-            click.echo(f"党员 {r.member}：{problem}")
-    n = len(results)
-    mean = sum(r.score for r in results) / n
-    passed = sum(1 for r in results if r.passed)
-    manual = sum(r.manual_pending for r in results)
+            write(result)
+            problems.extend(f"党员 {member}：{problem}" for problem in result.problems)
+            n, total = n + 1, total + result.score
+            passed += result.passed
+            manual += result.manual_pending
+    for line in problems:
+        click.echo(line)
+    mean = total / n
     click.echo(
         f"作业 {name}：{n} 份提交，平均 {mean:.1f} / {key.total_points:g} 分，"
         f"合格 {passed} 人（{100 * passed / n:.1f}%）"
@@ -209,8 +213,11 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
     found = submissions(course_dir, name)
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
+    written = 0
     for member, folder in found:
         result = grade_submission(folder, member, name, key)
+        for problem in result.problems:
+            click.echo(f"党员 {member}：{problem}")
         paper = build_paper(
             spec.questions, spec.course, spec.assessment, member=member, seed=spec.seed
         )
@@ -220,8 +227,12 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             full = key_from_compact(paper, key.key)  # the bank changed since: answers only
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
-        write_atomic(target, feedback_html(paper, result, full))
-    click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
+        try:
+            write_atomic(target, feedback_html(paper, result, full))
+            written += 1
+        except OSError as exc:  # one member's folder never stops the others' pages
+            click.echo(f"党员 {member}：反馈页没有写出（{exc.strerror or exc}）")
+    click.echo(f"已为 {written} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
 
 

@@ -20,6 +20,7 @@ from exam_tools.course.pool import ExamSpec, read_exam_spec
 from exam_tools.errors import ExamToolsError, PaperError
 from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, SPEC
 from exam_tools.grading.cell import answers_of, attempt_to_grade
+from exam_tools.quiz.store import answer_problem, read_responses
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,12 @@ def _responses(
         problems.append("没有作答记录（未作答）")
         return {}, {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = read_responses(path)
+    except OSError:
         problems.append("作答记录已损坏，无法读取，按未作答计")
+        return {}, {}
+    except ValueError as exc:
+        problems.append(f"{exc}，按未作答计")
         return {}, {}
     if not isinstance(data, Mapping) or not isinstance(data.get("attempts"), list):
         problems.append("作答记录格式不对，按未作答计")
@@ -159,6 +163,10 @@ def grade_submission(
     items = []
     for item in paper.items:
         response = answers.get(item.n)
+        problem = answer_problem(item.type, response)
+        if problem is not None:  # not kept: a wrong type or a huge text scores 0
+            problems.append(f"第 {item.n} 题{problem}，计 0 分")
+            response = None
         verdict = score_item(key[item.n], response, assignment.multiple)
         items.append(
             ItemResult(
