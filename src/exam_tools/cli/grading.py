@@ -100,13 +100,13 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     """
     from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
     from exam_tools.grading.store import recording
-    from exam_tools.records.db import db_path, open_db
+    from exam_tools.records.db import connect, db_path
 
     key = read_assignment_key(course_dir, name)
     found = submissions(course_dir, name)
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
-    db = open_db(db_file)
+    db = connect(db_file)
     problems: list[str] = []  # results are written as they come, not kept
     n = passed = manual = 0
     total = 0.0

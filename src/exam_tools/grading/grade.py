@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.course.key import MultipleRule, key_from_compact, score_item
-from exam_tools.course.paper import Paper, build_paper, read_paper
+from exam_tools.course.paper import Paper, build_paper, read_json_file
 from exam_tools.course.pool import ExamSpec, read_exam_spec
 from exam_tools.errors import ExamToolsError, PaperError
 from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, SPEC
 from exam_tools.grading.cell import answers_of, attempt_to_grade
-from exam_tools.quiz.store import answer_problem, read_responses
+from exam_tools.quiz.store import MAX_RESPONSES_BYTES, answer_problem, read_responses
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,22 @@ def _responses(
     return answers, dict(attempt)
 
 
+def _paper_problem(path: Path, expected: Paper) -> str | None:
+    """What is wrong with the member's saved paper file, if anything."""
+    if path.stat().st_size > MAX_RESPONSES_BYTES:
+        return "试卷文件过大（被改动过），按应发的试卷评分"
+    try:
+        data = read_json_file(path, "试卷")
+        if data == expected.to_dict():
+            return None  # the file as the quiz wrote it (fast: no second Paper to build)
+        saved = Paper.from_dict(data, str(path))
+    except ExamToolsError:
+        return "试卷文件已损坏，按应发的试卷评分"
+    if saved != expected:
+        return "试卷文件与按党员编号抽出的试卷不一致（被改动过），按应发的试卷评分"
+    return None
+
+
 def grade_submission(
     folder: Path, member: str, name: str, assignment: AssignmentKey
 ) -> SubmissionResult:
@@ -150,14 +166,9 @@ def grade_submission(
     if not paper_file.exists():
         problems.append("没有试卷文件（没有打开过考试），按未作答计")
     else:
-        try:
-            saved = read_paper(paper_file)
-            if saved != expected:
-                problems.append(
-                    "试卷文件与按党员编号抽出的试卷不一致（被改动过），按应发的试卷评分"
-                )
-        except ExamToolsError:
-            problems.append("试卷文件已损坏，按应发的试卷评分")
+        problem = _paper_problem(paper_file, expected)
+        if problem:
+            problems.append(problem)
     answers, attempt = _responses(folder, paper, problems) if paper_file.exists() else ({}, {})
     key = key_from_compact(paper, assignment.key)
     items = []

@@ -9,15 +9,17 @@ half a run). The statements are prepared once; nothing asks SQLite about tables 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from exam_tools.grading.grade import SubmissionResult
 from exam_tools.records.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ATTEMPT_COLUMNS = (
     "id", "assignment", "course", "assessment", "member", "paper", "attempt", "submitted_at",
@@ -36,6 +38,9 @@ _INSERT_RESULT = (
     f"VALUES ({', '.join('?' * len(RESULT_COLUMNS))})"
 )
 _DELETE_RESULTS = "DELETE FROM results WHERE attempt_id = ?"
+_encode = json.JSONEncoder(
+    ensure_ascii=False
+).encode  # json.dumps(…, ensure_ascii=False) builds one per call
 
 
 def _rows(
@@ -50,21 +55,22 @@ def _rows(
     )  # fmt: skip
     dumps = json.dumps
     items = [
-        (attempt_id, i.n, i.qid, i.type, dumps(i.response, ensure_ascii=False),
-         dumps(list(i.shown)), i.score, i.points, None if i.correct is None else int(i.correct),
-         int(i.manual))
+        (attempt_id, i.n, i.qid, i.type, _encode(i.response), dumps(list(i.shown)), i.score,
+         i.points, None if i.correct is None else int(i.correct), int(i.manual))
         for i in result.items
     ]  # fmt: skip
     return attempt, items
 
 
 @contextmanager
-def recording(db: sqlite_utils.Database) -> Iterator[Callable[[SubmissionResult], None]]:
+def recording(
+    db: sqlite_utils.Database | sqlite3.Connection,
+) -> Iterator[Callable[[SubmissionResult], None]]:
     """A function that writes one result; all of them are committed together when the block ends
     (and none if it raises, Ctrl-C included)."""
     graded_at = datetime.now().astimezone().isoformat(timespec="seconds")
-    conn = db.conn
-    with transaction(db):
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with transaction(conn):
 
         def write(result: SubmissionResult) -> None:
             attempt, items = _rows(result, graded_at)
@@ -75,7 +81,7 @@ def recording(db: sqlite_utils.Database) -> Iterator[Callable[[SubmissionResult]
         yield write
 
 
-def record(db: sqlite_utils.Database, result: SubmissionResult) -> None:
+def record(db: sqlite_utils.Database | sqlite3.Connection, result: SubmissionResult) -> None:
     """Write one result in its own transaction."""
     with recording(db) as write:
         write(result)

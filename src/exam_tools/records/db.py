@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import sqlite_utils
-from sqlite_utils.db import Table
+if TYPE_CHECKING:  # sqlite-utils imports pandas and numpy when present: a second at start-up
+    import sqlite_utils
+    from sqlite_utils.db import Table
 
 DEFAULT_DB = "exam_tools.db"
 
@@ -47,18 +48,21 @@ class Connection(sqlite3.Connection):
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+def transaction(db: sqlite_utils.Database | sqlite3.Connection) -> Iterator[None]:
     """One transaction around the block: committed at its end, rolled back on any exception
     (Ctrl-C included); a process killed inside it leaves the database as it was (SQLite's
     journal is rolled back on the next open). Takes the write lock at once (BEGIN IMMEDIATE)."""
-    with db.conn:
-        if not db.conn.in_transaction:
-            db.conn.execute("BEGIN IMMEDIATE")
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with conn:
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
         yield
 
 
 def table(db: sqlite_utils.Database, name: str) -> Table:
     """A table (``db[name]`` may also be a view, which the type checker cannot rule out)."""
+    from sqlite_utils.db import Table
+
     return Table(db, name)
 
 
@@ -165,6 +169,8 @@ def db_path(path: str | Path | None = None) -> Path:
 
 def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
     """Open (creating or upgrading) the database; ``":memory:"`` for a throwaway one."""
+    import sqlite_utils
+
     target = str(path) if str(path) == ":memory:" else str(db_path(path))
     db = sqlite_utils.Database(sqlite3.connect(target, factory=Connection))
     db.execute("PRAGMA foreign_keys = ON")
@@ -174,3 +180,15 @@ def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
             migrate(db)
             db.execute(f"PRAGMA user_version = {number}")
     return db
+
+
+def connect(path: str | Path | None = None) -> sqlite3.Connection:
+    """The database as a plain sqlite3 connection, without loading sqlite-utils (for ``grade``,
+    where start-up counts); an older or new file is created or upgraded through :func:`open_db`."""
+    conn = sqlite3.connect(str(db_path(path)), factory=Connection)
+    conn.execute("PRAGMA foreign_keys = ON")
+    if conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+        return conn
+    conn.close()
+    upgraded: sqlite3.Connection = open_db(path).conn
+    return upgraded
