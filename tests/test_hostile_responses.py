@@ -59,7 +59,7 @@ def course(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> tuple[Path, 
         cwd=root)  # fmt: skip
     spec = read_exam_spec(root / "source" / "cert" / "exam.json")
     papers = {}
-    for member in ("good", "types", "long", "bigfile", "later"):
+    for member in ("good", "types", "long", "bigfile", "deep", "later"):
         folder = root / "submitted" / member / "cert"
         folder.mkdir(parents=True)
         paper = build_paper(spec.questions, spec.course, spec.assessment, member=member)
@@ -81,7 +81,11 @@ def course(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> tuple[Path, 
             answers[str(first_single(paper))] = HUGE
         elif member == "bigfile":  # right answers, and megabytes of padding in the file
             data["padding"] = "x" * (MAX_RESPONSES_BYTES + 1)
-        path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        text = json.dumps(data, ensure_ascii=False)
+        if member == "deep":  # nested deeper than any JSON reader recurses
+            text = "[" * 100_000 + "]" * 100_000
+            (folder / "exam.paper.json").write_text(text, "utf-8")
+        path.write_text(text, "utf-8")
     return root, papers
 
 
@@ -99,12 +103,14 @@ def test_hostile_answers_score_zero_and_are_reported(course: tuple[Path, dict[st
     assert (
         f"党员 bigfile：作答记录文件过大（2.0 MB，上限 {MAX_RESPONSES_BYTES / 1e6:.0f} MB）" in out
     )
+    assert "党员 deep：试卷文件已损坏，按应发的试卷评分" in out
+    assert "党员 deep：作答记录已损坏，无法读取，按未作答计" in out
     assert "党员 good：" not in out and "党员 later：" not in out
     db = open_db(db_file)
     score = {r["member"]: r["score"] for r in db.query("select member, score from attempts")}
     full = papers["good"].total_points - sum(i.points for i in papers["good"].items
                                              if i.type is QType.SHORT)  # fmt: skip
-    assert score["types"] == 0 and score["bigfile"] == 0
+    assert score["types"] == score["bigfile"] == score["deep"] == 0
     assert score["long"] == score["good"] - papers["long"].item(first_single(papers["long"])).points
     assert score["good"] == score["later"] == pytest.approx(full, abs=5)  # 简答 keywords vary
     stored = [r[0] for r in db.execute("select response from results").fetchall()]

@@ -177,10 +177,10 @@ class Paper:
 def read_json_file(path: Path, what: str) -> Any:
     """A JSON file a member or instructor was given (``what``: 试卷, 考试文件 …); PaperError if bad."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_bytes())  # bytes: UTF-8 decoded by json, faster than read_text
     except FileNotFoundError:
         raise PaperError(f"找不到{what}：{path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # deep nesting too
         raise PaperError(f"{path} 不是有效的{what}（JSON 格式错误：{exc}）") from None
 
 

@@ -43,6 +43,11 @@ _encode = json.JSONEncoder(
 ).encode  # json.dumps(…, ensure_ascii=False) builds one per call
 
 
+def _shown(shown: tuple[str, ...]) -> str:
+    """``json.dumps(list(shown))`` for option indices (digits need no escaping), without the encoder."""
+    return '["' + '", "'.join(shown) + '"]' if shown else "[]"
+
+
 def _rows(
     result: SubmissionResult, graded_at: str
 ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
@@ -53,9 +58,8 @@ def _rows(
         result.max_score, result.percent, int(result.passed), result.pass_percent,
         result.manual_pending, graded_at, "；".join(result.problems),
     )  # fmt: skip
-    dumps = json.dumps
     items = [
-        (attempt_id, i.n, i.qid, i.type, _encode(i.response), dumps(list(i.shown)), i.score,
+        (attempt_id, i.n, i.qid, i.type, _encode(i.response), _shown(i.shown), i.score,
          i.points, None if i.correct is None else int(i.correct), int(i.manual))
         for i in result.items
     ]  # fmt: skip
