@@ -98,12 +98,12 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
     一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。
     """
-    from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
+    from exam_tools.grading.grade import grade_submission, read_assignment_key, submission_members
     from exam_tools.grading.store import recording
     from exam_tools.records.db import connect, db_path
 
     key = read_assignment_key(course_dir, name)
-    found = submissions(course_dir, name)
+    base, found = submission_members(course_dir, name)  # names only: memory flat in their number
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
     db = connect(db_file)
@@ -114,8 +114,8 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
         click.progressbar(found, label="评分", file=click.get_text_stream("stderr")) as bar,
         recording(db) as write,
     ):
-        for member, folder in bar:
-            result = grade_submission(folder, member, name, key)
+        for member in bar:
+            result = grade_submission(base / member / name, member, name, key)
             write(result)
             problems.extend(f"党员 {member}：{problem}" for problem in result.problems)
             n, total = n + 1, total + result.score

@@ -209,11 +209,26 @@ def grade_submission(
     )
 
 
-def submissions(course_dir: Path, name: str) -> list[tuple[str, Path]]:
-    """(member, folder) of every submission of ``name``, from ``submitted/`` (or ``autograded/``)."""
+def submission_members(course_dir: Path, name: str) -> tuple[Path, list[str]]:
+    """The folder holding the members' folders (``submitted/``, else ``autograded/``) and the sorted
+    ids of the members who have a ``<member>/<name>/`` folder there. Names only, so a course of
+    100,000 submissions costs a few megabytes, not a ``Path`` per member."""
+    import os
+
     for root in ("submitted", "autograded"):
         base = course_dir / root
-        found = sorted((p.parent.name, p) for p in base.glob(f"*/{name}") if p.is_dir())
+        try:
+            entries = os.scandir(base)
+        except OSError:  # no such folder (or unreadable): try the next
+            continue
+        with entries:
+            found = sorted(e.name for e in entries if (base / e.name / name).is_dir())
         if found:
-            return found
-    return []
+            return base, found
+    return course_dir / "submitted", []
+
+
+def submissions(course_dir: Path, name: str) -> list[tuple[str, Path]]:
+    """(member, folder) of every submission of ``name``, from ``submitted/`` (or ``autograded/``)."""
+    base, members = submission_members(course_dir, name)
+    return [(m, base / m / name) for m in members]
