@@ -26,12 +26,13 @@ def _roster_xlsx(rows: list[dict[str, Any]]) -> bytes:
     from openpyxl import Workbook
 
     from exam_tools.records.roster import COLUMNS, SHEET
+    from exam_tools.reports.safe import append
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET)
-    ws.append(list(COLUMNS))
+    append(ws, COLUMNS)
     for r in rows:
-        ws.append([r.get(c, "") for c in COLUMNS])
+        append(ws, [r.get(c, "") for c in COLUMNS])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -44,7 +45,7 @@ def run_demo(
     from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
     from exam_tools.grading.nbgrader_cli import run_nbgrader
     from exam_tools.grading.simulate import simulate_submissions
-    from exam_tools.grading.store import record
+    from exam_tools.grading.store import recording
     from exam_tools.records.county import SCALES, roster_rows, sessions_and_attendance
     from exam_tools.records.db import open_db, table
     from exam_tools.records.orgstats import org_statistics, target_progress
@@ -117,8 +118,9 @@ def run_demo(
         results = [
             grade_submission(folder, m, name, key) for m, folder in submissions(course_dir, name)
         ]
-        for r in results:
-            record(db, r)
+        with recording(db) as write:
+            for r in results:
+                write(r)
         passed = sum(r.passed for r in results)
         exam = course.assessment(assessment_id).title
         say(f"考试：{exam}，{len(results)} 人提交，{passed} 人合格 → {course_dir}")

@@ -159,35 +159,48 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
     一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。
     """
-    from exam_tools.grading.grade import grade_submission, read_assignment_key, submissions
-    from exam_tools.grading.store import record
-    from exam_tools.records.db import db_path, open_db
+    from exam_tools.grading.grade import grade_submission, read_assignment_key, submission_members
+    from exam_tools.grading.store import recording
+    from exam_tools.records.db import connect, db_path
 
     key = read_assignment_key(course_dir, name)
-    found = submissions(course_dir, name)
+    base, found = submission_members(course_dir, name)  # names only: memory flat in their number
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
-    db = open_db(db_file)
-    results = []
-    with click.progressbar(found, label="评分", file=click.get_text_stream("stderr")) as bar:
-        for member, folder in bar:
+    from exam_tools.grading.gradebook import GRADEBOOK
+
+    db = connect(db_file)
+    problems: list[str] = []  # results are written as they come, not kept
+    # nbgrader's gradebook is written after the run, so its results are kept, but only when
+    # the course has one (a course published with nbgrader generate_assignment)
+    to_nbgrader = (course_dir / GRADEBOOK).exists()
+    graded: list[tuple[Any, Path]] = []
+    n = passed = manual = 0
+    total = 0.0
+    with (
+        click.progressbar(found, label="评分", file=click.get_text_stream("stderr")) as bar,
+        recording(db) as write,
+    ):
+        for member in bar:
+            folder = base / member / name
             result = grade_submission(folder, member, name, key)
-            record(db, result)
-            results.append(result)
-    to_gradebook(course_dir, db, list(zip(results, (f for _m, f in found), strict=True)))
-    for r in results:
-        for problem in r.problems:
-            click.echo(f"党员 {r.member}：{problem}")
-    n = len(results)
-    mean = sum(r.score for r in results) / n
-    passed = sum(1 for r in results if r.passed)
-    manual = sum(r.manual_pending for r in results)
+            write(result)
+            if to_nbgrader:
+                graded.append((result, folder))
+            problems.extend(f"党员 {member}：{problem}" for problem in result.problems)
+            n, total = n + 1, total + result.score
+            passed += result.passed
+            manual += result.manual_pending
+    for line in problems:
+        click.echo(line)
+    mean = total / n
     click.echo(
         f"作业 {name}：{n} 份提交，平均 {mean:.1f} / {key.total_points:g} 分，"
         f"合格 {passed} 人（{100 * passed / n:.1f}%）"
         + (f"；{manual} 道简答题待人工评阅" if manual else "")
     )
     click.echo(f"结果已写入 {db_path(db_file)}")
+    to_gradebook(course_dir, db, graded)
 
 
 def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> None:
@@ -305,8 +318,11 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
     found = submissions(course_dir, name)
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
+    written = 0
     for member, folder in found:
         result = grade_submission(folder, member, name, key)
+        for problem in result.problems:
+            click.echo(f"党员 {member}：{problem}")
         paper = build_paper(
             spec.questions, spec.course, spec.assessment, member=member, seed=spec.seed
         )
@@ -316,7 +332,12 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             full = key_from_compact(paper, key.key)  # the bank changed since: answers only
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
-        write_atomic(target, feedback_html(paper, result, full))
+        try:
+            write_atomic(target, feedback_html(paper, result, full))
+            written += 1
+        except OSError as exc:  # one member's folder never stops the others' pages
+            click.echo(f"党员 {member}：反馈页没有写出（{exc.strerror or exc}）")
+            continue
         # what `nbgrader release_feedback` reads beside the page: the submission's time and secret
         missing = []
         for extra in ("timestamp.txt", "submission_secret.txt"):
@@ -330,7 +351,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
                 f"党员 {member}：提交里没有 {'、'.join(missing)}（不是经 nbgrader submit 和 collect 收来的），"
                 "nbgrader release_feedback 无法发给他，请把反馈页另行转交"
             )
-    click.echo(f"已为 {len(found)} 名党员写出反馈页：{course_dir / 'feedback'}")
+    click.echo(f"已为 {written} 名党员写出反馈页：{course_dir / 'feedback'}")
     click.echo(f"发给党员：cd {course_dir} && nbgrader release_feedback {name}")
 
 

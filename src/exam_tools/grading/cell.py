@@ -7,7 +7,6 @@ never raises: a missing or damaged file scores what can be read (nothing = 0).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from exam_tools.course.key import MultipleRule, key_from_compact, score_item
 from exam_tools.course.paper import read_paper
 from exam_tools.errors import ExamToolsError
+from exam_tools.quiz.store import answer_problem, read_responses
 
 
 def attempt_to_grade(responses: Any) -> Mapping[str, Any] | None:
@@ -55,7 +55,7 @@ def score_saved(
         return 0.0
     responses_file = path.with_name(f"{path.stem}.responses.json")
     try:
-        responses = json.loads(responses_file.read_text(encoding="utf-8"))
+        responses = read_responses(responses_file)
     except (OSError, ValueError):
         responses = {}
     if not isinstance(responses, Mapping) or responses.get("paper") != paper.id:
@@ -63,5 +63,9 @@ def score_saved(
     attempt = attempt_to_grade(responses)
     answers = answers_of(attempt) if attempt is not None else {}
     rule = MultipleRule(multiple)
-    total = sum(score_item(key[i.n], answers.get(i.n), rule).score for i in paper.items)
+    total = sum(
+        score_item(key[i.n], answers.get(i.n), rule).score
+        for i in paper.items
+        if answer_problem(i.type, answers.get(i.n)) is None
+    )
     return round(total, 4)

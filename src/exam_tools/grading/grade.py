@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.course.key import MultipleRule, key_from_compact, score_item
-from exam_tools.course.paper import Paper, build_paper, read_paper
+from exam_tools.course.paper import Paper, build_paper, read_json_file
 from exam_tools.course.pool import ExamSpec, read_exam_spec
 from exam_tools.errors import ExamToolsError, PaperError
 from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, SPEC
 from exam_tools.grading.cell import answers_of, attempt_to_grade
+from exam_tools.quiz.store import MAX_RESPONSES_BYTES, answer_problem, read_responses
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,12 @@ def _responses(
         problems.append("没有作答记录（未作答）")
         return {}, {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = read_responses(path)
+    except OSError:
         problems.append("作答记录已损坏，无法读取，按未作答计")
+        return {}, {}
+    except ValueError as exc:
+        problems.append(f"{exc}，按未作答计")
         return {}, {}
     if not isinstance(data, Mapping) or not isinstance(data.get("attempts"), list):
         problems.append("作答记录格式不对，按未作答计")
@@ -160,6 +164,22 @@ def limit_problems(data: Mapping[str, Any], paper: Paper, grace: float = 30.0) -
     return out
 
 
+def _paper_problem(path: Path, expected: Paper) -> str | None:
+    """What is wrong with the member's saved paper file, if anything."""
+    if path.stat().st_size > MAX_RESPONSES_BYTES:
+        return "试卷文件过大（被改动过），按应发的试卷评分"
+    try:
+        data = read_json_file(path, "试卷")
+        if data == expected.to_dict():
+            return None  # the file as the quiz wrote it (fast: no second Paper to build)
+        saved = Paper.from_dict(data, str(path))
+    except ExamToolsError:
+        return "试卷文件已损坏，按应发的试卷评分"
+    if saved != expected:
+        return "试卷文件与按党员编号抽出的试卷不一致（被改动过），按应发的试卷评分"
+    return None
+
+
 def grade_submission(
     folder: Path, member: str, name: str, assignment: AssignmentKey
 ) -> SubmissionResult:
@@ -174,19 +194,18 @@ def grade_submission(
     if not paper_file.exists():
         problems.append("没有试卷文件（没有打开过考试），按未作答计")
     else:
-        try:
-            saved = read_paper(paper_file)
-            if saved != expected:
-                problems.append(
-                    "试卷文件与按党员编号抽出的试卷不一致（被改动过），按应发的试卷评分"
-                )
-        except ExamToolsError:
-            problems.append("试卷文件已损坏，按应发的试卷评分")
+        problem = _paper_problem(paper_file, expected)
+        if problem:
+            problems.append(problem)
     answers, attempt = _responses(folder, paper, problems) if paper_file.exists() else ({}, {})
     key = key_from_compact(paper, assignment.key)
     items = []
     for item in paper.items:
         response = answers.get(item.n)
+        problem = answer_problem(item.type, response)
+        if problem is not None:  # not kept: a wrong type or a huge text scores 0
+            problems.append(f"第 {item.n} 题{problem}，计 0 分")
+            response = None
         verdict = score_item(key[item.n], response, assignment.multiple)
         items.append(
             ItemResult(
@@ -218,11 +237,26 @@ def grade_submission(
     )
 
 
-def submissions(course_dir: Path, name: str) -> list[tuple[str, Path]]:
-    """(member, folder) of every submission of ``name``, from ``submitted/`` (or ``autograded/``)."""
+def submission_members(course_dir: Path, name: str) -> tuple[Path, list[str]]:
+    """The folder holding the members' folders (``submitted/``, else ``autograded/``) and the sorted
+    ids of the members who have a ``<member>/<name>/`` folder there. Names only, so a course of
+    100,000 submissions costs a few megabytes, not a ``Path`` per member."""
+    import os
+
     for root in ("submitted", "autograded"):
         base = course_dir / root
-        found = sorted((p.parent.name, p) for p in base.glob(f"*/{name}") if p.is_dir())
+        try:
+            entries = os.scandir(base)
+        except OSError:  # no such folder (or unreadable): try the next
+            continue
+        with entries:
+            found = sorted(e.name for e in entries if (base / e.name / name).is_dir())
         if found:
-            return found
-    return []
+            return base, found
+    return course_dir / "submitted", []
+
+
+def submissions(course_dir: Path, name: str) -> list[tuple[str, Path]]:
+    """(member, folder) of every submission of ``name``, from ``submitted/`` (or ``autograded/``)."""
+    base, members = submission_members(course_dir, name)
+    return [(m, base / m / name) for m in members]

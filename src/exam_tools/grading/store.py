@@ -1,65 +1,98 @@
 """Writing graded submissions to the database: one attempt row and one row per question.
 
-Re-grading replaces a member's rows for that assignment in one transaction, so running ``grade``
-twice changes nothing and a failure never leaves half a member's result.
+A grading run is one transaction (:func:`recording`): every member's old rows for the assignment
+are replaced and the new ones written, and only the end of the run commits. So running ``grade``
+twice changes nothing, and a failure or an interrupted run never leaves half a member's result (nor
+half a run). The statements are prepared once; nothing asks SQLite about tables per submission.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from exam_tools.grading.grade import SubmissionResult
 from exam_tools.grading.itemstats import Row
-from exam_tools.records.db import table
+from exam_tools.records.db import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+ATTEMPT_COLUMNS = (
+    "id", "assignment", "course", "assessment", "member", "paper", "attempt", "submitted_at",
+    "submitted_by", "score", "max_score", "percent", "passed", "pass_percent", "manual_pending",
+    "graded_at", "problems",
+)  # fmt: skip
+RESULT_COLUMNS = ("attempt_id", "n", "qid", "type", "response", "shown", "score", "points",
+                  "correct", "manual")  # fmt: skip
+_UPSERT_ATTEMPT = (
+    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ATTEMPT_COLUMNS[1:])
+)
+_INSERT_RESULT = (
+    f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(RESULT_COLUMNS))})"
+)
+_DELETE_RESULTS = "DELETE FROM results WHERE attempt_id = ?"
+_encode = json.JSONEncoder(
+    ensure_ascii=False
+).encode  # json.dumps(…, ensure_ascii=False) builds one per call
 
 
-def record(db: sqlite_utils.Database, result: SubmissionResult) -> None:
+def _shown(shown: tuple[str, ...]) -> str:
+    """``json.dumps(list(shown))`` for option indices (digits need no escaping), without the encoder."""
+    return '["' + '", "'.join(shown) + '"]' if shown else "[]"
+
+
+def _rows(
+    result: SubmissionResult, graded_at: str
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
     attempt_id = f"{result.assignment}/{result.member}"
-    with db.conn:
-        db.execute("DELETE FROM results WHERE attempt_id = ?", [attempt_id])
-        table(db, "attempts").upsert(
-            {
-                "id": attempt_id,
-                "assignment": result.assignment,
-                "course": result.course,
-                "assessment": result.assessment,
-                "member": result.member,
-                "paper": result.paper,
-                "attempt": result.attempt,
-                "submitted_at": result.submitted_at,
-                "submitted_by": result.submitted_by,
-                "score": result.score,
-                "max_score": result.max_score,
-                "percent": result.percent,
-                "passed": int(result.passed),
-                "pass_percent": result.pass_percent,
-                "manual_pending": result.manual_pending,
-                "graded_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-                "problems": "；".join(result.problems),
-            },
-            pk="id",
-        )
-        table(db, "results").insert_all(
-            {
-                "attempt_id": attempt_id,
-                "n": i.n,
-                "qid": i.qid,
-                "type": i.type,
-                "response": json.dumps(i.response, ensure_ascii=False),
-                "shown": json.dumps(list(i.shown)),
-                "score": i.score,
-                "points": i.points,
-                "correct": None if i.correct is None else int(i.correct),
-                "manual": int(i.manual),
-            }
-            for i in result.items
-        )
+    attempt = (
+        attempt_id, result.assignment, result.course, result.assessment, result.member,
+        result.paper, result.attempt, result.submitted_at, result.submitted_by, result.score,
+        result.max_score, result.percent, int(result.passed), result.pass_percent,
+        result.manual_pending, graded_at, "；".join(result.problems),
+    )  # fmt: skip
+    items = [
+        (attempt_id, i.n, i.qid, i.type, _encode(i.response), _shown(i.shown), i.score,
+         i.points, None if i.correct is None else int(i.correct), int(i.manual))
+        for i in result.items
+    ]  # fmt: skip
+    return attempt, items
 
 
-def result_rows(db: sqlite_utils.Database, assignment: str) -> list[Row]:
+@contextmanager
+def recording(
+    db: sqlite_utils.Database | sqlite3.Connection,
+) -> Iterator[Callable[[SubmissionResult], None]]:
+    """A function that writes one result; all of them are committed together when the block ends
+    (and none if it raises, Ctrl-C included)."""
+    graded_at = datetime.now().astimezone().isoformat(timespec="seconds")
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with transaction(conn):
+
+        def write(result: SubmissionResult) -> None:
+            attempt, items = _rows(result, graded_at)
+            conn.execute(_DELETE_RESULTS, (attempt[0],))
+            conn.execute(_UPSERT_ATTEMPT, attempt)
+            conn.executemany(_INSERT_RESULT, items)
+
+        yield write
+
+
+def record(db: sqlite_utils.Database | sqlite3.Connection, result: SubmissionResult) -> None:
+    """Write one result in its own transaction."""
+    with recording(db) as write:
+        write(result)
+
+
+def result_rows(db: sqlite_utils.Database | sqlite3.Connection, assignment: str) -> list[Row]:
     """Every stored answer to ``assignment``, as item statistics read them."""
     query = (
         "select a.member, r.qid, r.type, r.score, r.points, r.response, r.shown "

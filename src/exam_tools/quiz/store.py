@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from exam_tools.bank.model import QType
 from exam_tools.course.paper import Paper
 from exam_tools.errors import QuizError
 from exam_tools.fileio import write_atomic
@@ -26,6 +27,58 @@ RESPONSES_FORMAT = "exam-tools/responses"
 RESPONSES_VERSION = 1
 
 Clock = Callable[[], float]
+
+# What a responses file may hold. Members' folders are theirs to edit, so a file or an answer
+# beyond these is not read (0 points, reported) rather than stored and copied into feedback pages.
+MAX_RESPONSES_BYTES = 2_000_000  # a whole responses file (all attempts)
+MAX_ANSWER_CHARS = 5_000  # one answer (a 简答 answer is a few hundred characters)
+SHAPES = {
+    QType.SINGLE: "单选题应为一个选项字母",
+    QType.MULTIPLE: "多选题应为选项字母的列表",
+    QType.JUDGE: "判断题应为 true 或 false",
+    QType.FILL: "填空题应为每空一段文字的列表",
+    QType.SHORT: "简答题应为一段文字",
+}
+
+
+def _texts(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def answer_problem(qtype: QType, value: Any) -> str | None:
+    """Why a saved answer cannot be scored (wrong type or too long), or None if it can."""
+    if value is None:
+        return None
+    if qtype is QType.JUDGE:
+        ok = isinstance(value, bool)
+    elif qtype in (QType.SINGLE, QType.SHORT):
+        ok = isinstance(value, str)
+    elif qtype is QType.MULTIPLE:
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(x, str) for x in value)
+        )
+    else:
+        ok = isinstance(value, list) and all(x is None or isinstance(x, str) for x in value)
+    if not ok:
+        return f"作答格式不对（{SHAPES[qtype]}，却是 {type(value).__name__}）"
+    size = sum(len(x) for x in _texts(value) if isinstance(x, str))
+    if size > MAX_ANSWER_CHARS:
+        return f"作答过长（{size} 字，上限 {MAX_ANSWER_CHARS} 字）"
+    return None
+
+
+def read_responses(path: Path) -> Any:
+    """The parsed responses file; ValueError (with the reason, in Chinese) if it is too large or
+    not JSON; OSError if it cannot be read."""
+    size = path.stat().st_size
+    if size > MAX_RESPONSES_BYTES:
+        raise ValueError(
+            f"作答记录文件过大（{size / 1e6:.1f} MB，上限 {MAX_RESPONSES_BYTES / 1e6:.0f} MB）"
+        )
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # deep nesting too
+        raise ValueError("作答记录已损坏，无法读取") from None
 
 
 def _iso(ts: float | None) -> str | None:
@@ -98,12 +151,18 @@ class ResponseStore:
             self._load()
 
     def _load(self) -> None:
+        size = self.path.stat().st_size
+        if size > MAX_RESPONSES_BYTES:
+            raise QuizError(
+                f"作答记录 {self.path} 过大（{size / 1e6:.1f} MB，上限 "
+                f"{MAX_RESPONSES_BYTES / 1e6:.0f} MB），无法读取。请联系老师处理。"
+            )
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") != RESPONSES_FORMAT:
                 raise ValueError("format")
             attempts = [Attempt.from_dict(a) for a in data.get("attempts", [])]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise QuizError(
                 f"作答记录 {self.path} 已损坏，无法读取（{exc}）。"
                 "已答的内容都在这个文件里，请不要删除它，请联系老师处理。"
@@ -171,6 +230,9 @@ class ResponseStore:
     def set_answer(self, n: int, value: Any) -> None:
         if not 1 <= n <= len(self.paper):
             raise QuizError(f"试卷没有第 {n} 题")
+        problem = answer_problem(self.paper.item(n).type, value)
+        if problem is not None:  # e.g. 作答过长（6000 字，上限 5000 字）
+            raise QuizError(f"第 {n} 题{problem}，没有保存")
         cur = self._open_attempt()
         if value is None:
             cur.answers.pop(n, None)

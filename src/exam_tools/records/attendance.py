@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from exam_tools.records.db import table
+from exam_tools.records.db import table, transaction
 from exam_tools.records.hours import parse_hours
 from exam_tools.records.roster import org_id
 from exam_tools.records.sessions import session_id
@@ -151,7 +151,7 @@ def import_attendance(
             )
         attendance[(sid, member)] = {"session": sid, "member": member, "hours": actual}
     sheet.raise_problems("，没有导入任何数据")
-    with db.conn:
+    with transaction(db):  # all rows or none, even if killed half-way
         table(db, "sessions").upsert_all(
             [{k: v for k, v in s.items() if k != "row"} for s in sessions.values()], pk="id"
         )

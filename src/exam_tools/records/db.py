@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal
 
-import sqlite_utils
-from sqlite_utils.db import Table
+if TYPE_CHECKING:  # sqlite-utils imports pandas and numpy when present: a second at start-up
+    import sqlite_utils
+    from sqlite_utils.db import Table
 
 from exam_tools.errors import DatabaseFileError
 
@@ -20,8 +24,48 @@ DEFAULT_DB = "exam_tools.db"
 BUSY_SECONDS = 5.0  # how long to wait for another program's write before giving up
 
 
+class Connection(sqlite3.Connection):
+    """A connection on which nested ``with conn:`` blocks make one transaction.
+
+    sqlite-utils wraps every chunk of ``insert_all``/``upsert_all`` in ``with db.conn:``, and a plain
+    sqlite3 connection commits at the end of each such block, so an import of 150,000 rows killed
+    half-way left the chunks written so far. Here only the outermost block commits (or rolls back).
+    """
+
+    _depth = 0
+
+    def __enter__(self) -> Connection:
+        self._depth += 1
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]:
+        self._depth -= 1
+        if not self._depth:  # an inner block leaves it to the outermost one
+            super().__exit__(exc_type, exc, tb)
+        return False
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database | sqlite3.Connection) -> Iterator[None]:
+    """One transaction around the block: committed at its end, rolled back on any exception
+    (Ctrl-C included); a process killed inside it leaves the database as it was (SQLite's
+    journal is rolled back on the next open). Takes the write lock at once (BEGIN IMMEDIATE)."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with conn:
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        yield
+
+
 def table(db: sqlite_utils.Database, name: str) -> Table:
     """A table (``db[name]`` may also be a view, which the type checker cannot rule out)."""
+    from sqlite_utils.db import Table
+
     return Table(db, name)
 
 
@@ -157,8 +201,10 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_ut
     rather than a new, empty database. A write by another program is waited for
     ``BUSY_SECONDS``; SQLite's errors become :class:`DatabaseFileError` naming the file.
     """
+    import sqlite_utils
+
     if str(path) == ":memory:":
-        return _prepare(sqlite_utils.Database(memory=True))
+        return _prepare(sqlite_utils.Database(sqlite3.connect(":memory:", factory=Connection)))
     target = db_path(path)
     if not create and not target.exists():
         raise DatabaseFileError(
@@ -168,7 +214,7 @@ def open_db(path: str | Path | None = None, *, create: bool = True) -> sqlite_ut
         )
     conn = None
     try:
-        conn = sqlite3.connect(target, timeout=BUSY_SECONDS)
+        conn = sqlite3.connect(target, timeout=BUSY_SECONDS, factory=Connection)
         return _prepare(sqlite_utils.Database(conn))
     except sqlite3.Error as exc:
         if conn is not None:
@@ -184,3 +230,22 @@ def _prepare(db: sqlite_utils.Database) -> sqlite_utils.Database:
             migrate(db)
             db.execute(f"PRAGMA user_version = {number}")
     return db
+
+
+def connect(path: str | Path | None = None) -> sqlite3.Connection:
+    """The database as a plain sqlite3 connection, without loading sqlite-utils (for ``grade``,
+    where start-up counts); an older or new file is created or upgraded through :func:`open_db`."""
+    target = db_path(path)
+    conn = None
+    try:
+        conn = sqlite3.connect(target, timeout=BUSY_SECONDS, factory=Connection)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+            return conn
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise database_error(exc, target) from exc
+    conn.close()
+    upgraded: sqlite3.Connection = open_db(path).conn
+    return upgraded

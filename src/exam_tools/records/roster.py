@@ -25,7 +25,7 @@ import sqlite_utils
 
 from exam_tools.categories import MEMBER_CATEGORIES
 from exam_tools.errors import InvalidInputError, Location, Problem
-from exam_tools.records.db import table
+from exam_tools.records.db import table, transaction
 from exam_tools.records.sheet import cell_text, read_sheet
 
 SHEET = "花名册"
@@ -219,7 +219,7 @@ def store_roster(db: sqlite_utils.Database, roster: Roster) -> tuple[int, int, i
     """Write organisations and members in one transaction; returns (new, changed, unchanged)."""
     match_moved_members(db, roster)
     existing = {r["id"]: r for r in db.query("select * from members")}
-    with db.conn:
+    with transaction(db):  # all rows or none, even if killed half-way
         # parents before children: paths sort that way
         table(db, "orgs").upsert_all(sorted(roster.orgs.values(), key=lambda o: o["path"]), pk="id")
         table(db, "members").upsert_all(roster.members, pk="id")

@@ -30,7 +30,7 @@ def _answer_text(item: PaperItem, value: Any) -> str:
     if item.type is QType.JUDGE:
         return "正确" if value is True else "错误" if value is False else str(value)
     if item.type in (QType.SINGLE, QType.MULTIPLE):
-        letters = [value] if isinstance(value, str) else list(value)
+        letters = list(value) if isinstance(value, list) else [value]
         parts = []
         for x in letters:
             i = LETTERS.find(str(x))

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from exam_tools.grading.itemstats import ItemStats, PaperStats
+from exam_tools.reports.safe import append
 
 TYPE_LABELS = {
     "single": "单选",
@@ -45,19 +46,20 @@ def items_workbook(name: str, items: list[ItemStats], paper: PaperStats) -> byte
     wb = Workbook()
     ws: Any = wb.active  # openpyxl types the active sheet loosely
     ws.title = "题目分析"
-    ws.append(["题号", "题型", "作答人数", "难度（P）", "区分度（D）", "点二列相关", "提示"])
+    append(ws, ["题号", "题型", "作答人数", "难度（P）", "区分度（D）", "点二列相关", "提示"])
     for s in items:
-        ws.append(
+        append(
+            ws,
             [s.qid, TYPE_LABELS.get(s.type, s.type), s.n, s.facility, s.discrimination,
              s.point_biserial, "；".join(s.flags)]
         )  # fmt: skip
     width = max((len(s.options) for s in items), default=0)
     opt = wb.create_sheet("选项分析")
-    opt.append(["题号", *[f"选项{chr(65 + i)}" for i in range(width)], "未答"])
+    append(opt, ["题号", *[f"选项{chr(65 + i)}" for i in range(width)], "未答"])
     for s in items:
         if s.options:
             counts = list(s.options.values()) + [None] * (width - len(s.options))
-            opt.append([s.qid, *counts, s.blank])
+            append(opt, [s.qid, *counts, s.blank])
     summary = wb.create_sheet("试卷概况")
     for row in (
         ("作业", name),
@@ -66,7 +68,7 @@ def items_workbook(name: str, items: list[ItemStats], paper: PaperStats) -> byte
         ("标准差", paper.sd),
         ("α 系数", paper.alpha if paper.alpha is not None else paper.alpha_note),
     ):
-        summary.append(list(row))
+        append(summary, row)
     for sheet in (ws, opt):
         sheet.freeze_panes = "A2"
         for cell in sheet[1]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from exam_tools.records.orgstats import GroupStats, TargetProgress
+from exam_tools.reports.safe import append, csv_writer
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -81,7 +81,7 @@ def text_table(
 
 def csv_text(groups: Sequence[GroupStats], by_category: bool) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(header(by_category))
     for row in rows(groups, by_category):
         writer.writerow(["" if v is None else v for v in row])
@@ -104,10 +104,10 @@ def workbook(
     overview.title = "总览"
     first = next(iter(views.values()))[0]
     t = total(first).rates
-    overview.append([f"{year} 年度党员教育培训统计", None])
-    overview.append(["党员数", total(first).members])
+    append(overview, [f"{year} 年度党员教育培训统计", None])
+    append(overview, ["党员数", total(first).members])
     for name in RATES:
-        overview.append([name, t[name]])
+        append(overview, [name, t[name]])
         if name in PERCENT:
             overview.cell(overview.max_row, 2).number_format = "0.0%"
         else:
@@ -118,9 +118,9 @@ def workbook(
     for title, (groups, by_category) in views.items():
         ws = wb.create_sheet(title)
         head = header(by_category)
-        ws.append(head)
+        append(ws, head)
         for row in rows(groups, by_category):
-            ws.append(row)
+            append(ws, row)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "B2"
@@ -144,9 +144,9 @@ def workbook(
             ws.add_chart(chart, f"A{ws.max_row + 3}")
         a4(ws, landscape=True, header_rows=1)
     goal = wb.create_sheet("目标")
-    goal.append(["目标", "对象人数", "已达到", "当前比例", "目标比例", "还差（人）"])
+    append(goal, ["目标", "对象人数", "已达到", "当前比例", "目标比例", "还差（人）"])
     for p in targets:
-        goal.append([p.target.name, p.eligible, p.achieved, p.share, p.target.share, p.gap])
+        append(goal, [p.target.name, p.eligible, p.achieved, p.share, p.target.share, p.gap])
         for c in (4, 5):
             goal.cell(goal.max_row, c).number_format = "0.0%"
     for cell in goal[1]:

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from exam_tools.records.record import MemberRecord
+from exam_tools.reports.safe import append
 
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; font-size: 18px;
@@ -77,18 +78,19 @@ def record_workbook(rec: MemberRecord) -> bytes:
         ("学时达标", "是" if rec.hours_met else "否"), ("掌握的实用技术", "、".join(rec.technologies)),
         ("小结", rec.summary),
     ):  # fmt: skip
-        ws.append(list(row))
+        append(ws, row)
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 60
     sessions = wb.create_sheet("培训")
-    sessions.append(["日期", "形式", "主题", "学时"])
+    append(sessions, ["日期", "形式", "主题", "学时"])
     for s in rec.sessions:
-        sessions.append([s["date"], s["kind"], s["title"], s["hours"]])
+        append(sessions, [s["date"], s["kind"], s["title"], s["hours"]])
     exams = wb.create_sheet("考试")
-    exams.append(["日期", "课程", "考核", "得分（百分制）", "合格"])
+    append(exams, ["日期", "课程", "考核", "得分（百分制）", "合格"])
     for e in rec.exams:
-        exams.append(
-            [e["date"], e["course"], e["assessment"], e["percent"], "是" if e["passed"] else "否"]
+        append(
+            exams,
+            [e["date"], e["course"], e["assessment"], e["percent"], "是" if e["passed"] else "否"],
         )
     for sheet in (sessions, exams):
         sheet.freeze_panes = "A2"

@@ -7,6 +7,8 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from exam_tools.reports.safe import append
+
 
 def template_workbook(
     sheet: str, columns: Sequence[str], example: Sequence[Any], help_text: Mapping[str, str]
@@ -19,8 +21,8 @@ def template_workbook(
     wb = Workbook()
     ws: Any = wb.active  # openpyxl types the active sheet loosely
     ws.title = sheet
-    ws.append(list(columns))
-    ws.append(list(example))
+    append(ws, columns)
+    append(ws, example)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FFF2CC")
@@ -30,15 +32,16 @@ def template_workbook(
     for i, name in enumerate(columns):
         ws.column_dimensions[chr(65 + i)].width = max(10, 2 * len(name) + 4, 14 if i else 10)
     notes = wb.create_sheet("填写说明")
-    notes.append(["列", "怎么填"])
+    append(notes, ["列", "怎么填"])
     for name in columns:
-        notes.append([name, help_text.get(name, "")])
+        append(notes, [name, help_text.get(name, "")])
     notes.append([])
-    notes.append(
+    append(
+        notes,
         [
             "提示",
             "第 2 行是示例，导入前请删去或改成真实数据。身份证号、手机号不需要填写，填了也不会保存。",
-        ]
+        ],
     )
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 90

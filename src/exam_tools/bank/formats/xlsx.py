@@ -340,11 +340,13 @@ def _workbook(rows: list[list[Any]], n_options: int) -> Any:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from exam_tools.reports.safe import append
+
     wb = openpyxl.Workbook()
     ws: Any = wb.active
     ws.title = "题库"
     columns = _columns(n_options)
-    ws.append(columns)
+    append(ws, columns)
     bold = Font(bold=True, size=12)
     fill = PatternFill("solid", fgColor="FDE9D9")
     for cell in ws[1]:
@@ -352,10 +354,8 @@ def _workbook(rows: list[list[Any]], n_options: int) -> Any:
         cell.fill = fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row in rows:
-        ws.append(row)
+        append(ws, row)  # text as text: a stem starting with "=" is not a formula
         for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, not a formula
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     widths = {"序号": 6, "编号": 14, "题型": 8, "领域": 10, "实用技术": 12, "难度": 8,
@@ -376,20 +376,21 @@ def _workbook(rows: list[list[Any]], n_options: int) -> Any:
         ws.add_data_validation(dv)
         dv.add(f"{col}2:{col}{last}")
     help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列名", "是否必填", "填写说明"])
+    append(help_ws, ["列名", "是否必填", "填写说明"])
     for cell in help_ws[1]:
         cell.font = bold
         cell.fill = fill
     for item in COLUMN_HELP:
-        help_ws.append(list(item))
+        append(help_ws, item)
     help_ws.append([])
-    help_ws.append(
+    append(
+        help_ws,
         [
             "提示",
             "",
             "表头必须在前 10 行内；表头上方可以有合并的标题行。"
             "写好后运行：exam-tools bank import 本文件.xlsx --output 题库.yaml",
-        ]
+        ],
     )
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["B"].width = 22
