@@ -108,9 +108,9 @@ def nbgrader_dir(root: Path, members: list[str], where: Path) -> Path:
     return where
 
 
-def grade_dir(root: Path, members: list[str], where: Path) -> Path:
+def grade_dir(root: Path, members: list[str], where: Path, gradebook: bool = False) -> Path:
     where.mkdir()
-    for name in ("source", "release", "exam_tools"):
+    for name in ("source", "release", "exam_tools", *(("gradebook.db",) if gradebook else ())):
         if (root / name).exists():
             shutil.copytree(root / name, where / name)
     (where / "submitted").mkdir()
@@ -146,6 +146,12 @@ def main() -> None:
             open_db(where / "exam.db").conn.close()  # a county's database exists (roster import)
             et[n] = run(sys.executable, "-m", "exam_tools", "grade", NAME, "--course-dir",
                         str(where), "--db", str(where / "exam.db"), cwd=where)  # fmt: skip
+        # the same run where the course has nbgrader's gradebook (published with
+        # generate_assignment): the scores are also written there, for formgrader (issue 9)
+        where = grade_dir(root, members[: args.small], Path(tmp) / "et-gb", gradebook=True)
+        open_db(where / "exam.db").conn.close()
+        with_gb, _, _ = run(sys.executable, "-m", "exam_tools", "grade", NAME, "--course-dir",
+                            str(where), "--db", str(where / "exam.db"), cwd=where)  # fmt: skip
         # the very first run also creates the database (sqlite-utils, which loads pandas)
         first, _, _ = run(sys.executable, "-m", "exam_tools", "grade", NAME, "--course-dir",
                        str(Path(tmp) / f"et{args.small}"), "--db", str(Path(tmp) / "new.db"),
@@ -187,6 +193,7 @@ def main() -> None:
     print(f"whole `exam-tools grade` process, {et_s} submissions into the county's database: "
           f"{t_small:.2f} s, CPU {cpu_small:.2f} s (goal < {GOAL_SECONDS_1K} s: {verdict})")  # fmt: skip
     print(f"  the same into a new database (created on the way): {first:.2f} s")
+    print(f"  the same, also writing nbgrader's gradebook (formgrader's scores): {with_gb:.2f} s")
     print(f"peak memory (max RSS): {mem_small / 1024:.0f} MiB at {et_s}, "
           f"{mem_large / 1024:.0f} MiB at {et_l} (goal: flat)")  # fmt: skip
     print(f"scores agree on the {len(theirs)} submissions both graded: {agree}")
