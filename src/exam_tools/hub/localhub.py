@@ -75,7 +75,9 @@ def world_readable(path: Path) -> None:
 class LocalHub:
     src: Path  # the exam_tools source to run (copied where every account can read it)
     members: int = 3
-    port: int = 18010  # and the next four: hub API, proxy API, the course's formgrader, exam service
+    port: int = (
+        18010  # and the next four: hub API, proxy API, the course's formgrader, exam service
+    )
     prefix: str = "ethub-"
     course: str = "ethubc"
     venv: Path = DEFAULT_VENV
