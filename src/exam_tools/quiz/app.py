@@ -23,7 +23,7 @@ from exam_tools.quiz.items import ItemView
 from exam_tools.quiz.store import ResponseStore
 
 if TYPE_CHECKING:
-    from exam_tools.course.key import Verdict
+    from exam_tools.course.verdict import Verdict
     from exam_tools.quiz.mistakes import MistakeBook
 
 CSS = """<style>
