@@ -6,6 +6,9 @@ quiz in place of the page, with a 返回 button; 交卷 hands it in through nbgr
 feedback opens as a page here. What is open is remembered (``当前.json`` in the member's folder), so
 a reload, a closed tab or a restarted kernel comes back to the same question with the answers and
 the time left. Nothing here imports the grading or records code: the member side cannot reach a key.
+On the hub (``EXAM_TOOLS_SERVICE_URL`` set) 练习 lists the practice papers the instructors handed to
+the exam service, which draws them and answers 核对答案; the bank is never loaded in this kernel and
+the 错题本 (which needs the bank) is not offered there.
 """
 
 from __future__ import annotations
