@@ -429,6 +429,7 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
     hub.cli("exam", "open", "lesson", "--practice", "rice/practice", "--service-db",
             str(hub.service_db), "--courses", str(DATA / "courses"))  # fmt: skip
     s = service(hub)
+    at = [p["exam"] for p in s.practice_list()].index("lesson")  # "drill" too, in a full run
     paper = s.paper("lesson", m.name)
     compact = s.key("lesson")
     key = key_from_compact(paper, compact)
@@ -441,8 +442,8 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
     wrong = 1 if key[n].answer else 0  # the judge buttons are ✔ 正确, ✘ 错误
     out = m.run(
         "page.show_home()\n"
-        "tile = next(b for b in page.body.children\n"
-        "            if isinstance(b, w.Button) and '课后练习' in b.description)\n"
+        "tile = [b for b in page.body.children\n"
+        f"        if isinstance(b, w.Button) and '课后练习' in b.description][{at}]\n"
         "tile.click()\n"
         "app = page.app\nassert app is not None, shown()\n"
         f"app.goto({n})\napp.view({n}).inputs[{wrong}].click()\napp.check_current()\n"
@@ -457,6 +458,12 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
     s.close()
     assert [tuple(r) for r in checked] == [(n, 0)]  # the verdict is the service's, recorded there
 
+    again = m.run(  # a reload comes back to the same practice, at the service, with its verdict
+        "page.heartbeat.stop()\nold = page.app\npage = Landing(root=os.path.expanduser('~'))\n"
+        "page.heartbeat.stop()\n"
+        f"print(page.app is not None and page.app.paper.id == old.paper.id, {n} in page.app.attempt.checked)"
+    )
+    assert again.split()[-2:] == ["True", "True"]
     hashes = sorted(hashlib.sha256(e.encode("utf-8")).hexdigest() for e in secrets)
     held = json.loads(m.run(f"SECRET_HASHES = set({hashes!r})\n" + INSPECT).splitlines()[-1])
     assert held["quiz"]  # the quiz is open in this kernel
