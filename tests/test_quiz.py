@@ -74,6 +74,21 @@ def test_every_type_shows_its_own_widgets_in_large_type(exam_file: Path, clock: 
     assert "第 1 题 / 共 10 题" in app.progress.value
 
 
+def test_a_chosen_judge_button_is_marked_without_a_contradicting_tick(
+    exam_file: Path, clock: FakeClock
+) -> None:
+    app = open_exam(exam_file, clock)
+    judge = next(i for i in app.paper.items if i.type is QType.JUDGE)
+    right, wrong = app.view(judge.n).inputs
+    wrong.click()  # "✘ 错误" chosen: no check-circle beside it, only the 已选 mark
+    assert app.answers[judge.n] is False
+    assert (wrong.icon, wrong.button_style, wrong._dom_classes[-1]) == ("", "primary", "et-chosen")
+    assert (right.icon, right.button_style, "et-chosen" in right._dom_classes) == ("", "", False)
+    right.click()
+    assert "et-chosen" in right._dom_classes and "et-chosen" not in wrong._dom_classes
+    assert right.icon == "" and "（已选）" in app.widget.children[0].value
+
+
 def test_each_answer_is_saved_at_once_in_paper_terms(exam_file: Path, clock: FakeClock) -> None:
     app = open_exam(exam_file, clock)
     for item in app.paper.items:

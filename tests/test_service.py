@@ -193,6 +193,21 @@ def test_practice_verdicts_come_from_the_service_and_never_for_exams(
         store.check("cert", "dy1", exam.id, 1, 1)
 
 
+def test_members_see_only_open_practice_papers_listed(
+    store: ServiceStore, clock: FakeClock, bank: Bank
+) -> None:
+    listed = store.practice_list()
+    assert listed == [{"exam": "practice", "title": "课后练习", "course": "水稻种植（测试课程）"}]
+    course = load_course("rice", COURSES)
+    text = exam_spec(bank, course, course.assessment("practice"), seed=0)
+    spec = ExamSpec.from_dict(json.loads(text))
+    store.put_exam(spec, text, {}, exam="later", opens_at=clock() + 60)
+    store.put_exam(spec, text, {}, exam="over", closes_at=clock() - 60)
+    assert [p["exam"] for p in store.practice_list()] == ["practice"]  # the cert exam: never
+    clock.advance(61)
+    assert [p["exam"] for p in store.practice_list()] == ["later", "practice"]
+
+
 def test_export_is_what_the_service_accepted(
     store: ServiceStore, clock: FakeClock, course_dir: Path, tmp_path: Path
 ) -> None:

@@ -356,8 +356,8 @@ def test_each_member_reads_only_their_own_record(hub: LocalHub, members: dict[st
             "--db", str(hub.base / "roster.db"), "--year", "2026")  # fmt: skip
     me, other = members[hub.logins[0]], members[hub.logins[1]]
     out = me.run(
-        "import os\nfrom exam_tools.quiz.landing import _service_records\n"
-        "r = _service_records(os.environ['JUPYTERHUB_USER'])\n"
+        "import os\nfrom exam_tools.quiz.landing import _service_client, _service_records\n"
+        "r = _service_records(_service_client(os.environ['JUPYTERHUB_USER']))\n"
         "mine = r.published_record(os.environ['JUPYTERHUB_USER'])\n"
         f"print(mine.year, mine.hours, mine.required_hours, r.published_record({other.name!r}))"
     )
@@ -392,3 +392,82 @@ def test_practice_is_checked_by_the_service(hub: LocalHub, members: dict[str, Me
     s = service(hub)
     assert s.db.execute("select correct from practice where member = ?", (m.name,)).fetchall()
     s.close()
+
+
+LANDING = """
+import json, os
+import ipywidgets as w
+from exam_tools.quiz.landing import Landing
+page = Landing(root=os.path.expanduser("~"))
+page.heartbeat.stop()
+def shown():
+    return [c.value if isinstance(c, w.HTML) else c.description for c in page.body.children
+            if isinstance(c, (w.HTML, w.Button))]
+"""
+
+
+def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
+    hub: LocalHub, members: dict[str, Member]
+) -> None:
+    """我的学习 on the hub: 练习 lists what the instructors handed to the service, 核对答案 gets the
+    verdict and 解析 from the service, and the member's kernel never holds the bank or a key."""
+    import hashlib
+    import html
+
+    from .test_key_absence import INSPECT
+
+    m = members[hub.logins[2]]
+    m.kernel = m.session.start_kernel()  # a fresh kernel: nothing imported by earlier tests
+    s = service(hub)
+    already = s.practice_list()
+    s.close()
+    listed = json.loads(m.run(LANDING + "print(json.dumps(shown()))"))
+    if not already:  # run alone or first: no practice handed to the service yet
+        assert any("老师还没有发布练习" in text for text in listed), listed
+    assert not any("练错题本" in text for text in listed)  # no bank-backed 错题本 on the hub
+
+    hub.cli("exam", "open", "lesson", "--practice", "rice/practice", "--service-db",
+            str(hub.service_db), "--courses", str(DATA / "courses"))  # fmt: skip
+    s = service(hub)
+    at = [p["exam"] for p in s.practice_list()].index("lesson")  # "drill" too, in a full run
+    paper = s.paper("lesson", m.name)
+    compact = s.key("lesson")
+    key = key_from_compact(paper, compact)
+    n = next(k.n for k in key.items if k.type is QType.JUDGE)
+    s.close()
+    shown_on_paper = {t for item in paper.items for t in (item.stem, *item.options)}
+    secrets = {compact[item.qid]["explanation"] for item in paper.items if item.n != n}
+    secrets = {e for e in secrets if e and e not in shown_on_paper}
+    assert secrets  # the other questions' 解析: none may reach the kernel
+    wrong = 1 if key[n].answer else 0  # the judge buttons are ✔ 正确, ✘ 错误
+    out = m.run(
+        "page.show_home()\n"
+        "tile = [b for b in page.body.children\n"
+        f"        if isinstance(b, w.Button) and '课后练习' in b.description][{at}]\n"
+        "tile.click()\n"
+        "app = page.app\nassert app is not None, shown()\n"
+        f"app.goto({n})\napp.view({n}).inputs[{wrong}].click()\napp.check_current()\n"
+        "print(json.dumps(app.feedback.value))"
+    )
+    feedback = json.loads(out.splitlines()[-1])
+    explanation = compact[paper.item(n).qid]["explanation"]
+    assert "回答错误" in feedback and html.escape(explanation) in feedback
+    s = service(hub)
+    checked = s.db.execute("select n, correct from practice where member = ? and exam = 'lesson'",
+                           (m.name,)).fetchall()  # fmt: skip
+    s.close()
+    assert [tuple(r) for r in checked] == [(n, 0)]  # the verdict is the service's, recorded there
+
+    again = m.run(  # a reload comes back to the same practice, at the service, with its verdict
+        "page.heartbeat.stop()\nold = page.app\npage = Landing(root=os.path.expanduser('~'))\n"
+        "page.heartbeat.stop()\n"
+        f"print(page.app is not None and page.app.paper.id == old.paper.id, {n} in page.app.attempt.checked)"
+    )
+    assert again.split()[-2:] == ["True", "True"]
+    hashes = sorted(hashlib.sha256(e.encode("utf-8")).hexdigest() for e in secrets)
+    held = json.loads(m.run(f"SECRET_HASHES = set({hashes!r})\n" + INSPECT).splitlines()[-1])
+    assert held["quiz"]  # the quiz is open in this kernel
+    assert held["found"] == 0 and held["classes"] == [] and held["modules"] == [], held
+    modules = m.run("import sys\nprint(' '.join(sorted(sys.modules)))").split()
+    assert "exam_tools.service.practice" in modules
+    assert not [x for x in modules if x.startswith(("exam_tools.bank.load", "exam_tools.course.key"))]

@@ -27,6 +27,7 @@ from typing import Any
 from exam_tools.bank.model import LETTERS, QType, Question
 from exam_tools.bank.validate import normalize_text
 from exam_tools.course.paper import Paper, PaperItem, fingerprint
+from exam_tools.course.verdict import Verdict
 from exam_tools.errors import Location, PaperError, Problem
 
 
@@ -62,18 +63,6 @@ class KeyItem:
                 f"第{i}空：{' 或 '.join(alts)}" for i, alts in enumerate(self.answer, 1)
             )
         return str(self.answer)
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The score of one response; ``correct`` is None for a short answer awaiting a grader."""
-
-    n: int
-    score: float
-    points: float
-    correct: bool | None
-    answered: bool
-    manual: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from exam_tools.quiz.items import ItemView
 from exam_tools.quiz.store import ResponseStore
 
 if TYPE_CHECKING:
-    from exam_tools.course.key import Verdict
+    from exam_tools.course.verdict import Verdict
     from exam_tools.quiz.mistakes import MistakeBook
 
 CSS = """<style>
@@ -67,6 +67,9 @@ CSS = """<style>
   flex: 0 0 auto; }
 .exam-tools-quiz button.et-judge { min-width: 0; flex: 1 1 130px; max-width: 220px;
   min-height: 64px; font-size: 22px !important; }
+.exam-tools-quiz button.et-judge.et-chosen { outline: 4px solid #222; outline-offset: 2px;
+  font-weight: bold; }
+.exam-tools-quiz button.et-judge.et-chosen::after { content: "（已选）"; font-size: 18px; }
 .exam-tools-quiz .et-card button.jupyter-button { min-width: 48px; width: 48px; min-height: 48px;
   padding: 0; }
 .exam-tools-quiz .widget-text { width: 100%; }

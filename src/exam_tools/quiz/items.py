@@ -107,8 +107,13 @@ class ItemView:
     def _style_judge(self) -> None:
         for b, truth in zip(self.inputs, (True, False), strict=True):
             chosen = self._judge is truth
+            # chosen: filled and marked 已选 (CSS); no tick icon, which beside "✘ 错误" read as
+            # "correct" to older members
             b.button_style = "primary" if chosen else ""
-            b.icon = "check-circle" if chosen else ""
+            if chosen:
+                b.add_class("et-chosen")
+            else:
+                b.remove_class("et-chosen")
 
     def _fill(self) -> w.Widget:
         rows = []

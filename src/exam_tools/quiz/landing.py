@@ -6,6 +6,9 @@ quiz in place of the page, with a 返回 button; 交卷 hands it in through nbgr
 feedback opens as a page here. What is open is remembered (``当前.json`` in the member's folder), so
 a reload, a closed tab or a restarted kernel comes back to the same question with the answers and
 the time left. Nothing here imports the grading or records code: the member side cannot reach a key.
+On the hub (``EXAM_TOOLS_SERVICE_URL`` set) 练习 lists the practice papers the instructors handed to
+the exam service, which draws them and answers 核对答案; the bank is never loaded in this kernel and
+the 错题本 (which needs the bank) is not offered there.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from exam_tools.quiz.record_client import NotPublished, RecordClient
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
+    from exam_tools.service.client import ServiceClient
 
 RESUME_FILE = "当前.json"
 
@@ -52,6 +56,7 @@ class Landing:
         exchange: MemberExchange | None = None,
         records: RecordClient | None = None,
         courses_dir: str | Path | None = None,
+        service: ServiceClient | None = None,
     ) -> None:
         from exam_tools.quiz.exam import member_id
         from exam_tools.quiz.home import member_home
@@ -59,7 +64,9 @@ class Landing:
         self.member = member or member_id()
         self.root = Path(root) if root is not None else Path.cwd()
         self.exchange = exchange or MemberExchange(self.root, self.member)
-        self.records: RecordClient = records or _service_records(self.member) or NotPublished()
+        # on the hub the exam service answers practice checks: no bank or key in this kernel
+        self.service = service if service is not None else _service_client(self.member)
+        self.records: RecordClient = records or _service_records(self.service) or NotPublished()
         self.courses_dir = courses_dir
         self.home = member_home(None)
         self.app: QuizApp | None = None
@@ -97,10 +104,14 @@ class Landing:
                 if not entry.fetched:
                     raise ValueError("not fetched")
                 self.open_exam(entry)
-            else:
+            elif what["kind"] == "service-practice":
+                self.open_service_practice(str(what["exam"]))
+            elif self.service is None:
                 from exam_tools.quiz.exercises import reopen_practice
 
                 self._show_quiz(reopen_practice(what["paper"]), what)
+            else:
+                return False  # a paper kept before the hub: its key is not for this kernel
         except (OSError, ValueError, KeyError, TypeError, StopIteration, ExamToolsError):
             return False  # nothing open, or it cannot be reopened: the home page it is
         if self.app is not None and self.app.submitted and what["kind"] != "exam":
@@ -171,6 +182,8 @@ class Landing:
         return tiles
 
     def _practice_part(self) -> list[w.Widget]:
+        if self.service is not None:
+            return self._service_practice_part(self.service)
         from exam_tools.course.load import check_courses
         from exam_tools.course.model import Mode
         from exam_tools.paths import find_bundled
@@ -191,7 +204,42 @@ class Landing:
                 )
         return tiles
 
+    def _service_practice_part(self, service: ServiceClient) -> list[w.Widget]:
+        """The practice papers the instructors handed to the exam service (``exam open --practice``)."""
+        from exam_tools.service.client import ServiceAway
+
+        tiles: list[w.Widget] = [section("练习")]
+        try:
+            papers = service.practice_list()
+        except ServiceAway:
+            return [
+                *tiles,
+                w.HTML('<div class="et-wrong">暂时连不上考试服务，请稍后刷新页面。</div>'),
+            ]
+        except ExamToolsError as exc:
+            return [*tiles, w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>')]
+        if not papers:
+            return [*tiles, w.HTML('<div class="et-sub">老师还没有发布练习。</div>')]
+        for p in papers:
+            course = f"{p['course']} · " if p.get("course") else ""
+            tiles.append(
+                self._button(
+                    f"{course}练习：{p['title']}",
+                    partial(self.open_service_practice, str(p["exam"])),
+                )
+            )
+        return tiles
+
     def _mistakes_part(self) -> list[w.Widget]:
+        if self.service is not None:
+            # the 错题本 would need the bank's answers in this kernel; on the hub it is not offered
+            return [
+                section("错题本"),
+                w.HTML(
+                    '<div class="et-sub">错题本在这里还没有开通。做错的题，'
+                    "可以在上面的练习里再做一遍，点“核对答案”看解析。</div>"
+                ),
+            ]
         from exam_tools.quiz.mistakes import MistakeBook
 
         count = len(MistakeBook(self.home / "错题本.json"))
@@ -251,6 +299,16 @@ class Landing:
         app = open_practice(course, assessment)
         self._show_quiz(app, {"kind": "practice", "paper": str(self._kept_paper(app))})
 
+    def open_service_practice(self, exam: str) -> None:
+        """A practice paper drawn and checked by the exam service (issue 12: no key here)."""
+        from exam_tools.service.practice import open_service_practice
+
+        assert self.service is not None
+        folder = self.home / "练习"
+        folder.mkdir(parents=True, exist_ok=True)
+        app = open_service_practice(self.service, exam, folder)
+        self._show_quiz(app, {"kind": "service-practice", "exam": exam})
+
     def open_review(self) -> None:
         from exam_tools.quiz.exercises import open_review
 
@@ -302,11 +360,15 @@ def show_landing(**options: Any) -> Landing:
     return page
 
 
-def _service_records(member: str) -> RecordClient | None:
-    """我的档案 from the exam service when the page runs on the hub (issue 12)."""
+def _service_client(member: str) -> ServiceClient | None:
+    """The exam service when the page runs on the hub (``EXAM_TOOLS_SERVICE_URL``), else None."""
     from exam_tools.service.client import ServiceClient
 
-    client = ServiceClient.from_env(member)
+    return ServiceClient.from_env(member)
+
+
+def _service_records(client: ServiceClient | None) -> RecordClient | None:
+    """我的档案 from the exam service when the page runs on the hub (issue 12)."""
     if client is None:
         return None
     from exam_tools.service.records_client import ServiceRecordClient

@@ -95,6 +95,10 @@ class ServiceClient:
             "POST", f"exams/{exam}/check", {"paper": paper, "attempt": attempt, "n": n}
         )
 
+    def practice_list(self) -> list[dict[str, Any]]:
+        """The practice papers the instructors handed to the service and open now."""
+        return list(self.call("GET", "practice")["practice"])
+
     def record(self) -> dict[str, Any]:
         return self.call("GET", "record")
 

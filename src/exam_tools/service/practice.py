@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exam_tools.course.key import Verdict
 from exam_tools.course.paper import Paper
+from exam_tools.course.verdict import Verdict
 from exam_tools.errors import QuizError
 from exam_tools.service.client import ServiceAway, ServiceClient
 from exam_tools.service.quiz import ServiceResponseStore

@@ -134,6 +134,11 @@ class CheckHandler(BaseHandler):
         await self.run(exam, act)
 
 
+class PracticeListHandler(BaseHandler):
+    async def get(self) -> None:
+        await self.run("", lambda _member, _d: {"practice": self.store.practice_list()})
+
+
 class RecordHandler(BaseHandler):
     async def get(self) -> None:
         def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
@@ -159,6 +164,7 @@ def make_app(store: ServiceStore, hub_auth: Any, prefix: str = "/") -> web.Appli
         (rf"{p}/api/exams/{exam}/submit", SubmitHandler, args),
         (rf"{p}/api/exams/{exam}/check", CheckHandler, args),
         (rf"{p}/api/record", RecordHandler, args),
+        (rf"{p}/api/practice", PracticeListHandler, args),
     ])  # fmt: skip
 
 

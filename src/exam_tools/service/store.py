@@ -129,6 +129,21 @@ class ServiceStore:
                                "closes_at, grace from exams order by id")  # fmt: skip
         return [dict(r) for r in rows]
 
+    def practice_list(self) -> list[dict[str, Any]]:
+        """The practice papers open now, as a member's 我的学习 lists them (no key, no paper)."""
+        now = self.clock()
+        rows = self.db.execute("select id, title, spec, opens_at, closes_at from exams "
+                               "where mode = 'practice' order by id")  # fmt: skip
+        out = []
+        for r in rows:
+            if (r["opens_at"] is not None and now < r["opens_at"]) or (
+                r["closes_at"] is not None and now > r["closes_at"]
+            ):
+                continue
+            course = json.loads(r["spec"]).get("course") or {}
+            out.append({"exam": r["id"], "title": r["title"], "course": course.get("title", "")})
+        return out
+
     def key(self, exam: str) -> dict[str, Any]:
         return json.loads(self._exam_row(exam)["key"])  # type: ignore[no-any-return]
 
