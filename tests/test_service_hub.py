@@ -470,4 +470,6 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
     assert held["found"] == 0 and held["classes"] == [] and held["modules"] == [], held
     modules = m.run("import sys\nprint(' '.join(sorted(sys.modules)))").split()
     assert "exam_tools.service.practice" in modules
-    assert not [x for x in modules if x.startswith(("exam_tools.bank.load", "exam_tools.course.key"))]
+    assert not [
+        x for x in modules if x.startswith(("exam_tools.bank.load", "exam_tools.course.key"))
+    ]
