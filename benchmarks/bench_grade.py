@@ -111,8 +111,9 @@ def nbgrader_dir(root: Path, members: list[str], where: Path) -> Path:
 def grade_dir(root: Path, members: list[str], where: Path, gradebook: bool = False) -> Path:
     where.mkdir()
     for name in ("source", "release", "exam_tools", *(("gradebook.db",) if gradebook else ())):
-        if (root / name).exists():
-            shutil.copytree(root / name, where / name)
+        src = root / name
+        if src.exists():
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, where / name)
     (where / "submitted").mkdir()
     for member in members:
         (where / "submitted" / member).symlink_to(root / "submitted" / member)
