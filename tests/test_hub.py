@@ -192,12 +192,16 @@ def test_nbgrader_cycle_through_the_hub(
         assert (root / "submitted" / name / "cert" / "exam.paper.responses.json").exists()
     db = hub.base / "grades.db"
     hub.cli("grade", "cert", "--course-dir", str(root), "--db", str(db))
+    from exam_tools.hub.system import accounts_by_member
     from exam_tools.records.db import open_db
 
+    # results are recorded under each member's roster id (in the account), not the login name
+    roster_of = {login: mid for mid, login in accounts_by_member().items()}
+    assert set(hub.logins) <= set(roster_of)
     scores = {
         r["member"]: r["score"] for r in open_db(db).query("select member, score from attempts")
     }
-    assert scores == expected
+    assert scores == {roster_of[login]: score for login, score in expected.items()}
     hub.cli("feedback", "cert", "--course-dir", str(root))
     chown_to_grader(hub, root / "feedback")
     formgrader(hub, sessions, "release_feedback")

@@ -167,8 +167,14 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     base, found = submission_members(course_dir, name)  # names only: memory flat in their number
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
-    from exam_tools.grading.gradebook import GRADEBOOK
+    from dataclasses import replace
 
+    from exam_tools.grading.gradebook import GRADEBOOK
+    from exam_tools.hub.system import accounts_by_member
+
+    # on a hub, nbgrader knows members by login name (dy123456); the records know them by roster
+    # id, which `exam-tools hub users` wrote into each account, so results count on their record
+    roster_of = {login: mid for mid, login in accounts_by_member().items()}
     db = connect(db_file)
     problems: list[str] = []  # results are written as they come, not kept
     # nbgrader's gradebook is written after the run, so its results are kept, but only when
@@ -184,7 +190,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
         for member in bar:
             folder = base / member / name
             result = grade_submission(folder, member, name, key)
-            write(result)
+            write(replace(result, member=roster_of[member]) if member in roster_of else result)
             if to_nbgrader:
                 graded.append((result, folder))
             problems.extend(f"党员 {member}：{problem}" for problem in result.problems)
@@ -200,10 +206,12 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
         + (f"；{manual} 道简答题待人工评阅" if manual else "")
     )
     click.echo(f"结果已写入 {db_path(db_file)}")
-    to_gradebook(course_dir, db, graded)
+    to_gradebook(course_dir, db, graded, roster_of)
 
 
-def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> None:
+def to_gradebook(
+    course_dir: Path, db: Any, graded: list[tuple[Any, Path]], roster_of: dict[str, str]
+) -> None:
     """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
     them), with members' names from the roster when the database has them."""
     from exam_tools.errors import PaperError
@@ -215,8 +223,8 @@ def to_gradebook(course_dir: Path, db: Any, graded: list[tuple[Any, Path]]) -> N
             "成绩没有写入 nbgrader"
         )
         return
-    members = {r.member for r, _f in graded}
-    names = {i: n for i, n in db.execute("select id, name from members") if i in members}
+    wanted = {roster_of.get(r.member, r.member): r.member for r, _f in graded}  # roster id → login
+    names = {wanted[i]: n for i, n in db.execute("select id, name from members") if i in wanted}
     try:
         report = write_gradebook(course_dir, graded, names)
     except PaperError as exc:  # nbgrader does not know the assignment: nothing to show there
