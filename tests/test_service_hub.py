@@ -133,10 +133,13 @@ def graded(hub: LocalHub, exam: str) -> dict[str, float]:
             "--service-db", str(hub.service_db))  # fmt: skip
     db = hub.base / f"grades-{exam}.db"
     hub.cli("grade", exam, "--course-dir", str(hub.course_root), "--db", str(db))
+    from exam_tools.hub.system import accounts_by_member
     from exam_tools.records.db import open_db
 
+    # grade records each result under the member's roster id (from the account); keyed by login
+    login_of = accounts_by_member()
     rows = open_db(db).query("select member, score from attempts where assignment = ?", [exam])
-    return {r["member"]: r["score"] for r in rows}
+    return {login_of[r["member"]]: r["score"] for r in rows}
 
 
 def codes(hub: LocalHub) -> list[str]:

@@ -172,11 +172,14 @@ class ServiceResponseStore(ResponseStore):
             self._set_answer(n, value)
 
     def _set_answer(self, n: int, value: Any) -> None:
-        # the local cache's rules first (question number, the answer's shape and size), then the
-        # service decides
-        super().set_answer(n, value)
-        cur = self.current
-        assert cur is not None  # set_answer wrote into the open attempt
+        if not 1 <= n <= len(self.paper):
+            raise QuizError(f"试卷没有第 {n} 题")
+        cur = self._open_attempt()
+        if value is None:
+            cur.answers.pop(n, None)
+        else:
+            cur.answers[n] = value
+        self.save()
         self.queue.put(cur.number, n, value)
         refused_before = len(self.queue.refused)
         if not self.queue.flush():
