@@ -10,7 +10,6 @@ the course's formgrader service; then one member tries to read what is not their
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -28,9 +27,9 @@ from exam_tools.course.paper import read_paper
 from exam_tools.hub.client import HubClientError, HubSession
 from exam_tools.hub.config import LANDING
 from exam_tools.hub.jhconfig import landing_url
-from exam_tools.hub.localhub import LocalHub, unavailable
+from exam_tools.hub.localhub import LocalHub
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, running_hub
 
 COURSE = "ethubc"
 
@@ -40,13 +39,7 @@ def hub() -> Iterator[LocalHub]:
     local = LocalHub(ROOT / "src", members=3, port=18010, prefix="ethub-", course=COURSE,
                      landing=ROOT / "notebooks" / "member" / LANDING,
                      env={"EXAM_TOOLS_ROOT": str(ROOT)})  # fmt: skip
-    reason = unavailable(local.venv)
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)  # CI runs as root with the venv: this test must run there
-        pytest.skip(reason)
-    with local:
-        yield local
+    yield from running_hub(local)
 
 
 @pytest.fixture(scope="module")

@@ -27,11 +27,11 @@ import requests
 from exam_tools.bank.model import QType
 from exam_tools.course.key import key_from_compact
 from exam_tools.hub.client import HubSession
-from exam_tools.hub.localhub import LocalHub, unavailable
+from exam_tools.hub.localhub import LocalHub
 from exam_tools.service.client import AWAY_NOTICE
 from exam_tools.service.store import ServiceStore
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, running_hub
 
 COURSE = "etsvcc"
 PORT = 18100
@@ -41,13 +41,7 @@ PORT = 18100
 def hub() -> Iterator[LocalHub]:
     local = LocalHub(ROOT / "src", members=3, port=PORT, prefix="etsvc-", course=COURSE,
                      env={"EXAM_TOOLS_ROOT": str(ROOT)})  # fmt: skip
-    reason = unavailable(local.venv)
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)  # CI runs as root with the venv: this test must run there
-        pytest.skip(reason)
-    with local:
-        yield local
+    yield from running_hub(local)
 
 
 class Member:
