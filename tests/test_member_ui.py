@@ -10,6 +10,7 @@ are kept in ``tests/artifacts/`` (``member-<what>-<width>.png``).
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -160,8 +161,17 @@ def check_controls(page: Page, scope: Locator, what: str) -> None:
 
 
 def check_text_size(quiz: Locator, what: str) -> None:
+    """Question text is at least 18px. The widget may swap the question's nodes just after the
+    progress line changes; a node swapped out mid-read has no computed style, so read again."""
     for selector in (".et-stem", ".et-qhead"):
-        size = quiz.locator(selector).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        size = float("nan")
+        for _ in range(50):
+            size = quiz.locator(selector).evaluate(
+                "e => e.isConnected ? parseFloat(getComputedStyle(e).fontSize) : NaN"
+            )
+            if not math.isnan(size):
+                break
+            time.sleep(0.1)
         assert size >= 18, (what, selector, size)
 
 
