@@ -168,3 +168,20 @@ def test_the_page_with_an_exam_open_loads_no_key_grading_or_records_code(classro
     allowed = {"exam_tools.records", "exam_tools.records.hours"}
     assert not [m for m in modules if m.startswith(forbidden) and m not in allowed]
     assert held == []  # no bank, question or key object in the kernel
+
+
+def test_on_the_hub_with_the_service_away_the_page_says_so_in_chinese(classroom: Any) -> None:
+    """An unreachable exam service (restarting, network down) leaves 练习 and 错题本 with a plain
+    Chinese notice; the page still opens and the exams are still listed."""
+    import socket
+
+    from exam_tools.service.client import ServiceClient
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    away = ServiceClient(f"http://127.0.0.1:{port}/services/exam", "token", "m007", timeout=2)
+    page = open_page(classroom, service=away)
+    text = shown_text(page)
+    assert "错题本稍后再看" in text and "练错题本" not in "".join(buttons(page))
+    assert any(TITLE in d for d in buttons(page))

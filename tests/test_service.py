@@ -313,3 +313,48 @@ def test_grade_reports_late_and_extra_attempts_found_in_a_responses_file(course_
     five = {"attempts": [attempt(i, "2026-12-01T09:00:00+08:00", "2026-12-01T09:20:00+08:00",
                                  "2026-12-01T09:10:00+08:00") for i in range(1, 6)]}  # fmt: skip
     assert limit_problems(five, paper) == ["作答 5 次，超过规定的 2 次"]
+
+
+def test_the_mistake_book_is_kept_by_the_service_from_its_own_verdicts(
+    store: ServiceStore, clock: FakeClock, bank: Bank
+) -> None:
+    """Questions answered wrong in practice make up the member's 错题本; the service draws a paper
+    of them (with their 解析) for that member only, and a right answer there takes one out."""
+    paper = store.paper("practice", "dy1")
+    store.start("practice", "dy1", paper.id)
+    key = key_from_compact(paper, store.key("practice"))
+    auto = [k for k in key.items if k.type in (QType.JUDGE, QType.SINGLE)][:3]
+    assert len(auto) == 3
+    for k in auto[:2]:  # two wrong, one right
+        wrong = (not k.answer) if k.type is QType.JUDGE else ("A" if k.answer != "A" else "B")
+        store.save("practice", "dy1", paper.id, 1, k.n, wrong)
+        assert store.check("practice", "dy1", paper.id, 1, k.n)["correct"] is False
+        clock.advance(1)
+    store.save("practice", "dy1", paper.id, 1, auto[2].n, auto[2].answer)
+    assert store.check("practice", "dy1", paper.id, 1, auto[2].n)["correct"] is True
+    wrong_qids = {paper.item(k.n).qid for k in auto[:2]}
+    assert {m["qid"] for m in store.mistakes("dy1")} == wrong_qids
+    assert store.mistakes("dy2") == [] and store.new_review("dy2") is None
+
+    exam = store.new_review("dy1")
+    assert exam == "_review-1"
+    review = store.paper(exam, "dy1")
+    assert {i.qid for i in review.items} == wrong_qids and review.mode.value == "practice"
+    with pytest.raises(R.Refused, match="没有找到这份错题练习"):
+        store.paper(exam, "dy2")  # another member's review is not theirs to open
+    state = store.state(exam, "dy1")
+    assert state["attempts"] == [] and state["attempts_allowed"] is None
+    store.start(exam, "dy1", review.id)
+    rkey = key_from_compact(review, store._review_key(exam, "dy1"))
+    first = rkey.items[0]
+    store.save(exam, "dy1", review.id, 1, first.n, first.answer)
+    verdict = store.check(exam, "dy1", review.id, 1, first.n)
+    qid = review.item(first.n).qid
+    assert verdict["correct"] is True and verdict["explanation"] == bank[qid].explanation != ""
+    assert {m["qid"] for m in store.mistakes("dy1")} == wrong_qids - {qid}
+    assert store.new_review("dy1") == "_review-2"
+    assert [i.qid for i in store.paper("_review-2", "dy1").items] == list(wrong_qids - {qid})
+    with pytest.raises(ServiceStoreError, match="错题本"):
+        store.put_exam(ExamSpec.from_dict(json.loads(store.db.execute(
+            "select spec from exams where id = 'practice'").fetchone()[0])), "{}", {},
+            exam="_review-9")  # fmt: skip

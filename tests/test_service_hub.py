@@ -421,7 +421,11 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
     listed = json.loads(m.run(LANDING + "print(json.dumps(shown()))"))
     if not already:  # run alone or first: no practice handed to the service yet
         assert any("老师还没有发布练习" in text for text in listed), listed
-    assert not any("练错题本" in text for text in listed)  # no bank-backed 错题本 on the hub
+    s = service(hub)
+    before = len(s.mistakes(m.name))
+    s.close()
+    book = "错题本是空的" if not before else f"练错题本（{before} 题）"
+    assert book in listed, listed  # the service's 错题本, not a bank in this kernel
 
     hub.cli("exam", "open", "lesson", "--practice", "rice/practice", "--service-db",
             str(hub.service_db), "--courses", str(DATA / "courses"))  # fmt: skip
@@ -461,6 +465,23 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
         f"print(page.app is not None and page.app.paper.id == old.paper.id, {n} in page.app.attempt.checked)"
     )
     assert again.split()[-2:] == ["True", "True"]
+
+    # the wrong answer is in the 错题本 the service keeps; practising it right takes it out
+    right = 0 if key[n].answer else 1
+    review = m.run(
+        "page.show_home()\n"
+        "tile = [b for b in page.body.children\n"
+        "        if isinstance(b, w.Button) and b.description.startswith('练错题本')][0]\n"
+        "print(json.dumps(tile.description))\ntile.click()\napp = page.app\n"
+        "print(json.dumps([i.qid for i in app.paper.items]))\n"
+        f"k = [i.n for i in app.paper.items if i.qid == {paper.item(n).qid!r}][0]\n"
+        f"app.goto(k)\napp.view(k).inputs[{right}].click()\napp.check_current()\n"
+        "print(json.dumps(app.feedback.value))\npage.show_home()\nprint(json.dumps(shown()))"
+    )
+    tile, qids, feedback, home = (json.loads(line) for line in review.splitlines()[-4:])
+    assert tile == f"练错题本（{before + 1} 题）" and paper.item(n).qid in qids
+    assert "回答正确" in feedback and html.escape(explanation) in feedback
+    assert ("错题本是空的" if not before else f"练错题本（{before} 题）") in home, home
     hashes = sorted(hashlib.sha256(e.encode("utf-8")).hexdigest() for e in secrets)
     held = json.loads(m.run(f"SECRET_HASHES = set({hashes!r})\n" + INSPECT).splitlines()[-1])
     assert held["quiz"]  # the quiz is open in this kernel

@@ -7,8 +7,8 @@ feedback opens as a page here. What is open is remembered (``当前.json`` in th
 a reload, a closed tab or a restarted kernel comes back to the same question with the answers and
 the time left. Nothing here imports the grading or records code: the member side cannot reach a key.
 On the hub (``EXAM_TOOLS_SERVICE_URL`` set) 练习 lists the practice papers the instructors handed to
-the exam service, which draws them and answers 核对答案; the bank is never loaded in this kernel and
-the 错题本 (which needs the bank) is not offered there.
+the exam service, which draws them and answers 核对答案, and the 错题本 is the service's, kept from
+its own verdicts; the bank is never loaded in this kernel.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from exam_tools.errors import ExamToolsError
+from exam_tools.errors import ExamToolsError, QuizError
 from exam_tools.fileio import write_atomic
 from exam_tools.quiz.alive import Heartbeat
 from exam_tools.quiz.app import CSS, QuizApp
@@ -232,19 +232,22 @@ class Landing:
 
     def _mistakes_part(self) -> list[w.Widget]:
         if self.service is not None:
-            # the 错题本 would need the bank's answers in this kernel; on the hub it is not offered
-            return [
-                section("错题本"),
-                w.HTML(
-                    '<div class="et-sub">错题本在这里还没有开通。做错的题，'
-                    "可以在上面的练习里再做一遍，点“核对答案”看解析。</div>"
-                ),
-            ]
-        from exam_tools.quiz.mistakes import MistakeBook
+            # on the hub the service keeps the book from its own verdicts (no key in this kernel)
+            from exam_tools.service.client import ServiceAway
 
-        count = len(MistakeBook(self.home / "错题本.json"))
+            try:
+                count = self.service.mistakes()
+            except ServiceAway:
+                note = "暂时连不上考试服务，错题本稍后再看。"
+                return [section("错题本"), w.HTML(f'<div class="et-sub">{note}</div>')]
+            review: Callable[[], None] = self.open_service_review
+        else:
+            from exam_tools.quiz.mistakes import MistakeBook
+
+            count = len(MistakeBook(self.home / "错题本.json"))
+            review = self.open_review
         text = f"练错题本（{count} 题）" if count else "错题本是空的"
-        b = self._button(text, self.open_review)
+        b = self._button(text, review)
         b.disabled = count == 0
         return [section("错题本"), b]
 
@@ -308,6 +311,20 @@ class Landing:
         folder.mkdir(parents=True, exist_ok=True)
         app = open_service_practice(self.service, exam, folder)
         self._show_quiz(app, {"kind": "service-practice", "exam": exam})
+
+    def open_service_review(self) -> None:
+        """The 错题本 on the hub: the service draws a paper of the questions answered wrong."""
+        from exam_tools.service.client import ServiceAway
+
+        assert self.service is not None
+        try:
+            exam = self.service.new_review()
+        except ServiceAway:
+            raise QuizError("暂时连不上考试服务，请稍后再打开错题本。") from None
+        if exam is None:
+            self._notice("错题本是空的，继续保持！")
+            return
+        self.open_service_practice(exam)
 
     def open_review(self) -> None:
         from exam_tools.quiz.exercises import open_review

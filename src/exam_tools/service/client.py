@@ -99,6 +99,15 @@ class ServiceClient:
         """The practice papers the instructors handed to the service and open now."""
         return list(self.call("GET", "practice")["practice"])
 
+    def mistakes(self) -> int:
+        """How many questions the member's 错题本 at the service holds."""
+        return int(self.call("GET", "mistakes")["count"])
+
+    def new_review(self) -> str | None:
+        """A new 错题本 paper drawn by the service; its exam name, None if the book is empty."""
+        exam = self.call("POST", "mistakes", {})["exam"]
+        return None if exam is None else str(exam)
+
     def record(self) -> dict[str, Any]:
         return self.call("GET", "record")
 

@@ -26,6 +26,13 @@ MAX_ANSWER_BYTES = 4000
 MAX_BODY_BYTES = 16000
 #: Default grace for network delay after a deadline, seconds.
 DEFAULT_GRACE = 30.0
+REVIEW_PREFIX = "_review-"  # a member's 错题本 practice papers: "_review-1", "_review-2", …
+NO_REVIEW = "没有找到这份错题练习，请从“我的学习”重新打开错题本。"
+
+
+def is_review(exam: str) -> bool:
+    """Whether ``exam`` names one of a member's 错题本 papers (drawn per member, not an exam)."""
+    return exam.startswith(REVIEW_PREFIX)
 
 
 class Refused(ExamToolsError, PermissionError):

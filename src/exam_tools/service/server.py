@@ -139,6 +139,16 @@ class PracticeListHandler(BaseHandler):
         await self.run("", lambda _member, _d: {"practice": self.store.practice_list()})
 
 
+class MistakesHandler(BaseHandler):
+    async def get(self) -> None:
+        """How many questions the member's 错题本 holds."""
+        await self.run("", lambda member, _d: {"count": len(self.store.mistakes(member))})
+
+    async def post(self) -> None:
+        """A new 错题本 paper for the member: its exam name (None when the book is empty)."""
+        await self.run("", lambda member, _d: {"exam": self.store.new_review(member)})
+
+
 class RecordHandler(BaseHandler):
     async def get(self) -> None:
         def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +175,7 @@ def make_app(store: ServiceStore, hub_auth: Any, prefix: str = "/") -> web.Appli
         (rf"{p}/api/exams/{exam}/check", CheckHandler, args),
         (rf"{p}/api/record", RecordHandler, args),
         (rf"{p}/api/practice", PracticeListHandler, args),
+        (rf"{p}/api/mistakes", MistakesHandler, args),
     ])  # fmt: skip
 
 

@@ -53,6 +53,9 @@ create table if not exists practice (
   attempt integer not null, n integer not null, qid text not null, correct integer);
 create table if not exists records (
   member text primary key, record text not null, published_at real not null);
+create table if not exists reviews (
+  member text not null, exam text not null, key text not null, made_at real not null,
+  primary key (member, exam));
 """
 
 
@@ -105,6 +108,10 @@ class ServiceStore:
         """Add an exam or change its settings (papers already drawn stay as they are)."""
         a = spec.assessment
         name = exam or a.id
+        if R.is_review(name):
+            raise ServiceStoreError(
+                f"考试名不能以“{R.REVIEW_PREFIX}”开头（留给党员的错题本），请换一个名字。"
+            )
         with self.tx() as db:
             db.execute(
                 "insert or replace into exams values (?,?,?,?,?,?,?,?,?,?,?)",
@@ -120,6 +127,8 @@ class ServiceStore:
         return row  # type: ignore[no-any-return]  # sqlite3.Row from fetchone
 
     def rules(self, exam: str) -> R.ExamRules:
+        if R.is_review(exam):  # a 错题本 paper: practice, no limits (its owner: see paper())
+            return R.ExamRules(exam, "practice", None, None)
         r = self._exam_row(exam)
         return R.ExamRules(exam, r["mode"], r["time_limit"], r["attempts"], r["opens_at"],
                            r["closes_at"], r["grace"])  # fmt: skip
@@ -160,6 +169,8 @@ class ServiceStore:
             ).fetchone()
             if row is not None:
                 paper = Paper.from_dict(json.loads(row["paper"]))
+            elif R.is_review(exam):  # made by new_review() for its member only, never drawn here
+                raise R.Refused("no-such-exam", R.NO_REVIEW, 404)
             else:
                 spec = ExamSpec.from_dict(json.loads(self._exam_row(exam)["spec"]))
                 paper = build_paper(spec.questions, spec.course, spec.assessment,
@@ -305,7 +316,7 @@ class ServiceStore:
         if not attempts or attempts[-1].number != attempt:
             raise R.Refused("wrong-attempt", "这次练习已经结束。", 409)
         response = self.answers(exam, member, attempt).get(n)
-        compact = self.key(exam)
+        compact = self._review_key(exam, member) if R.is_review(exam) else self.key(exam)
         item = paper.item(n)
         key = key_from_compact(paper, compact)[n]
         verdict = score_item(key, response, MultipleRule.ALL_OR_NOTHING)
@@ -323,6 +334,39 @@ class ServiceStore:
             "explanation": entry.get("explanation") or "",
             "source": entry.get("source"),
         }
+
+    def mistakes(self, member: str) -> list[dict[str, Any]]:
+        """The member's 错题本, most-missed first (see :mod:`exam_tools.service.review`)."""
+        from exam_tools.service.review import mistakes
+
+        return mistakes(self.db, member)
+
+    def new_review(self, member: str) -> str | None:
+        """A new 错题本 paper for the member; its exam name, or None when the book is empty."""
+        from exam_tools.service.review import review_paper
+
+        with self._lock:
+            made = review_paper(self, member)
+            if made is None:
+                return None
+            paper, key = made
+            with self.tx() as db:
+                count = db.execute("select count(*) from reviews where member = ?", (member,))
+                exam = f"{R.REVIEW_PREFIX}{count.fetchone()[0] + 1}"
+                now = self.clock()
+                db.execute("insert into papers values (?,?,?,?,?)",
+                           (exam, member, paper.id, paper.to_json(), now))  # fmt: skip
+                db.execute("insert into reviews values (?,?,?,?)",
+                           (member, exam, json.dumps(key, ensure_ascii=False), now))  # fmt: skip
+        return exam
+
+    def _review_key(self, exam: str, member: str) -> dict[str, Any]:
+        row = self.db.execute(
+            "select key from reviews where member = ? and exam = ?", (member, exam)
+        ).fetchone()
+        if row is None:
+            raise R.Refused("no-such-exam", R.NO_REVIEW, 404)
+        return json.loads(row[0])  # type: ignore[no-any-return]
 
     # ---- instructors: grants, refusals, records -------------------------------------------------
 
