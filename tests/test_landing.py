@@ -185,3 +185,25 @@ def test_on_the_hub_with_the_service_away_the_page_says_so_in_chinese(classroom:
     text = shown_text(page)
     assert "错题本稍后再看" in text and "练错题本" not in "".join(buttons(page))
     assert any(TITLE in d for d in buttons(page))
+
+
+class TwoPractices:
+    """What the exam service lists when one assessment was handed to it twice (``exam open``)."""
+
+    member = "m007"
+
+    def practice_list(self) -> list[dict[str, str]]:
+        return [{"exam": e, "title": "课后练习", "course": "水稻种植"} for e in ("drill", "lesson")]
+
+    def mistakes(self) -> int:
+        return 3
+
+    def record(self) -> dict[str, Any]:
+        return {"member": self.member, "record": None}
+
+
+def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) -> None:
+    page = open_page(classroom, service=TwoPractices())
+    tiles = [d for d in buttons(page) if "练习：课后练习" in d]
+    assert tiles == ["水稻种植 · 练习：课后练习", "水稻种植 · 练习：课后练习（2）"]
+    assert "练错题本（3 题）" in buttons(page)

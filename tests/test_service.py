@@ -206,6 +206,8 @@ def test_members_see_only_open_practice_papers_listed(
     assert [p["exam"] for p in store.practice_list()] == ["practice"]  # the cert exam: never
     clock.advance(61)
     assert [p["exam"] for p in store.practice_list()] == ["later", "practice"]
+    store.put_exam(spec, text, {}, exam="later", title="水稻病虫害专项练习")
+    assert store.practice_list()[0]["title"] == "水稻病虫害专项练习"
 
 
 def test_export_is_what_the_service_accepted(

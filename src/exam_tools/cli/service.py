@@ -71,11 +71,13 @@ def exam() -> None:
 @click.option("--closes", default=None, help="截止时间（默认不限）。")
 @click.option("--grace", type=float, default=30, show_default=True,
               help="截止后为网络延迟多等的秒数。")  # fmt: skip
+@click.option("--title", default=None,
+              help="党员在“我的学习”里看到的名称（默认用课程里的名称，如“课后练习”）。")  # fmt: skip
 @bank_option
 @courses_option
 def exam_open(name: str, course_dir: Path | None, practice: str | None, service_db: Path,
-              opens: str | None, closes: str | None, grace: float, bank_path: Path | None,
-              courses_dir: Path | None) -> None:  # fmt: skip
+              opens: str | None, closes: str | None, grace: float, title: str | None,
+              bank_path: Path | None, courses_dir: Path | None) -> None:  # fmt: skip
     """把作业 NAME（或 --practice 指定的练习）交给考试服务：试卷由服务按党员抽取，时间和次数由服务掌握。
     可重复运行改时间。"""
     from exam_tools.cli.common import bundled
@@ -115,10 +117,10 @@ def exam_open(name: str, course_dir: Path | None, practice: str | None, service_
                 key[q.id]["explanation"], key[q.id]["source"] = q.explanation, q.source
     store = _store(service_db)
     store.put_exam(spec, text, key, exam=name, opens_at=_when(opens), closes_at=_when(closes),
-                   grace=grace)  # fmt: skip
+                   grace=grace, title=title)  # fmt: skip
     a = spec.assessment
     window = f"开考 {_show(_when(opens))}，截止 {_show(_when(closes))}"
-    click.echo(f"考试服务已收到“{name}”：{a.title}，限时 {a.time_limit or '不限'} 分钟，"
+    click.echo(f"考试服务已收到“{name}”：{title or a.title}，限时 {a.time_limit or '不限'} 分钟，"
                f"可作答 {a.attempts or '不限'} 次，{window}")  # fmt: skip
 
 

@@ -220,14 +220,14 @@ class Landing:
             return [*tiles, w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>')]
         if not papers:
             return [*tiles, w.HTML('<div class="et-sub">老师还没有发布练习。</div>')]
+        seen: dict[str, int] = {}
         for p in papers:
             course = f"{p['course']} · " if p.get("course") else ""
-            tiles.append(
-                self._button(
-                    f"{course}练习：{p['title']}",
-                    partial(self.open_service_practice, str(p["exam"])),
-                )
-            )
+            text = f"{course}练习：{p['title']}"
+            seen[text] = seen.get(text, 0) + 1
+            if seen[text] > 1:  # two practices of one assessment: tell the tiles apart
+                text += f"（{seen[text]}）"
+            tiles.append(self._button(text, partial(self.open_service_practice, str(p["exam"]))))
         return tiles
 
     def _mistakes_part(self) -> list[w.Widget]:

@@ -104,8 +104,10 @@ class ServiceStore:
         opens_at: float | None = None,
         closes_at: float | None = None,
         grace: float = R.DEFAULT_GRACE,
+        title: str | None = None,
     ) -> str:
-        """Add an exam or change its settings (papers already drawn stay as they are)."""
+        """Add an exam or change its settings (papers already drawn stay as they are); ``title``
+        names it in members' lists in place of the assessment's title."""
         a = spec.assessment
         name = exam or a.id
         if R.is_review(name):
@@ -115,7 +117,7 @@ class ServiceStore:
         with self.tx() as db:
             db.execute(
                 "insert or replace into exams values (?,?,?,?,?,?,?,?,?,?,?)",
-                (name, a.title, a.mode.value, a.time_limit, a.attempts, opens_at, closes_at,
+                (name, title or a.title, a.mode.value, a.time_limit, a.attempts, opens_at, closes_at,
                  grace, spec_json, json.dumps(key, ensure_ascii=False), self.clock()),
             )  # fmt: skip
         return name
