@@ -103,7 +103,8 @@ def take_exam(hub: LocalHub, name: str, bank: Any, pace: float, start: threading
         m.nbgrader("fetch", COURSE, ASSIGNMENT)
         kernel = m.start_kernel()
         ran = m.execute(kernel, f'import os\nos.chdir(os.path.expanduser("~/{COURSE}/{ASSIGNMENT}"))\n'
-                                'from exam_tools.quiz import show_exam\nshow_exam("exam.json")')  # fmt: skip
+                                'from exam_tools.quiz.exam import open_exam\napp = open_exam("exam.json", intro=True)\n'
+                                'assert app.attempt is None\napp.begin_button.click()')  # fmt: skip
         if ran["error"]:
             raise RuntimeError(f"opening the exam: {ran}")
         folder = f"{COURSE}/{ASSIGNMENT}"

@@ -155,9 +155,10 @@ def test_nbgrader_cycle_through_the_hub(
         m = session(hub, sessions, name)
         m.nbgrader("fetch", COURSE, "cert")
         kernel = m.start_kernel()
-        # what running the released notebook does: draws this member's paper
+        # what running the released notebook and tapping 开始考试 do: draw the paper, begin
         ran = m.execute(kernel, f'import os\nos.chdir(os.path.expanduser("~/{COURSE}/cert"))\n'
-                                'from exam_tools.quiz import show_exam\nshow_exam("exam.json")')  # fmt: skip
+                                'from exam_tools.quiz.exam import open_exam\napp = open_exam("exam.json", intro=True)\n'
+                                'assert app.attempt is None\napp.begin_button.click()')  # fmt: skip
         assert ran["error"] is None, ran
         paper_file = tmp_path / f"{name}.paper.json"
         paper_file.write_text(m.read_file(f"{COURSE}/cert/exam.paper.json").json()["content"])

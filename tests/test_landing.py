@@ -75,6 +75,14 @@ def test_exam_from_release_to_feedback(classroom: Any) -> None:
     tap(page, TITLE)
     app = page.app
     assert app is not None and (classroom.member_root / ASSIGNMENT / "exam.json").exists()
+    # the exam's rules first: nothing starts (no attempt, no clock) until 开始考试 is tapped
+    assert not app.started and app.attempt is None and "限时" in app.intro.value
+    page.app.close()
+    page = open_page(classroom)  # a reload before starting: the rules again, still not started
+    app = page.app
+    assert app is not None and not app.started and app.attempt is None
+    app.begin_button.click()
+    assert app.started and app.attempt.number == 1 and app.store.remaining() is not None
     given = {n: answer(app, n) for n in (1, 2, 3)}
     app.goto(3)
     page.app.close()

@@ -229,6 +229,23 @@ def go_through(page: Page, quiz: Locator, types: list[str], label: str, *, first
             question_in_view(page, quiz)
 
 
+def begin_exam(page: Page, landing: Locator, *, shoot: bool = False) -> Locator:
+    """Tap the exam's tile: its rules show (time limit, tries) with 开始考试, no question and no
+    clock yet; tap 开始考试 and the first question appears. The quiz's locator."""
+    landing.get_by_role("button", name=EXAM_TILE).click()
+    quiz = landing.locator(".exam-tools-quiz").nth(0)
+    begin = quiz.get_by_role("button", name="开始考试")
+    expect(begin).to_be_visible(timeout=WAIT)
+    expect(quiz).to_contain_text("点“开始考试”后开始计时")
+    assert not quiz.locator(".et-question, .et-clock").count()
+    check_controls(page, quiz, "intro")
+    if shoot:
+        shot(page, "exam-intro")
+    begin.click()
+    expect(landing.locator(".et-question")).to_be_visible(timeout=WAIT)
+    return quiz
+
+
 def exam_types(classroom: Classroom) -> list[str]:
     paper = read_paper(classroom.member_root / ASSIGNMENT / "exam.paper.json")
     return [i.type.value for i in paper.items]
@@ -251,10 +268,8 @@ def test_a_member_takes_an_exam_and_practises_on_voila(
             page.evaluate("window.scrollTo(0, 0)")
             shot(page, "landing")
 
-            # one tap: the exam appears, nothing to run
-            landing.get_by_role("button", name=EXAM_TILE).click()
-            quiz = landing.locator(".exam-tools-quiz").nth(0)
-            expect(landing.locator(".et-question")).to_be_visible(timeout=WAIT)
+            # one tap: the exam's rules, nothing to run; the clock starts on 开始考试
+            quiz = begin_exam(page, landing, shoot=True)
             types = exam_types(classroom)
             assert set(types) == {"single", "multiple", "judge", "fill", "short"}
             check_clock_stays(page, quiz)
@@ -342,9 +357,7 @@ def test_a_restarted_kernel_says_what_to_do_and_a_reload_resumes(
         page = browser.new_page(viewport=PHONE)
         try:
             landing = open_landing(page, voila)
-            landing.get_by_role("button", name=EXAM_TILE).click()
-            quiz = landing.locator(".exam-tools-quiz").nth(0)
-            expect(landing.locator(".et-question")).to_be_visible(timeout=WAIT)
+            quiz = begin_exam(page, landing)
             types = exam_types(classroom)
             go_through(page, quiz, types, "restart", stop=2)
             expect(quiz.locator(".et-progress")).to_contain_text("第 3 题", timeout=WAIT)

@@ -8,6 +8,7 @@ scores land in nbgrader's gradebook (read back through nbgrader's own API), name
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -76,6 +77,10 @@ def cycle(tmp_path_factory: pytest.TempPathFactory, bank: Bank) -> dict[str, obj
     hub_user = {**os.environ, "JUPYTERHUB_USER": MEMBER}  # who the member is on the hub
     out["validate"] = sh(sys.executable, "-m", "nbgrader", "validate", "exam.ipynb", cwd=folder,
                          env=hub_user)  # fmt: skip
+    responses = folder / "exam.paper.responses.json"  # Validate ran the quiz cell: no attempt begun
+    out["started_by_validate"] = (
+        json.loads(responses.read_text("utf-8"))["attempts"] if responses.exists() else []
+    )
     open_exam(folder / "exam.json", member=MEMBER, timer=False)  # Validate drew it already
     paper = read_paper(folder / "exam.paper.json")
     assert paper.member == MEMBER
@@ -118,6 +123,8 @@ def test_validate_on_an_untouched_exam_passes(cycle: dict[str, object]) -> None:
     assert "Success! Your notebook passes all the tests." in str(cycle["validate"])
     # the note is printed, not the cell's value, which nbgrader would try to read as a score
     assert "treating other output as full credit" not in str(cycle["validate"])
+    # the quiz waits for 开始考试: Validate neither starts the clock nor uses an attempt
+    assert cycle["started_by_validate"] == []
 
 
 def test_the_graded_cell_tells_the_member_something_true(cycle: dict[str, object]) -> None:

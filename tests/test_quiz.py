@@ -320,3 +320,29 @@ def test_practice_feedback_cites_the_source(bank: Bank) -> None:
     right_and_wrong(app, 1, right=True)
     app.check_button.click()
     assert "出处：党章" in app.feedback.value
+
+
+def test_an_exam_starts_its_clock_on_the_begin_tap_not_on_opening(
+    exam_file: Path, clock: FakeClock
+) -> None:
+    """The rules first (how many questions, how long, how many tries); time spent reading them,
+    or a page opened and left, uses no time and no attempt."""
+    app = open_quiz(exam_file, clock=clock, timer=False, intro=True)
+    limit = app.paper.time_limit
+    assert limit and not app.started and app.attempt is None
+    assert not responses_path(exam_file).exists()  # nothing started, nothing written
+    shown = app.intro.value
+    assert f"共 {len(app.paper)} 题" in shown and f"限时 {limit} 分钟" in shown
+    assert f"可以作答 {app.paper.attempts} 次" in shown
+    assert app.begin_button in app.widget.children and app.question not in app.widget.children
+    clock.advance(600)  # ten minutes on the rules
+    again = open_quiz(exam_file, clock=clock, timer=False, intro=True)  # a reload: rules again
+    assert not again.started
+    again.begin_button.click()
+    assert again.started and again.question in again.widget.children
+    assert again.store.remaining() == limit * 60  # the full time, from the tap
+    again.begin_button.click()  # a second tap starts nothing more
+    assert [a["number"] for a in saved(exam_file)["attempts"]] == [1]
+    clock.advance(60)
+    resumed = open_quiz(exam_file, clock=clock, timer=False, intro=True)
+    assert resumed.started and resumed.store.remaining() == limit * 60 - 60  # begun: no rules

@@ -58,10 +58,10 @@ def show_quiz(paper: str | Path | Paper, **options: Any) -> None:
     """Show the quiz for ``paper`` (a paper file or object) in the notebook.
 
     Answers are saved at every change (beside the paper file unless ``responses=`` says where);
-    opening the same paper again resumes them, with the time that is left. Options are those of
-    :func:`open_quiz`.
+    opening the same paper again resumes them, with the time that is left. An exam not yet begun
+    shows its rules first and starts on 开始考试. Options are those of :func:`open_quiz`.
     """
-    show(open_quiz(paper, **options).widget)
+    show(open_quiz(paper, **{"intro": True, **options}).widget)
 
 
 def open_quiz(
@@ -73,8 +73,10 @@ def open_quiz(
     clock: Callable[[], float] = time.time,
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
+    intro: bool = False,
 ) -> QuizApp:
-    """The quiz for ``paper``, bound to its responses file, not yet shown (``app.widget``)."""
+    """The quiz for ``paper``, bound to its responses file, not yet shown (``app.widget``);
+    ``intro``: an exam not yet begun shows its rules and starts on a tap (see QuizApp)."""
     from exam_tools.quiz.app import QuizApp
     from exam_tools.quiz.store import ResponseStore
 
@@ -86,7 +88,8 @@ def open_quiz(
             responses = responses_path(paper)
         paper = read_paper(paper)
     store = ResponseStore(responses, paper, member=member, clock=clock)
-    return QuizApp(paper, store, key=key, clock=clock, timer=timer, on_submitted=on_submitted)
+    return QuizApp(paper, store, key=key, clock=clock, timer=timer, on_submitted=on_submitted,
+                   intro=intro)  # fmt: skip
 
 
 def show(obj: Any) -> None:

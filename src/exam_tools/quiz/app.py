@@ -117,7 +117,10 @@ class QuizApp:
         clock: Callable[[], float] = time.time,
         timer: bool = True,
         on_submitted: Callable[[QuizApp], None] | None = None,
+        intro: bool = False,
     ) -> None:
+        """``intro``: an exam not yet started first shows its rules and a 开始考试 button, so the
+        attempt and its clock start on that tap (not when the page or a Validate run opens it)."""
         if paper.mode is Mode.EXAM and key is not None:
             raise QuizError("考试模式不能带答案：答案只在老师一方，成绩由老师发布")
         if paper.mode is Mode.PRACTICE and key is None:
@@ -135,7 +138,16 @@ class QuizApp:
         self._lock = threading.RLock()
         self._views: dict[int, ItemView] = {}
         self._stop = threading.Event()
+        self.timer = timer
+        self._in_intro = False
         self._build()
+        if store.current is None and intro and paper.mode is Mode.EXAM:
+            self._show_intro()
+        else:
+            self._open()
+
+    def _open(self) -> None:
+        store, paper = self.store, self.paper
         cur = store.current
         if cur is None:
             store.start()
@@ -147,8 +159,52 @@ class QuizApp:
         else:  # back to the question the member was on (after a reload or a restart)
             self.current = min(max(cur.position, 1), len(paper))
         self._show()
-        if timer and paper.time_limit and not self.submitted:
+        if self.timer and paper.time_limit and not self.submitted:
             self._start_timer()
+
+    def _show_intro(self) -> None:
+        """Before the first attempt: what the exam is, how long, how many tries; 开始考试."""
+        p = self.paper
+        lines = [f"本卷共 {len(p)} 题，满分 {p.total_points:g} 分。"]
+        if p.time_limit:
+            lines.append(
+                f"限时 {p.time_limit} 分钟：点“开始考试”后开始计时，中途离开或关掉页面时间照走，"
+                "时间到自动交卷。"
+            )
+        left = self.store.attempts_left
+        if left is not None:
+            lines.append(f"可以作答 {left} 次，交卷后不能修改。")
+        else:
+            lines.append("交卷后不能修改。")
+        self.intro.value = (
+            '<div class="et-box">'
+            + "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+            + "</div>"
+        )
+        self.widget.children = (self._children[0], self.header, self.intro, self.begin_button,
+                                self.message)  # fmt: skip
+        self._in_intro = True
+
+    @property
+    def started(self) -> bool:
+        """Whether the paper is on screen (not the intro of an exam not yet begun)."""
+        return not self._in_intro
+
+    def begin(self) -> None:
+        """The member taps 开始考试: the attempt, and its clock, start now."""
+        with self._lock:
+            if self.started:
+                return  # a second tap
+            if self.store.current is None:
+                try:
+                    self.store.start()
+                except QuizError as exc:  # e.g. the exam service: not open yet, or closed
+                    self._say(str(exc), error=True)
+                    return
+            self._say("")
+            self.widget.children = self._children
+            self._in_intro = False
+            self._open()
 
     # ---- frame --------------------------------------------------------------------------------
 
@@ -206,6 +262,9 @@ class QuizApp:
         self.again_button = self._button("", self.start_again, "success")
         self.again_button.layout.display = "none"
         self.again_button.layout.width = "auto"
+        self.intro = w.HTML()
+        self.begin_button = self._button("开始考试", self.begin, "success")
+        self.begin_button.layout.width = "auto"
         self.widget = w.VBox(
             [
                 w.HTML(CSS),
@@ -223,6 +282,7 @@ class QuizApp:
                 grid,
             ]
         )
+        self._children = self.widget.children
         self.widget.add_class("exam-tools-quiz")
 
     def __repr__(self) -> str:

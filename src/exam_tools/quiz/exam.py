@@ -42,8 +42,10 @@ def open_exam(
     clock: Callable[[], float] = time.time,
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
+    intro: bool = False,
 ) -> QuizApp:
     """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use.
+    ``intro``: show the exam's rules and a 开始考试 button before the first attempt starts.
 
     On a hub with an exam service (``EXAM_TOOLS_SERVICE_URL``), the service draws the paper and
     keeps the clock, the attempts and the answers; the files here are only its cache."""
@@ -55,7 +57,7 @@ def open_exam(
         from exam_tools.service.quiz import open_service_exam
 
         app = open_service_exam(client, spec_path, clock=clock, timer=timer,
-                                on_submitted=on_submitted)  # fmt: skip
+                                on_submitted=on_submitted, intro=intro)  # fmt: skip
         if app is not None:
             return app
     # --- end exam service ---
@@ -72,12 +74,13 @@ def open_exam(
         write_atomic(target, paper.to_json())
     else:
         read_paper(target)  # a damaged paper file is reported before anything is shown
-    return open_quiz(target, clock=clock, timer=timer, on_submitted=on_submitted)
+    return open_quiz(target, clock=clock, timer=timer, on_submitted=on_submitted, intro=intro)
 
 
 def show_exam(spec_path: str | Path, **options: Any) -> None:
-    """Show the member's exam (see :func:`open_exam` for the options)."""
-    show(open_exam(spec_path, **options).widget)
+    """Show the member's exam (see :func:`open_exam` for the options). The first attempt starts
+    when the member taps 开始考试, so running the notebook (nbgrader's Validate too) starts no clock."""
+    show(open_exam(spec_path, **{"intro": True, **options}).widget)
 
 
 def _given(value: Any) -> bool:

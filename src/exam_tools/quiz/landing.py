@@ -266,7 +266,7 @@ class Landing:
         with self._lock:
             if not entry.fetched:
                 self.exchange.fetch(entry)
-            app = open_exam(entry.spec, member=self.member, on_submitted=self._hand_in)
+            app = open_exam(entry.spec, member=self.member, on_submitted=self._hand_in, intro=True)
             self.entry = entry
             self._show_quiz(
                 app,

@@ -231,6 +231,7 @@ def open_service_exam(
     clock: Clock = time.time,
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
+    intro: bool = False,
 ) -> QuizApp | None:
     """The quiz for this member's paper as the service drew it (the released exam.json is not
     read: what it says about time or attempts changes nothing); None if the service does not
@@ -254,4 +255,5 @@ def open_service_exam(
     write_atomic(target, paper.to_json())  # a copy for the member to look at; never read back
     store = ServiceResponseStore(responses_path(target), paper, client, exam, clock=clock,
                                  state=state)  # fmt: skip
-    return QuizApp(paper, store, clock=clock, timer=timer, on_submitted=on_submitted)
+    return QuizApp(paper, store, clock=clock, timer=timer, on_submitted=on_submitted,
+                   intro=intro)  # fmt: skip
