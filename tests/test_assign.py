@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 from exam_tools.bank.model import Bank, QType
 from exam_tools.course.key import answer_key
 from exam_tools.course.paper import read_paper
+from exam_tools.quiz.store import ResponseStore
 
 from .conftest import DATA
 
@@ -89,6 +90,9 @@ def test_nbgrader_autograde_scores_the_saved_responses(
     for member, right in (("m001", True), ("m002", False)):
         folder = course_dir / "submitted" / member / "cert"
         paper = read_paper(take(release, folder, member, monkeypatch))
+        responses = folder / "exam.paper.responses.json"
+        assert not responses.exists()  # running the notebook shows the rules; nothing begun
+        ResponseStore(responses, paper, member=member).start()  # the member taps 开始考试
         key = answer_key(paper, bank)
         answers = {}
         for k in key.items:
@@ -98,7 +102,6 @@ def test_nbgrader_autograde_scores_the_saved_responses(
                 [alts[0] for alts in k.answer] if k.type is QType.FILL
                 else list(k.answer) if k.type is QType.MULTIPLE else k.answer
             )  # fmt: skip
-        responses = folder / "exam.paper.responses.json"
         data = json.loads(responses.read_text("utf-8"))
         data["attempts"][-1]["answers"] = answers
         responses.write_text(json.dumps(data, ensure_ascii=False), "utf-8")

@@ -123,7 +123,8 @@ def source_assignment(
         f"# {assessment.title}\n\n"
         f"**{course.title}** · 共 {assessment.size} 题，满分 {points:g} 分，{limit}"
         f"{assessment.pass_percent:g} 分（百分制）合格。\n\n"
-        "**怎么答题：** 点一下下面的灰色格子，再按上方的 ▶ 运行按钮（或 Shift+Enter），试卷就会出现。"
+        "**怎么答题：** 点一下下面的灰色格子，再按上方的 ▶ 运行按钮（或 Shift+Enter），先出现考试说明，"
+        "点“开始考试”才开始计时。"
         "每道题点选或填写即可，答案会**自动保存**；关掉页面后重新打开、再运行一次，会接着答。"
         "答完点“交卷”。交卷后，在 Assignments（作业）页面点 **Submit** 提交。"
     )
