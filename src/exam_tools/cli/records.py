@@ -209,6 +209,7 @@ def record(
         verdict = "合格" if e["passed"] else "不合格"
         click.echo(f"考试：{e['date']}  {e['assessment']}  {e['percent']:g} 分  {verdict}")
     click.echo(f"掌握的实用技术：{'、'.join(rec.technologies) or '无'}")
+    click.echo(f"练习：{rec.practice.line}")
     click.secho(f"小结：{rec.summary}", bold=True)
 
 
