@@ -418,3 +418,20 @@ def test_an_older_records_database_gains_the_practice_table(tmp_path: Path) -> N
         db["practice"].columns_dict
     )
     assert {tuple(i.columns) for i in db["practice"].indexes} >= {("member",), ("at",)}
+
+
+def test_reading_a_stopped_service_leaves_its_files_to_the_service_account(
+    service: tuple[ServiceStore, FakeClock], records: Path
+) -> None:
+    """With the service stopped, SQLite's read-only reader still leaves ``-wal`` and ``-shm``
+    files; made by root, the service's account could not open them at its next start."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to hand files to another account (CI runs as root)")
+    store, clock = service
+    practise(store, clock, "a")
+    store.close()  # the service stops: its -wal and -shm files go
+    folder = store.path.parent
+    os.chown(folder, 65534, 65534)  # the service's own folder, as on the hub
+    assert pull_practice(store.path, open_db(records)).imported == 10
+    left = [f for f in folder.iterdir() if f.name.startswith(store.path.name + "-")]
+    assert left and all(f.stat().st_uid == 65534 for f in left), left

@@ -13,6 +13,8 @@ left out and named; they stay in the service's database and come over once the r
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Mapping
@@ -93,6 +95,19 @@ def _exam_ids(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str | Non
     return out
 
 
+def _give_back(path: Path) -> None:
+    """Reading a WAL database while the service is stopped leaves its ``-wal`` and ``-shm`` files
+    behind; made by root, the service's account could not open them and would fail to start.
+    They go to the owner of the folder, as :func:`exam_tools.cli.service._store` does."""
+    folder = path.resolve().parent
+    owner = folder.stat()
+    if os.geteuid() != 0 or owner.st_uid == 0:
+        return
+    for f in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if f.exists() and f.stat().st_uid == 0:
+            shutil.chown(f, owner.st_uid, owner.st_gid)
+
+
 def read_practice(service_db: Path) -> list[dict[str, Any]]:
     """Every verdict in the service's database, oldest first, with course and assessment ids."""
     conn = _open_service(service_db)
@@ -105,6 +120,7 @@ def read_practice(service_db: Path) -> list[dict[str, Any]]:
         raise database_error(exc, service_db) from exc
     finally:
         conn.close()
+        _give_back(service_db)
     source = str(service_db.resolve())
     return [
         {
