@@ -17,7 +17,7 @@ import os
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -108,41 +108,30 @@ def _give_back(path: Path) -> None:
             shutil.chown(f, owner.st_uid, owner.st_gid)
 
 
-def read_practice(service_db: Path) -> list[dict[str, Any]]:
-    """Every verdict in the service's database, oldest first, with course and assessment ids."""
+COLUMNS = ("member", "at", "exam", "course", "assessment", "qid", "correct", "login", "attempt",
+           "n", "stamp", "source", "service_row")  # fmt: skip
+
+
+def read_practice(service_db: Path) -> Iterator[tuple[Any, ...]]:
+    """Every verdict in the service's database, oldest first, as rows of :data:`COLUMNS` without
+    the member (the login is there). Streamed: a city's year of practice is millions of rows."""
     conn = _open_service(service_db)
+    source = str(service_db.resolve())
     try:
         exams = _exam_ids(conn)
-        rows = conn.execute(
+        cursor = conn.execute(
             "select id, at, exam, member, attempt, n, qid, correct from practice order by id"
-        ).fetchall()
+        )
+        for rid, at, exam, login, attempt, n, qid, correct in cursor:
+            course, assessment = exams.get(exam, (None, None))
+            correct = None if correct is None else int(correct)
+            yield (local_iso(at), exam, course, assessment, qid, correct, login, attempt, n, at,
+                   source, rid)  # fmt: skip
     except sqlite3.Error as exc:
         raise database_error(exc, service_db) from exc
     finally:
         conn.close()
         _give_back(service_db)
-    source = str(service_db.resolve())
-    return [
-        {
-            "at": local_iso(at),
-            "exam": exam,
-            "course": exams.get(exam, (None, None))[0],
-            "assessment": exams.get(exam, (None, None))[1],
-            "qid": qid,
-            "correct": None if correct is None else int(correct),
-            "login": login,
-            "attempt": attempt,
-            "n": n,
-            "stamp": at,
-            "source": source,
-            "service_row": rid,
-        }
-        for rid, at, exam, login, attempt, n, qid, correct in rows
-    ]
-
-
-COLUMNS = ("member", "at", "exam", "course", "assessment", "qid", "correct", "login", "attempt",
-           "n", "stamp", "source", "service_row")  # fmt: skip
 
 
 def pull_practice(
@@ -166,26 +155,30 @@ def pull_practice(
     from exam_tools.service.export import record_logins
 
     mapping = record_logins(roster, explicit)
-    rows = read_practice(service_db)
     unmapped: Counter[str] = Counter()
-    wanted = []
-    for r in rows:
-        member = mapping.get(r["login"])
-        if member is None:
-            unmapped[r["login"]] += 1
-        else:
-            wanted.append((member, *(r[c] for c in COLUMNS[1:])))
+    read = 0
+
+    def mapped() -> Iterator[tuple[Any, ...]]:
+        nonlocal read
+        for row in read_practice(service_db):
+            member = mapping.get(row[6])
+            if member is None:
+                unmapped[row[6]] += 1
+            else:
+                read += 1
+                yield (member, *row)
+
     conn = db.conn
     sql = (
         f"insert or ignore into practice ({', '.join(COLUMNS)}) "
         f"values ({', '.join('?' * len(COLUMNS))})"
     )
     with transaction(db):
-        members: set[str] = set()
-        imported = 0
-        for row in wanted:  # one statement per row: which member each new row belongs to
-            cur = conn.execute(sql, row)
-            if cur.rowcount:
-                imported += 1
-                members.add(row[0])
-    return PullResult(imported, len(members), len(wanted) - imported, unmapped)
+        last = conn.execute("select coalesce(max(id), 0) from practice").fetchone()[0]
+        before = conn.total_changes
+        conn.executemany(sql, mapped())
+        imported = conn.total_changes - before
+        (members,) = conn.execute(
+            "select count(distinct member) from practice where id > ?", (last,)
+        ).fetchone()
+    return PullResult(imported, members, read - imported, unmapped)
