@@ -12,8 +12,8 @@ Organisers in a notebook filter, pivot and chart their own cuts::
 The rules are the records code's own (:mod:`exam_tools.records`): a member's year is
 :func:`~exam_tools.records.record.build_record`, statistics are
 :func:`~exam_tools.records.orgstats.org_statistics`; this module only lays their results out as
-tables. Plain tables (members, sessions, attendance, attempts, per-question results) are read
-straight from SQLite with :func:`pandas.read_sql`.
+tables. Plain tables (members, sessions, attendance, attempts, per-question results, practice
+verdicts from the exam service) are read straight from SQLite with :func:`pandas.read_sql`.
 
 Dtypes: dates are ``datetime64``, hours and scores ``float64``, yes/no columns ``bool`` (``boolean``
 where a value may be missing), and categories (人员类别, 形式, 题型, 党员状态, 乡镇, 村) are ordered
