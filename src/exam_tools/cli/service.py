@@ -76,7 +76,7 @@ def _store(path: Path) -> ServiceStore:
 
 @click.group(cls=ExamToolsGroup)
 def exam() -> None:
-    """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷。"""
+    """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷、导入练习记录。"""
 
 
 @exam.command("open", cls=ExamToolsCommand)
@@ -233,8 +233,9 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: tupl
               help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
 def exam_pull_practice(service_db: Path, db_file: Path, logins: dict[str, str]) -> None:
     """把考试服务记下的练习（每次“核对答案”的对错）导入档案数据库，供统计和党员档案使用。
-    只读考试服务的数据库，不影响正在练习的党员；可重复运行，已导入的不会重复计算；
-    名册中没有的账号的练习不导入，会列出账号，补登名册后再运行即可。"""
+
+    只读考试服务的数据库，不影响正在练习的党员。可重复运行，已导入的不会重复计算。
+    名册中没有的账号的练习不导入，会列出这些账号，补登名册（或用 --login）后再运行即可。"""
     from exam_tools.records.db import open_db
     from exam_tools.service.practice_export import pull_practice
 
