@@ -17,7 +17,7 @@ import os
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,13 +69,18 @@ def _open_service(path: Path) -> sqlite3.Connection:
             str(path),
         )
     uri = path.resolve().as_uri() + "?mode=ro"
+    conn = None
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS)
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+            _give_back(path)
         raise database_error(exc, path) from exc
     if not {"exams", "practice"} <= tables:
         conn.close()
+        _give_back(path)
         raise DatabaseFileError(
             f"{path} 不是考试服务的数据库（没有考试和练习记录表）；请检查 --service-db", str(path)
         )
@@ -112,10 +117,14 @@ COLUMNS = ("member", "at", "exam", "course", "assessment", "qid", "correct", "lo
            "n", "stamp", "source", "service_row")  # fmt: skip
 
 
-def read_practice(service_db: Path) -> Iterator[tuple[Any, ...]]:
+def read_practice(service_db: Path) -> Generator[tuple[Any, ...], None, None]:
     """Every verdict in the service's database, oldest first, as rows of :data:`COLUMNS` without
-    the member (the login is there). Streamed: a city's year of practice is millions of rows."""
-    conn = _open_service(service_db)
+    the member (the login is there). Streamed: a city's year of practice is millions of rows.
+    The database is opened at once (a missing file is an error here, before any write)."""
+    return _rows(_open_service(service_db), service_db)
+
+
+def _rows(conn: sqlite3.Connection, service_db: Path) -> Generator[tuple[Any, ...], None, None]:
     source = str(service_db.resolve())
     try:
         exams = _exam_ids(conn)
@@ -158,9 +167,11 @@ def pull_practice(
     unmapped: Counter[str] = Counter()
     read = 0
 
+    source = read_practice(service_db)
+
     def mapped() -> Iterator[tuple[Any, ...]]:
         nonlocal read
-        for row in read_practice(service_db):
+        for row in source:
             member = mapping.get(row[6])
             if member is None:
                 unmapped[row[6]] += 1
@@ -173,12 +184,15 @@ def pull_practice(
         f"insert or ignore into practice ({', '.join(COLUMNS)}) "
         f"values ({', '.join('?' * len(COLUMNS))})"
     )
-    with transaction(db):
-        last = conn.execute("select coalesce(max(id), 0) from practice").fetchone()[0]
-        before = conn.total_changes
-        conn.executemany(sql, mapped())
-        imported = conn.total_changes - before
-        (members,) = conn.execute(
-            "select count(distinct member) from practice where id > ?", (last,)
-        ).fetchone()
+    try:
+        with transaction(db):
+            last = conn.execute("select coalesce(max(id), 0) from practice").fetchone()[0]
+            before = conn.total_changes
+            conn.executemany(sql, mapped())
+            imported = conn.total_changes - before
+            (members,) = conn.execute(
+                "select count(distinct member) from practice where id > ?", (last,)
+            ).fetchone()
+    finally:
+        source.close()  # the service's database is closed now, whatever happened
     return PullResult(imported, members, read - imported, unmapped)
