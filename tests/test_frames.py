@@ -129,7 +129,8 @@ def test_member_years_are_the_records_of_the_records_code(frames, db_file: Path)
     my = frames.member_years()
     assert list(my.columns) == [
         "编号", "姓名", "所在党组织", "乡镇", "村", "人员类别", "职务", "学时", "要求学时", "学时达标",
-        "还差学时", "参加考试", "考试合格", "平均分", "实用技术门数", "掌握的实用技术", "小结",
+        "还差学时", "参加考试", "考试合格", "平均分", "实用技术门数", "掌握的实用技术", "练习题次",
+        "练习答对", "练习正确率", "小结",
     ]  # fmt: skip
     assert my["学时"].dtype == "float64" and my["要求学时"].dtype == "float64"
     assert my["学时达标"].dtype == bool and my["实用技术门数"].dtype == "int64"

@@ -52,11 +52,31 @@ def test_township_level_rolls_up_everything_below() -> None:
     assert t1 == pytest.approx({
         "参训率": 0.75, "平均学时": 29.875, "学时达标率": 0.5, "参考率": 0.5,
         "合格率": 0.5, "平均分": 70.0, "实用技术掌握率": 0.25,
+        "练习人数": 0, "练习题次": 0, "练习正确率": None,  # no practice imported
     })  # fmt: skip
     assert rows["石桥镇"].rates == pytest.approx({
         "参训率": 1.0, "平均学时": 40.0, "学时达标率": 1.0, "参考率": 1.0,
         "合格率": 1.0, "平均分": 85.0, "实用技术掌握率": 1.0,
+        "练习人数": 0, "练习题次": 0, "练习正确率": None,
     })  # fmt: skip
+
+
+def test_practice_rate_counts_only_the_verdicts_the_service_could_judge() -> None:
+    from dataclasses import replace
+
+    practising = [
+        replace(MEMBERS[0], practice_items=10, practice_graded=8, practice_correct=6),
+        replace(MEMBERS[1], practice_items=4, practice_graded=4, practice_correct=1),
+        *MEMBERS[2:],
+    ]
+    rows = {g.org: g.rates for g in org_statistics(practising, ORGS, "乡镇")}
+    # 城关镇: a and b practised (of 4 members); 7 right of the 12 judged, the 2 简答 left out
+    assert (rows["城关镇"]["练习人数"], rows["城关镇"]["练习题次"]) == (2, 14)
+    assert rows["城关镇"]["练习正确率"] == pytest.approx(7 / 12)
+    assert (rows["石桥镇"]["练习人数"], rows["石桥镇"]["练习正确率"]) == (0, None)
+    only_hand_marked = [replace(MEMBERS[4], practice_items=3)]
+    (g,) = [g for g in org_statistics(only_hand_marked, ORGS, "乡镇") if g.members]
+    assert g.rates["练习题次"] == 3 and g.rates["练习正确率"] is None  # no verdict to rate
 
 
 def test_village_level_and_members_placed_above_it() -> None:

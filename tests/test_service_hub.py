@@ -491,3 +491,40 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
     assert not [
         x for x in modules if x.startswith(("exam_tools.bank.load", "exam_tools.course.key"))
     ]
+
+
+def test_practice_reaches_the_records_under_roster_ids_while_the_service_runs(
+    hub: LocalHub, members: dict[str, Member]
+) -> None:
+    """``exam pull-practice`` as root beside the running service: each login's verdicts go to the
+    roster id in the account's comment (``hub users`` wrote it); a second run imports nothing."""
+    import sqlite_utils
+
+    from exam_tools.hub.jhconfig import member_id_of
+
+    m = members[hub.logins[0]]
+    hub.cli("exam", "open", "recap", "--practice", "rice/practice", "--service-db",
+            str(hub.service_db), "--courses", str(DATA / "courses"))  # fmt: skip
+    paper = m.call("GET", "exams/recap").json()["paper"]
+    assert m.call("POST", "exams/recap/start", {"paper": paper}).status_code == 200
+    for n in (1, 2):
+        r = m.call("POST", "exams/recap/check", {"paper": paper, "attempt": 1, "n": n})
+        assert r.status_code == 200, r.text
+    s = service(hub)
+    logins = dict(s.db.execute("select member, count(*) from practice group by member").fetchall())
+    s.close()
+    assert logins[m.name] >= 2
+    db = hub.base / "roster.db"
+    out = hub.cli("exam", "pull-practice", "--service-db", str(hub.service_db), "--db", str(db))
+    total = sum(logins.values())
+    assert out == f"已导入 {total} 条练习记录（{len(logins)} 名党员）\n"
+    got = (
+        sqlite_utils.Database(db)
+        .execute("select member, login, count(*) from practice group by member, login")
+        .fetchall()
+    )
+    assert sorted(got) == sorted((member_id_of(login), login, k) for login, k in logins.items())
+    assert all(member != login for member, login, _ in got)  # roster ids, not hub logins
+    again = hub.cli("exam", "pull-practice", "--service-db", str(hub.service_db), "--db", str(db))
+    assert again.startswith(f"已导入 0 条练习记录（0 名党员），{total} 条以前已导入")
+    assert m.call("POST", "exams/recap/check", {"paper": paper, "attempt": 1, "n": 3}).ok

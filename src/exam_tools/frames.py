@@ -12,8 +12,8 @@ Organisers in a notebook filter, pivot and chart their own cuts::
 The rules are the records code's own (:mod:`exam_tools.records`): a member's year is
 :func:`~exam_tools.records.record.build_record`, statistics are
 :func:`~exam_tools.records.orgstats.org_statistics`; this module only lays their results out as
-tables. Plain tables (members, sessions, attendance, attempts, per-question results) are read
-straight from SQLite with :func:`pandas.read_sql`.
+tables. Plain tables (members, sessions, attendance, attempts, per-question results, practice
+verdicts from the exam service) are read straight from SQLite with :func:`pandas.read_sql`.
 
 Dtypes: dates are ``datetime64``, hours and scores ``float64``, yes/no columns ``bool`` (``boolean``
 where a value may be missing), and categories (人员类别, 形式, 题型, 党员状态, 乡镇, 村) are ordered
@@ -353,6 +353,34 @@ class Frames:
             }
         )
 
+    def practice(self, year: int | None = None) -> pd.DataFrame:
+        """Practice verdicts carried over from the exam service (``exam-tools exam pull-practice``;
+        of ``year``, default all): one row per 核对答案, oldest first. 答对 is missing for a
+        question marked by hand; a correct rate counts only the rows where it is known."""
+        df = self._read(
+            f"select {_iso('p.at')} as at, p.member, m.name, m.org, o.path, p.exam, p.course, "
+            "p.assessment, p.qid, p.correct from practice p "
+            "left join members m on m.id = p.member left join orgs o on o.id = m.org "
+            f"{_in_year('p.at', year)} order by p.at, p.id"
+        )
+        titles = self._exam_titles(df.fillna({"course": "", "assessment": ""}))
+        levels = self._levels(df["org"])
+        correct = df["correct"].astype("Int64").eq(1).astype("boolean")  # NA stays NA
+        return pd.DataFrame(
+            {
+                "时间": _dates(df["at"]),
+                "党员编号": df["member"],
+                "姓名": df["name"],
+                "所在党组织": df["path"],
+                "乡镇": levels["乡镇"],
+                "村": levels["村"],
+                "课程": self._course_title(df["course"]).astype("category"),
+                "练习": titles["考试"].astype("category"),
+                "题号": df["qid"].astype("category"),
+                "答对": correct,
+            }
+        )
+
     def item_stats(self, assignment: str, bank: Bank | None = None) -> pd.DataFrame:
         """Item analysis of one assignment (:func:`~exam_tools.grading.itemstats.item_statistics`):
         difficulty P, discrimination D, point-biserial r, how often each option was chosen and the
@@ -402,10 +430,12 @@ class Frames:
             [{"member": r.member["id"], **e} for r in recs for e in r.exams],
             {r.member["id"]: len(r.technologies) for r in recs},
             self.standards,
+            {r.member["id"]: r.practice for r in recs},
         )
 
     def member_years(self) -> pd.DataFrame:
-        """One row per member for the year: 学时 against 要求学时, exams, technologies mastered."""
+        """One row per member for the year: 学时 against 要求学时, exams, technologies mastered,
+        practice (练习正确率 over the verdicts judged automatically; missing without any)."""
         recs = self.records
         org_ids = pd.Series([r.member["org"] for r in recs], dtype="object")
         levels = self._levels(org_ids)
@@ -430,6 +460,12 @@ class Frames:
                 "平均分": np.array([sum(p) / len(p) if p else np.nan for p in exams], dtype=float),
                 "实用技术门数": np.array([len(r.technologies) for r in recs], dtype=int),
                 "掌握的实用技术": ["、".join(r.technologies) for r in recs],
+                "练习题次": np.array([r.practice.items for r in recs], dtype=int),
+                "练习答对": np.array([r.practice.correct for r in recs], dtype=int),
+                "练习正确率": np.array(
+                    [np.nan if r.practice.rate is None else r.practice.rate for r in recs],
+                    dtype=float,
+                ),
                 "小结": [r.summary for r in recs],
             }
         )
@@ -453,7 +489,8 @@ class Frames:
             )
         out["党员数"] = df["党员数"].astype(int)
         for name in org_report.RATES:
-            out[name] = pd.to_numeric(df[name]).astype(float)
+            values = pd.to_numeric(df[name])
+            out[name] = values.astype(int) if name in org_report.COUNTS else values.astype(float)
         if by_category:  # categories in the standards' order, not alphabetical
             out = out.sort_values(["党组织", "人员类别"], kind="stable", ignore_index=True)
         return out

@@ -209,6 +209,7 @@ def record(
         verdict = "合格" if e["passed"] else "不合格"
         click.echo(f"考试：{e['date']}  {e['assessment']}  {e['percent']:g} 分  {verdict}")
     click.echo(f"掌握的实用技术：{'、'.join(rec.technologies) or '无'}")
+    click.echo(f"练习：{rec.practice.line}")
     click.secho(f"小结：{rec.summary}", bold=True)
 
 
@@ -250,8 +251,9 @@ def stats_org(
     standards: Path | None,
     courses_dir: Path | None,
 ) -> None:
-    """按党组织统计：党员数、参训率、平均学时、学时达标率、参考率、合格率、平均分、实用技术掌握率，
-    以及对照目标（如“乡镇、村班子成员 80% 掌握1-2门实用技术”）的进度和差几人。"""
+    """按党组织统计：党员数、参训率、平均学时、学时达标率、参考率、合格率、平均分、实用技术掌握率、
+    练习人数、练习题次、练习正确率（只算能自动判对错的题），以及对照目标
+    （如“乡镇、村班子成员 80% 掌握1-2门实用技术”）的进度和差几人。"""
     from exam_tools.course.load import check_courses
     from exam_tools.fileio import write_atomic
     from exam_tools.records.db import open_db

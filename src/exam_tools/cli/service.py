@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from exam_tools.cli.common import ExamToolsCommand, ExamToolsGroup, bank_option, courses_option
+from exam_tools.cli.common import (
+    ExamToolsCommand,
+    ExamToolsGroup,
+    bank_option,
+    courses_option,
+    remember_db,
+)
 
 if TYPE_CHECKING:
     from exam_tools.service.store import ServiceStore
@@ -32,6 +38,19 @@ def _when(text: str | None) -> float | None:
         return datetime.fromisoformat(text).timestamp()
     except ValueError:
         raise click.BadParameter(f"时间“{text}”看不懂，请写成 2026-12-01T09:00") from None
+
+
+def _login_pairs(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--login LOGIN=ID`` pairs as a mapping; a pair without ``=`` is a usage error."""
+    out = {}
+    for v in values:
+        login, sep, mid = v.partition("=")
+        if not sep or not login.strip() or not mid.strip():
+            raise click.BadParameter(f"“{v}”应写成 登录名=党员编号，如 etsvc-zhang=m001")
+        out[login.strip()] = mid.strip()
+    return out
 
 
 def _show(ts: float | None) -> str:
@@ -57,7 +76,7 @@ def _store(path: Path) -> ServiceStore:
 
 @click.group(cls=ExamToolsGroup)
 def exam() -> None:
-    """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷。"""
+    """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷、导入练习记录。"""
 
 
 @exam.command("open", cls=ExamToolsCommand)
@@ -206,3 +225,21 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: tupl
     mapping = record_logins(by_id, dict(x.split("=", 1) for x in logins))
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
     click.echo(f"已发布 {n} 名党员 {year} 年的档案。")
+
+
+@exam.command("pull-practice", cls=ExamToolsCommand)
+@service_db
+@click.option("--db", "db_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              callback=remember_db, help="档案数据库（花名册、学时、成绩）：练习记录写入这里。")  # fmt: skip
+@click.option("--login", "logins", multiple=True, metavar="LOGIN=ID", callback=_login_pairs,
+              help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
+def exam_pull_practice(service_db: Path, db_file: Path, logins: dict[str, str]) -> None:
+    """把考试服务记下的练习（每次“核对答案”的对错）导入档案数据库，供统计和党员档案使用。
+
+    只读考试服务的数据库，不影响正在练习的党员。可重复运行，已导入的不会重复计算。
+    名册中没有的账号的练习不导入，会列出这些账号，补登名册（或用 --login）后再运行即可。"""
+    from exam_tools.records.db import open_db
+    from exam_tools.service.practice_export import pull_practice
+
+    result = pull_practice(service_db, open_db(db_file), logins)
+    click.echo(result.message())

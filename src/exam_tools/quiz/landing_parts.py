@@ -96,6 +96,8 @@ def profile_rows(record: PublishedRecord | None, practice: PracticeSummary) -> s
         )
         rows.append(("考试成绩", exams or "还没有考试成绩"))
         rows.append(("掌握的实用技术", "、".join(record.technologies) or "还没有"))
+        if record.practice_line is not None:
+            rows.append((f"{record.year} 年练习", record.practice_line))
     rows.append(
         (
             "练习",

@@ -40,6 +40,20 @@ def practice_summary(member: str | None = None) -> PracticeSummary:
     return PracticeSummary(sessions, submitted, answered, mistakes)
 
 
+def _practice_row(records: dict[str, object] | None) -> list[tuple[str, str]]:
+    """本年度练习 from a published record's ``practice`` ({items, correct, graded}), if it has one."""
+    practice = (records or {}).get("practice")
+    if not isinstance(practice, dict) or "items" not in practice:
+        return []
+    from exam_tools.quiz.record_client import practice_line
+
+    items = int(practice["items"])
+    line = practice_line(
+        items, int(practice.get("correct") or 0), int(practice.get("graded", items))
+    )
+    return [("本年度练习", html.escape(line))]
+
+
 def profile_html(member: str | None = None, records: dict[str, object] | None = None) -> str:
     s = practice_summary(member)
     who = f"（{html.escape(member)}）" if member else ""
@@ -55,6 +69,7 @@ def profile_html(member: str | None = None, records: dict[str, object] | None = 
         ("本年度学时", hours),
         ("考试成绩", exams),
         ("掌握的实用技术", techs),
+        *_practice_row(records),
         ("练习", f"练习 {s.sessions} 次（完成 {s.submitted} 次），共作答 {s.answered} 题"),
         ("错题本", f"{s.mistakes} 道题待复习" if s.mistakes else "没有待复习的错题"),
     ]

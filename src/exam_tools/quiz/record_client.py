@@ -19,6 +19,17 @@ MEMBER_HOURS = 32
 SECRETARY_HOURS = 56
 
 
+def practice_line(items: int, correct: int, graded: int) -> str:
+    """本年度练习 N 题次，答对 M 题次: a year's practice as a record and 我的档案 show it;
+    ``graded`` of the ``items`` were judged automatically (the rest are marked by hand)."""
+    if not items:
+        return "本年度还没有练习记录"
+    text = f"本年度练习 {items} 题次，答对 {correct} 题次"
+    if graded < items:
+        text += f"（另有 {items - graded} 题次需人工评阅，不计对错）"
+    return text
+
+
 @dataclass(frozen=True)
 class ExamResult:
     title: str
@@ -34,6 +45,16 @@ class PublishedRecord:
     required_hours: int  # MEMBER_HOURS or SECRETARY_HOURS
     exams: tuple[ExamResult, ...] = ()
     technologies: tuple[str, ...] = ()  # 掌握的实用技术 (certified)
+    practice_items: int | None = None  # the year's practice verdicts (None: not published)
+    practice_correct: int = 0
+    practice_graded: int = 0  # judged automatically
+
+    @property
+    def practice_line(self) -> str | None:
+        """本年度练习 N 题次，答对 M 题次; None for a record published without practice."""
+        if self.practice_items is None:
+            return None
+        return practice_line(self.practice_items, self.practice_correct, self.practice_graded)
 
 
 class RecordClient(Protocol):

@@ -162,7 +162,39 @@ def _v3(db: sqlite_utils.Database) -> None:
     table(db, "attendance").create_index(["member"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    # practice verdicts carried over from the exam service (exam-tools exam pull-practice)
+    table(db, "practice").create(
+        {
+            "id": int,
+            "member": str,  # roster id
+            "at": str,  # ISO local date-time of the verdict, e.g. 2026-12-01T09:30:05.123+08:00
+            "exam": str,  # the service's exam name
+            "course": str,  # course id (from the exam's spec)
+            "assessment": str,  # assessment id
+            "qid": str,
+            "correct": int,  # 1/0; NULL for a question marked by hand (no automatic verdict)
+            "login": str,  # the hub login the service recorded it under
+            "attempt": int,
+            "n": int,
+            "stamp": float,  # the service's own clock value (epoch seconds), exactly as stored
+            "source": str,  # the service database it was read from (for tracing only)
+            "service_row": int,  # the row id in the service's practice table
+        },
+        pk="id",
+        foreign_keys=[("member", "members", "id")],
+    )
+    # what makes a re-import idempotent: a verdict is the service's row, read again from the same
+    # database or a copy of it (moved, restored from backup): the row id, login, exam and the
+    # service's timestamp together, not the file's path
+    table(db, "practice").create_index(
+        ["service_row", "login", "exam", "stamp"], unique=True, index_name="practice_verdict"
+    )
+    table(db, "practice").create_index(["member"])
+    table(db, "practice").create_index(["at"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 
 
 def db_path(path: str | Path | None = None) -> Path:

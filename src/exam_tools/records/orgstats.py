@@ -10,7 +10,10 @@ go with them, so someone who moved during the year is counted once, in their new
 Rates (each a share of the group's members unless said otherwise):
 参训率 any training hours in the year; 学时达标率 hours at least the member's requirement;
 参考率 took at least one exam in the year; 合格率 passed one, among those who took one;
-平均分 mean percentage over the year's exam attempts; 实用技术掌握率 mastered at least one technology.
+平均分 mean percentage over the year's exam attempts; 实用技术掌握率 mastered at least one technology;
+练习人数 members who practised in the year (through the exam service); 练习题次 their verdicts;
+练习正确率 answered right among the verdicts judged automatically (questions marked by hand are
+left out of both sides, so the rate is never lowered by a question nobody could judge).
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exam_tools.records.standards import Standards, Target
+
+if TYPE_CHECKING:
+    from exam_tools.records.record import PracticeTally
 
 UNPLACED = "（直属上级）"
 
@@ -40,6 +46,9 @@ class MemberYear:
     passed: int
     percents: tuple[float, ...]
     technologies: int
+    practice_items: int = 0  # the year's practice verdicts
+    practice_graded: int = 0  # of them, judged automatically
+    practice_correct: int = 0
 
 
 @dataclass
@@ -55,9 +64,13 @@ class GroupStats:
     passed: int
     percents: list[float] = field(default_factory=list)
     with_technology: int = 0
+    practiced: int = 0  # members with any practice in the year
+    practice_items: int = 0
+    practice_graded: int = 0
+    practice_correct: int = 0
 
     @property
-    def rates(self) -> dict[str, float | None]:
+    def rates(self) -> dict[str, float | int | None]:
         def share(n: int, d: int) -> float | None:
             return n / d if d else None
 
@@ -69,6 +82,9 @@ class GroupStats:
             "合格率": share(self.passed, self.examined),
             "平均分": sum(self.percents) / len(self.percents) if self.percents else None,
             "实用技术掌握率": share(self.with_technology, self.members),
+            "练习人数": self.practiced,
+            "练习题次": self.practice_items,
+            "练习正确率": share(self.practice_correct, self.practice_graded),
         }
 
 
@@ -144,6 +160,10 @@ def org_statistics(
         g.passed += m.passed > 0
         g.percents.extend(m.percents)
         g.with_technology += m.technologies > 0
+        g.practiced += m.practice_items > 0
+        g.practice_items += m.practice_items
+        g.practice_graded += m.practice_graded
+        g.practice_correct += m.practice_correct
     return sorted(groups.values(), key=lambda g: (g.org == UNPLACED, g.org, g.category or ""))
 
 
@@ -164,14 +184,27 @@ def target_progress(
     return out
 
 
+def _practice(tally: PracticeTally | None) -> dict[str, int]:
+    if tally is None:
+        return {}
+    return {
+        "practice_items": tally.items,
+        "practice_graded": tally.graded,
+        "practice_correct": tally.correct,
+    }
+
+
 def member_years(
     members: Iterable[Mapping[str, Any]],
     hours: Mapping[str, float],
     attempts: Iterable[Mapping[str, Any]],
     technologies: Mapping[str, int],
     standards: Standards,
+    practice: Mapping[str, PracticeTally] | None = None,
 ) -> list[MemberYear]:
-    """Join the year's rows per member (``attempts``: the year's graded attempts)."""
+    """Join the year's rows per member (``attempts``: the year's graded attempts; ``practice``:
+    the year's practice per member)."""
+    practice = practice or {}
     exams: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for a in attempts:
         exams[a["member"]].append(a)
@@ -191,6 +224,7 @@ def member_years(
                 passed=sum(1 for a in mine if a["passed"]),
                 percents=tuple(float(a["percent"] or 0) for a in mine),
                 technologies=technologies.get(m["id"], 0),
+                **_practice(practice.get(m["id"])),
             )
         )
     return out

@@ -10,7 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from exam_tools.records.orgstats import MemberYear, member_years
-from exam_tools.records.record import Certification
+from exam_tools.records.record import Certification, practice_tallies
 from exam_tools.records.standards import Standards
 
 
@@ -51,4 +51,5 @@ def load_member_years(
             ):
                 mastered[a["member"]].add(cert.technology)
     technologies = {m: len(t) for m, t in mastered.items()}
-    return member_years(members, hours, this_year, technologies, standards)
+    practice = practice_tallies(db, year)
+    return member_years(members, hours, this_year, technologies, standards, practice)

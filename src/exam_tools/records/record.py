@@ -56,6 +56,48 @@ def exam_title(titles: Titles, course: str, assessment: str) -> tuple[str, str]:
     return titles.get((course, assessment)) or (course, assessment)
 
 
+@dataclass(frozen=True)
+class PracticeTally:
+    """A member's practice in the year (from the exam service, ``exam-tools exam pull-practice``):
+    verdicts given (题次), those judged automatically, and those answered right."""
+
+    items: int = 0
+    graded: int = 0  # judged automatically; the rest are questions marked by hand
+    correct: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Share answered right among the automatically judged ones."""
+        return self.correct / self.graded if self.graded else None
+
+    @property
+    def line(self) -> str:
+        """本年度练习 N 题次，答对 M 题次 (as a record and 我的档案 show it)."""
+        from exam_tools.quiz.record_client import practice_line
+
+        return practice_line(self.items, self.correct, self.graded)
+
+    def to_dict(self) -> dict[str, int]:
+        return {"items": self.items, "graded": self.graded, "correct": self.correct}
+
+
+def practice_tallies(
+    db: sqlite_utils.Database, year: int, member: str | None = None
+) -> dict[str, PracticeTally]:
+    """member id → the year's practice (the year of the verdict's local date); of one ``member``
+    or everyone."""
+    one, params = ("and member = ? ", [member]) if member is not None else ("", [])
+    return {
+        r["member"]: PracticeTally(int(r["items"]), int(r["graded"]), int(r["correct"] or 0))
+        for r in db.query(
+            "select member, count(*) as items, count(correct) as graded, sum(correct) as correct "
+            # a range on the ISO text, so the index on ``at`` is used
+            f"from practice where at >= ? and at < ? {one}group by member",
+            [f"{int(year):04d}", f"{int(year) + 1:04d}", *params],
+        )
+    }
+
+
 @dataclass
 class MemberRecord:
     member: dict[str, Any]
@@ -66,6 +108,7 @@ class MemberRecord:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     exams: list[dict[str, Any]] = field(default_factory=list)
     technologies: list[str] = field(default_factory=list)
+    practice: PracticeTally = field(default_factory=PracticeTally)
 
     @property
     def hours_met(self) -> bool:
@@ -94,6 +137,7 @@ class MemberRecord:
             "sessions": self.sessions,
             "exams": self.exams,
             "technologies": self.technologies,
+            "practice": self.practice.to_dict(),
             "summary": self.summary,
         }
 
@@ -113,13 +157,16 @@ def build_record(
     standards: Standards,
     certs: Iterable[Certification],
     titles: Titles | None = None,
+    practice: PracticeTally | None = None,
 ) -> MemberRecord:
     """``attendance``: rows with date, kind, title, hours; ``attempts``: graded attempt rows;
-    ``titles``: from :func:`exam_titles`, to name exams in Chinese."""
+    ``titles``: from :func:`exam_titles`, to name exams in Chinese; ``practice``: the year's
+    practice (:func:`practice_tallies`)."""
     roles = member.get("roles") or []
     record = MemberRecord(
-        member=dict(member), year=year, hours=0.0, required_hours=standards.required_hours(roles)
-    )
+        member=dict(member), year=year, hours=0.0, required_hours=standards.required_hours(roles),
+        practice=practice or PracticeTally(),
+    )  # fmt: skip
     for row in sorted(attendance, key=lambda r: str(r["date"])):
         if _year(row["date"]) != year:
             continue
@@ -197,7 +244,8 @@ def load_record(
         [member["id"]],
     )
     attempts = db.query("select * from attempts where member = ?", [member["id"]])
-    return build_record(member, year, attendance, attempts, standards, certs, titles)
+    practice = practice_tallies(db, year, member["id"]).get(member["id"])
+    return build_record(member, year, attendance, attempts, standards, certs, titles, practice)
 
 
 def load_all_records(
@@ -207,7 +255,7 @@ def load_all_records(
     certs: Iterable[Certification],
     titles: Titles | None = None,
 ) -> list[MemberRecord]:
-    """Every member's record for the year, from three queries (not three per member)."""
+    """Every member's record for the year, from four queries (not four per member)."""
     from collections import defaultdict
 
     certs = list(certs)
@@ -224,6 +272,7 @@ def load_all_records(
         "graded_at from attempts"
     ):
         attempts[r["member"]].append(r)
+    practice = practice_tallies(db, year)
     out = []
     for m in db.query("select * from members order by id"):
         m["roles"] = json.loads(m["roles"] or "[]")
@@ -236,6 +285,7 @@ def load_all_records(
                 standards,
                 certs,
                 titles,
+                practice.get(m["id"]),
             )
         )
     return out

@@ -12,8 +12,12 @@ from exam_tools.reports.safe import append, csv_writer
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-RATES = ("参训率", "平均学时", "学时达标率", "参考率", "合格率", "平均分", "实用技术掌握率")
-PERCENT = {"参训率", "学时达标率", "参考率", "合格率", "实用技术掌握率"}
+RATES = (
+    "参训率", "平均学时", "学时达标率", "参考率", "合格率", "平均分", "实用技术掌握率",
+    "练习人数", "练习题次", "练习正确率",
+)  # fmt: skip
+PERCENT = {"参训率", "学时达标率", "参考率", "合格率", "实用技术掌握率", "练习正确率"}
+COUNTS = {"练习人数", "练习题次"}  # whole numbers among the RATES
 
 
 def header(by_category: bool) -> list[str]:
@@ -46,6 +50,10 @@ def total(groups: Sequence[GroupStats]) -> GroupStats:
         t.passed += g.passed
         t.percents.extend(g.percents)
         t.with_technology += g.with_technology
+        t.practiced += g.practiced
+        t.practice_items += g.practice_items
+        t.practice_graded += g.practice_graded
+        t.practice_correct += g.practice_correct
     return t
 
 
@@ -96,6 +104,7 @@ def workbook(
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
+    from openpyxl.worksheet.pagebreak import Break
 
     from exam_tools.reports.page import a4
 
@@ -110,6 +119,8 @@ def workbook(
         append(overview, [name, t[name]])
         if name in PERCENT:
             overview.cell(overview.max_row, 2).number_format = "0.0%"
+        elif name in COUNTS:
+            overview.cell(overview.max_row, 2).number_format = "0"
         else:
             overview.cell(overview.max_row, 2).number_format = "0.0"
     overview["A1"].font = Font(bold=True, size=14)
@@ -141,6 +152,9 @@ def workbook(
                 )
             chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=ws.max_row))
             chart.width, chart.height = 24, 10
+            # the chart starts a page of its own: below a long table it would be cut at the edge
+            # of whichever page the table happens to end on
+            ws.row_breaks.append(Break(id=ws.max_row + 1))
             ws.add_chart(chart, f"A{ws.max_row + 3}")
         a4(ws, landscape=True, header_rows=1)
     goal = wb.create_sheet("目标")

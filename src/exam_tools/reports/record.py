@@ -56,6 +56,7 @@ def record_html(rec: MemberRecord) -> str:
         f"<h1>党员教育培训档案（{rec.year} 年度）</h1>{info}"
         f"<h2>学时：{rec.hours:g} / 要求 {rec.required_hours:g}</h2>{sessions}"
         f"<h2>考试</h2>{exams}"
+        f"<h2>练习</h2><p>{html.escape(rec.practice.line)}</p>"
         f"<h2>掌握的实用技术</h2><p>{html.escape('、'.join(rec.technologies) or '无')}</p>"
         f'<p class="sum">{html.escape(rec.summary)}</p></body></html>\n'
     )
@@ -76,6 +77,7 @@ def record_workbook(rec: MemberRecord) -> bytes:
         ("人员类别", m.get("category") or ""), ("职务", "、".join(m.get("roles") or [])),
         ("年度", rec.year), ("学时", rec.hours), ("要求学时", rec.required_hours),
         ("学时达标", "是" if rec.hours_met else "否"), ("掌握的实用技术", "、".join(rec.technologies)),
+        ("练习", rec.practice.line),
         ("小结", rec.summary),
     ):  # fmt: skip
         append(ws, row)

@@ -111,6 +111,7 @@ def published(record: Any) -> dict[str, Any]:
             for e in record.exams
         ],
         "technologies": list(record.technologies),
+        "practice": record.practice.to_dict(),
     }
 
 

@@ -22,6 +22,7 @@ class ServiceRecordClient:
             return None
         if not data:
             return None
+        practice = data.get("practice") or {}
         return PublishedRecord(
             year=int(data["year"]),
             hours=float(data["hours"]),
@@ -31,4 +32,7 @@ class ServiceRecordClient:
                 for e in data.get("exams", [])
             ),
             technologies=tuple(str(t) for t in data.get("technologies", [])),
+            practice_items=int(practice["items"]) if "items" in practice else None,
+            practice_correct=int(practice.get("correct") or 0),
+            practice_graded=int(practice.get("graded") or 0),
         )
