@@ -435,3 +435,25 @@ def test_reading_a_stopped_service_leaves_its_files_to_the_service_account(
     assert pull_practice(store.path, open_db(records)).imported == 10
     left = [f for f in folder.iterdir() if f.name.startswith(store.path.name + "-")]
     assert left and all(f.stat().st_uid == 65534 for f in left), left
+
+
+def test_practice_of_the_mistake_book_is_counted_as_such(
+    service: tuple[ServiceStore, FakeClock], records: Path
+) -> None:
+    """A 错题本 paper (drawn by the service from the member's wrong answers) is practice too; it
+    comes over as course "mistakes", assessment "review"."""
+    store, clock = service
+    practise(store, clock, "a")
+    exam = store.new_review("a")
+    assert exam is not None
+    paper = store.paper(exam, "a")
+    store.start(exam, "a", paper.id)
+    store.save(exam, "a", paper.id, 1, 1, None)
+    store.check(exam, "a", paper.id, 1, 1)
+    pull_practice(store.path, open_db(records))
+    last = rows(records)[-1]
+    assert (last["exam"], last["course"], last["assessment"]) == (exam, "mistakes", "review")
+    from exam_tools.frames import Frames
+
+    shown = Frames(open_db(records)).practice().iloc[-1]
+    assert (shown["课程"], shown["练习"]) == ("错题本", "错题本练习")

@@ -47,6 +47,7 @@ from exam_tools.records.orgstats import (
 )
 from exam_tools.records.queries import orgs_by_id
 from exam_tools.records.record import (
+    REVIEW_TITLES,
     MemberRecord,
     certifications,
     exam_title,
@@ -166,7 +167,9 @@ class Frames:
         return pd.read_sql(sql, self.db.conn, params=list(params))
 
     def _course_title(self, course_ids: pd.Series) -> pd.Series:
-        return course_ids.map({c.id: c.title for c in self.courses}).fillna(course_ids)
+        names = {c: t[0] for (c, _a), t in REVIEW_TITLES.items()}
+        names.update({c.id: c.title for c in self.courses})
+        return course_ids.map(names).fillna(course_ids)
 
     def _exam_titles(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """Columns 课程 and 考试 (titles) for a frame with ``course`` and ``assessment`` ids."""

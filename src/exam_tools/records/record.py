@@ -46,9 +46,13 @@ def certifications(courses: Iterable[Course]) -> list[Certification]:
 Titles = Mapping[tuple[str, str], tuple[str, str]]
 
 
+REVIEW_TITLES = {("mistakes", "review"): ("错题本", "错题本练习")}  # the service's 错题本 papers
+
+
 def exam_titles(courses: Iterable[Course]) -> dict[tuple[str, str], tuple[str, str]]:
-    """The Chinese titles of every course's assessments, keyed by their ids."""
-    return {(c.id, a.id): (c.title, a.title) for c in courses for a in c.assessments}
+    """The Chinese titles of every course's assessments (and of the 错题本), keyed by their ids."""
+    titles = {(c.id, a.id): (c.title, a.title) for c in courses for a in c.assessments}
+    return {**REVIEW_TITLES, **titles}
 
 
 def exam_title(titles: Titles, course: str, assessment: str) -> tuple[str, str]:
