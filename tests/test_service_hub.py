@@ -349,8 +349,9 @@ def test_queued_answers_are_judged_by_the_service_clock(
 
 
 def test_each_member_reads_only_their_own_record(hub: LocalHub, members: dict[str, Member]) -> None:
-    hub.cli("exam", "publish-records", "--service-db", str(hub.service_db),
-            "--db", str(hub.base / "roster.db"), "--year", "2026")  # fmt: skip
+    said = hub.cli("exam", "publish-records", "--service-db", str(hub.service_db),
+                   "--db", str(hub.base / "roster.db"), "--year", "2026")  # fmt: skip
+    assert "条练习记录" in said and "名党员 2026 年的档案" in said  # practice pulled in first
     me, other = members[hub.logins[0]], members[hub.logins[1]]
     out = me.run(
         "import os\nfrom exam_tools.quiz.landing import _service_client, _service_records\n"

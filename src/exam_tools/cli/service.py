@@ -201,19 +201,23 @@ def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
 @click.option("--db", "db_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="档案数据库（花名册、学时、成绩）。")  # fmt: skip
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
-@click.option("--login", "logins", multiple=True, metavar="LOGIN=ID",
-              help="登录名与党员编号不同时的对应（默认从账号备注读取）。")  # fmt: skip
+@click.option("--login", "logins", multiple=True, metavar="LOGIN=ID", callback=_login_pairs,
+              help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
 @courses_option
-def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: tuple[str, ...],
+def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: dict[str, str],
                  courses_dir: Path | None) -> None:  # fmt: skip
-    """把每名党员本年度的档案（学时、考试、掌握的实用技术）发布到考试服务，党员在“我的档案”只看到自己的。"""
+    """把每名党员本年度的档案（学时、考试、练习、掌握的实用技术）发布到考试服务，党员在“我的档案”只看到自己的。
+
+    发布前先导入考试服务记下的练习（同 pull-practice），档案里的练习题次是最新的。"""
     from exam_tools.cli.common import bundled
     from exam_tools.course.load import check_courses
     from exam_tools.records.db import open_db
     from exam_tools.records.record import certifications, load_all_records
     from exam_tools.records.standards import load_standards
     from exam_tools.service.export import published, record_logins
+    from exam_tools.service.practice_export import pull_practice
 
+    click.echo(pull_practice(service_db, open_db(db_file), logins).message())
     year = year or datetime.now().year
     records = load_all_records(
         open_db(db_file),
@@ -222,7 +226,7 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: tupl
         certifications(check_courses(bundled(courses_dir, "courses"), None).courses),
     )
     by_id = {r.member["id"]: published(r) for r in records}
-    mapping = record_logins(by_id, dict(x.split("=", 1) for x in logins))
+    mapping = record_logins(by_id, logins)
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
     click.echo(f"已发布 {n} 名党员 {year} 年的档案。")
 
