@@ -51,6 +51,7 @@ create table if not exists refusals (
 create table if not exists practice (
   id integer primary key, at real not null, exam text not null, member text not null,
   attempt integer not null, n integer not null, qid text not null, correct integer);
+create index if not exists practice_by_member on practice (member, id);
 create table if not exists records (
   member text primary key, record text not null, published_at real not null);
 create table if not exists reviews (
