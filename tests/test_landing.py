@@ -203,8 +203,8 @@ class TwoPractices:
     def practice_list(self) -> list[dict[str, str]]:
         return [{"exam": e, "title": "课后练习", "course": "水稻种植"} for e in ("drill", "lesson")]
 
-    def mistakes(self) -> int:
-        return 3
+    def progress(self) -> dict[str, Any]:
+        return {"count": 3, "practice": {"items": 12, "correct": 9, "graded": 11}}
 
     def record(self) -> dict[str, Any]:
         return {"member": self.member, "record": None}
@@ -215,3 +215,5 @@ def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) ->
     tiles = [d for d in buttons(page) if "练习：课后练习" in d]
     assert tiles == ["水稻种植 · 练习：课后练习", "水稻种植 · 练习：课后练习（2）"]
     assert "练错题本（3 题）" in buttons(page)
+    # 我的档案 on the hub: the service's count of this year's practice, current to the last check
+    assert "本年度练习 12 题次，答对 9 题次（另有 1 题次需人工评阅，不计对错）" in shown_text(page)

@@ -335,6 +335,8 @@ def test_the_mistake_book_is_kept_by_the_service_from_its_own_verdicts(
     store.save("practice", "dy1", paper.id, 1, auto[2].n, auto[2].answer)
     assert store.check("practice", "dy1", paper.id, 1, auto[2].n)["correct"] is True
     wrong_qids = {paper.item(k.n).qid for k in auto[:2]}
+    assert store.practice_tally("dy1", 0) == {"items": 3, "correct": 1, "graded": 3}
+    assert store.practice_tally("dy1", clock() + 1)["items"] == 0  # only verdicts since then
     assert {m["qid"] for m in store.mistakes("dy1")} == wrong_qids
     assert store.mistakes("dy2") == [] and store.new_review("dy2") is None
 

@@ -40,7 +40,8 @@ PORT = 18100
 @pytest.fixture(scope="module")
 def hub() -> Iterator[LocalHub]:
     local = LocalHub(ROOT / "src", members=3, port=PORT, prefix="etsvc-", course=COURSE,
-                     env={"EXAM_TOOLS_ROOT": str(ROOT)})  # fmt: skip
+                     env={"EXAM_TOOLS_ROOT": str(ROOT)},
+                     landing=ROOT / "notebooks" / "member" / "我的学习.ipynb")  # fmt: skip
     yield from running_hub(local)
 
 
@@ -529,3 +530,79 @@ def test_practice_reaches_the_records_under_roster_ids_while_the_service_runs(
     again = hub.cli("exam", "pull-practice", "--service-db", str(hub.service_db), "--db", str(db))
     assert again.startswith(f"已导入 0 条练习记录（0 名党员），{total} 条以前已导入")
     assert m.call("POST", "exams/recap/check", {"paper": paper, "attempt": 1, "n": 3}).ok
+
+
+@pytest.mark.parametrize("size", ["phone", "pc"])
+def test_in_a_browser_through_the_hub_log_in_practise_and_the_mistake_book(
+    hub: LocalHub, members: dict[str, Member], size: str
+) -> None:
+    """What a member does on a phone (and a PC): the Chinese login page, 我的学习 served through
+    the hub, a practice checked by the service, then the 错题本 the service keeps. Every control
+    is inside the viewport; screenshots are kept."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+    from .test_member_ui import PC, PHONE, WAIT, check_controls, shot
+
+    viewport = PHONE if size == "phone" else PC
+    m = members[hub.logins[0]]
+    exam, title = f"on-{size}", "手机上的练习" if size == "phone" else "电脑上的练习"
+    hub.cli("exam", "open", exam, "--practice", "rice/practice", "--title", title,
+            "--service-db", str(hub.service_db), "--courses", str(DATA / "courses"))  # fmt: skip
+    s = service(hub)
+    paper = s.paper(exam, m.name)
+    key = key_from_compact(paper, s.key(exam))
+    judge = next(k for k in key.items if k.type is QType.JUDGE)
+    book_before = {e["qid"] for e in s.mistakes(m.name)}
+    s.close()
+    expected = len(book_before | {paper.item(judge.n).qid})
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=viewport)
+        try:
+            page.goto(f"{hub.url}/hub/login", timeout=WAIT)
+            expect(page.locator("h1")).to_have_text("党员学习平台 登录")
+            for field in ("#username_input", "#password_input", "#login_submit"):
+                box = page.locator(field).bounding_box()
+                assert box is not None and box["x"] >= 0, (field, box)
+                assert box["x"] + box["width"] <= viewport["width"] + 0.5, (field, box)
+                assert box["height"] >= 44, (field, box)
+            shot(page, "hub-login")
+            page.fill("#username_input", m.name)
+            page.fill("#password_input", hub.passwords[m.name])
+            page.click("#login_submit")
+            landing = page.locator(".et-landing")
+            expect(landing).to_be_visible(timeout=WAIT)
+            tile = landing.get_by_role("button", name=f"练习：{title}")
+            back = landing.get_by_role("button", name="◀ 返回我的学习")
+            expect(tile.or_(back).first).to_be_visible(timeout=WAIT)
+            if back.is_visible():  # what was open last time (the other size's run) comes back
+                back.click()
+            expect(tile).to_be_visible(timeout=WAIT)
+            check_controls(page, landing, "hub landing")
+            shot(page, "hub-landing")
+
+            tile.click()  # a practice the service drew for this member; 核对答案 asks the service
+            quiz = landing.locator(".exam-tools-quiz").nth(0)
+            expect(quiz.locator(".et-question")).to_be_visible(timeout=WAIT)
+            quiz.locator(".et-card button").nth(judge.n - 1).click()
+            expect(quiz.locator(".et-progress")).to_contain_text(f"第 {judge.n} 题")
+            wrong = "✘ 错误" if judge.answer else "✔ 正确"
+            quiz.get_by_role("button", name=wrong).click()
+            quiz.get_by_role("button", name="核对答案").click()
+            expect(quiz).to_contain_text("回答错误", timeout=WAIT)
+            check_controls(page, quiz, "hub practice")
+            shot(page, "hub-practice")
+
+            landing.get_by_role("button", name="◀ 返回我的学习").click()
+            book = landing.get_by_role("button", name=f"练错题本（{expected} 题）")
+            expect(book).to_be_visible(timeout=WAIT)
+            profile = landing.locator(".et-profile")  # this year's practice, live from the service
+            expect(profile).to_contain_text("本年度练习")
+            book.click()
+            expect(quiz).to_contain_text("错题本练习", timeout=WAIT)
+            expect(quiz.locator(".et-question")).to_be_visible(timeout=WAIT)
+            check_controls(page, quiz, "hub review")
+            shot(page, "hub-review")
+        finally:
+            browser.close()

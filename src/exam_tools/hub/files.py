@@ -148,7 +148,8 @@ def lab_overrides(cfg: Mapping[str, Any]) -> dict[str, Any]:
 HUB_AUTH = "JupyterHubAuthPlugin"
 
 #: The hub's login page in Chinese, large and simple for a phone (hub-notes 6: the hub's own pages
-#: stay English unless templated). Same form fields as JupyterHub's own, so nothing else changes.
+#: stay English unless templated). Same form fields as JupyterHub's own, so nothing else changes;
+#: fields and button at least 48 px tall, for a finger (measured in tests/test_service_hub.py).
 LOGIN_HTML = """\
 {% extends "templates/login.html" %}
 {% block login_container %}
@@ -160,12 +161,12 @@ LOGIN_HTML = """\
     <label for="username_input">登录名（登录卡上的，如 dy123456）</label>
     <input id="username_input" type="text" autocapitalize="off" autocorrect="off"
            autocomplete="username" class="form-control" name="username"
-           value="{{ username }}" autofocus="autofocus" />
+           value="{{ username }}" autofocus="autofocus" style="min-height: 48px" />
     <label for="password_input">密码</label>
     <input id="password_input" type="password" inputmode="numeric" class="form-control"
-           autocomplete="current-password" name="password" />
+           autocomplete="current-password" name="password" style="min-height: 48px" />
     <input id="login_submit" type="submit" class="btn btn-jupyter form-control" value="登录"
-           style="margin-top: 1em; font-size: 1.1em" />
+           style="margin-top: 1em; font-size: 1.1em; min-height: 48px" />
     <p style="margin-top: 1em">忘记密码请找本支部的组织委员。</p>
   </div>
 </form>

@@ -36,7 +36,7 @@ from exam_tools.quiz.landing_parts import (
     profile_rows,
     section,
 )
-from exam_tools.quiz.record_client import NotPublished, RecordClient
+from exam_tools.quiz.record_client import NotPublished, RecordClient, practice_line
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
@@ -156,9 +156,21 @@ class Landing:
             ]
             parts += self._exams_part()
             parts += self._practice_part()
-            parts += self._mistakes_part()
-            parts += self._profile_part()
+            progress = self._service_progress()
+            parts += self._mistakes_part(progress)
+            parts += self._profile_part(progress)
             self.body.children = parts
+
+    def _service_progress(self) -> dict[str, Any] | None:
+        """On the hub: the 错题本 count and this year's practice, from the service (None if away)."""
+        from exam_tools.service.client import ServiceAway
+
+        if self.service is None:
+            return None
+        try:
+            return self.service.progress()
+        except ServiceAway:
+            return None
 
     def _exams_part(self) -> list[w.Widget]:
         try:
@@ -230,16 +242,13 @@ class Landing:
             tiles.append(self._button(text, partial(self.open_service_practice, str(p["exam"]))))
         return tiles
 
-    def _mistakes_part(self) -> list[w.Widget]:
+    def _mistakes_part(self, progress: dict[str, Any] | None) -> list[w.Widget]:
         if self.service is not None:
             # on the hub the service keeps the book from its own verdicts (no key in this kernel)
-            from exam_tools.service.client import ServiceAway
-
-            try:
-                count = self.service.mistakes()
-            except ServiceAway:
+            if progress is None:
                 note = "暂时连不上考试服务，错题本稍后再看。"
                 return [section("错题本"), w.HTML(f'<div class="et-sub">{note}</div>')]
+            count = int(progress["count"])
             review: Callable[[], None] = self.open_service_review
         else:
             from exam_tools.quiz.mistakes import MistakeBook
@@ -251,12 +260,17 @@ class Landing:
         b.disabled = count == 0
         return [section("错题本"), b]
 
-    def _profile_part(self) -> list[w.Widget]:
+    def _profile_part(self, progress: dict[str, Any] | None) -> list[w.Widget]:
+        record = self.records.published_record(self.member)
+        if self.service is not None:  # on the hub: the service's count, current to the last check
+            t = (progress or {}).get("practice")
+            live = practice_line(t["items"], t["correct"], t["graded"]) if t else "暂时无法读取"
+            return [section("我的档案"), w.HTML(profile_rows(record, live, live=True))]
         from exam_tools.quiz.profile import practice_summary
 
-        record = self.records.published_record(self.member)
-        rows = profile_rows(record, practice_summary())
-        return [section("我的档案"), w.HTML(rows)]
+        s = practice_summary()
+        local = f"练习 {s.sessions} 次（完成 {s.submitted} 次），共作答 {s.answered} 题"
+        return [section("我的档案"), w.HTML(profile_rows(record, local))]
 
     # ---- exams -------------------------------------------------------------------------------
 

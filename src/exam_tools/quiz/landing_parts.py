@@ -11,7 +11,6 @@ from typing import Any
 import ipywidgets as w
 
 from exam_tools.quiz.exchange import ExamEntry
-from exam_tools.quiz.profile import PracticeSummary
 from exam_tools.quiz.record_client import PLACEHOLDER, PublishedRecord
 
 RESPONSES = "exam.paper.responses.json"  # beside exam.paper.json, which show_exam keeps
@@ -84,7 +83,10 @@ def feedback_page(title: str, page: Path) -> str:
     )
 
 
-def profile_rows(record: PublishedRecord | None, practice: PracticeSummary) -> str:
+def profile_rows(record: PublishedRecord | None, practice: str, *, live: bool = False) -> str:
+    """我的档案 as a table: the published record, then ``practice`` (what this page knows of the
+    member's practice). ``live``: that line is current (the exam service's own count), so the
+    published record's practice line, as of its publication, is not shown beside it."""
     rows: list[tuple[str, str]] = []
     if record is None:
         rows.append(("学时和成绩", PLACEHOLDER))
@@ -96,14 +98,8 @@ def profile_rows(record: PublishedRecord | None, practice: PracticeSummary) -> s
         )
         rows.append(("考试成绩", exams or "还没有考试成绩"))
         rows.append(("掌握的实用技术", "、".join(record.technologies) or "还没有"))
-        if record.practice_line is not None:
+        if record.practice_line is not None and not live:
             rows.append((f"{record.year} 年练习", record.practice_line))
-    rows.append(
-        (
-            "练习",
-            f"练习 {practice.sessions} 次（完成 {practice.submitted} 次），"
-            f"共作答 {practice.answered} 题",
-        )
-    )
+    rows.append(("练习", practice))
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="et-profile">{body}</table>'

@@ -99,9 +99,10 @@ class ServiceClient:
         """The practice papers the instructors handed to the service and open now."""
         return list(self.call("GET", "practice")["practice"])
 
-    def mistakes(self) -> int:
-        """How many questions the member's 错题本 at the service holds."""
-        return int(self.call("GET", "mistakes")["count"])
+    def progress(self) -> dict[str, Any]:
+        """``count``: questions in the member's 错题本 at the service; ``practice``: this year's
+        practice verdicts (``items``, ``correct``, ``graded``)."""
+        return self.call("GET", "mistakes")
 
     def new_review(self) -> str | None:
         """A new 错题本 paper drawn by the service; its exam name, None if the book is empty."""

@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -141,8 +142,15 @@ class PracticeListHandler(BaseHandler):
 
 class MistakesHandler(BaseHandler):
     async def get(self) -> None:
-        """How many questions the member's 错题本 holds."""
-        await self.run("", lambda member, _d: {"count": len(self.store.mistakes(member))})
+        """How many questions the member's 错题本 holds, and this year's practice so far."""
+
+        def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
+            year = datetime.now().astimezone().replace(month=1, day=1, hour=0, minute=0,
+                                                       second=0, microsecond=0)  # fmt: skip
+            return {"count": len(self.store.mistakes(member)),
+                    "practice": self.store.practice_tally(member, year.timestamp())}  # fmt: skip
+
+        await self.run("", act)
 
     async def post(self) -> None:
         """A new 错题本 paper for the member: its exam name (None when the book is empty)."""

@@ -344,6 +344,16 @@ class ServiceStore:
 
         return mistakes(self.db, member)
 
+    def practice_tally(self, member: str, since: float) -> dict[str, int]:
+        """The member's practice verdicts since ``since``: items checked, right, judged (the rest
+        are 简答, marked by hand)."""
+        row = self.db.execute(
+            "select count(*), coalesce(sum(correct = 1), 0), count(correct) from practice "
+            "where member = ? and at >= ?",
+            (member, since),
+        ).fetchone()
+        return {"items": int(row[0]), "correct": int(row[1]), "graded": int(row[2])}
+
     def new_review(self, member: str) -> str | None:
         """A new 错题本 paper for the member; its exam name, or None when the book is empty."""
         from exam_tools.service.review import review_paper
