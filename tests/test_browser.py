@@ -60,7 +60,6 @@ def exam_dir(bank: Bank, tmp_path: Path) -> tuple[Path, Paper]:
 @pytest.fixture
 def jupyterlab(exam_dir: tuple[Path, Paper], tmp_path: Path) -> Iterator[str]:
     folder, _paper = exam_dir
-    port = free_port()
     settings = tmp_path / "lab-settings"
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
@@ -71,19 +70,31 @@ def jupyterlab(exam_dir: tuple[Path, Paper], tmp_path: Path) -> Iterator[str]:
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
     }
-    log = (tmp_path / "jupyterlab.log").open("w")
+    args = [
+        "jupyterlab",
+        f"--ServerApp.root_dir={folder}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    yield from jupyter_server(args, env, tmp_path / "jupyterlab.log", "JupyterLab")
+
+
+def jupyter_server(
+    args: list[str], env: dict[str, str], log_path: Path, what: str
+) -> Iterator[str]:
+    """Run ``python -m <args>`` as a Jupyter server on a free localhost port with the test token;
+    yield its address once it answers, stop its whole process group afterwards."""
+    port = free_port()
+    log = log_path.open("w")
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            *args,
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
             f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={folder}",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             *(["--allow-root"] if os.geteuid() == 0 else []),  # CI containers run as root
         ],
         env=env,
@@ -101,9 +112,7 @@ def jupyterlab(exam_dir: tuple[Path, Paper], tmp_path: Path) -> Iterator[str]:
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    raise RuntimeError(
-                        "JupyterLab did not start:\n" + (tmp_path / "jupyterlab.log").read_text()
-                    ) from None
+                    raise RuntimeError(f"{what} did not start:\n" + log_path.read_text()) from None
                 time.sleep(0.5)
         yield base
     finally:

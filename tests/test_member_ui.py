@@ -13,9 +13,6 @@ import json
 import math
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -31,7 +28,7 @@ from exam_tools.quiz.alive import OFFLINE_TEXT
 
 from .classroom import ASSIGNMENT, COURSE_ID, Classroom, grade_and_release_feedback, make_classroom
 from .conftest import DATA, ROOT
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TOKEN, free_port
+from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TOKEN, jupyter_server
 
 PHONE = {"width": 390, "height": 844}
 PC = {"width": 1366, "height": 768}
@@ -58,7 +55,6 @@ def voila(classroom: Classroom, tmp_path: Path) -> Iterator[str]:
     content.mkdir()
     (content / "courses").symlink_to(DATA / "courses")
     (content / "question_bank").symlink_to(ROOT / "question_bank")
-    port = free_port()
     env = {
         **os.environ,
         "EXAM_TOOLS_MEMBER": "m007",
@@ -66,49 +62,12 @@ def voila(classroom: Classroom, tmp_path: Path) -> Iterator[str]:
         "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
     }
-    log_path = tmp_path / "voila.log"
-    log = log_path.open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={classroom.member_root}",
-            f"--VoilaConfiguration.extension_denylist={json.dumps(DENYLIST)}",
-            *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    raise RuntimeError("Voilà did not start:\n" + log_path.read_text()) from None
-                time.sleep(0.5)
-        yield base
-    finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(20)
-        except ProcessLookupError:
-            pass  # it had already stopped
-        log.close()
+    args = [
+        "jupyter_server",
+        f"--ServerApp.root_dir={classroom.member_root}",
+        f"--VoilaConfiguration.extension_denylist={json.dumps(DENYLIST)}",
+    ]
+    yield from jupyter_server(args, env, tmp_path / "voila.log", "Voilà")
 
 
 def landing_url(base: str) -> str:
