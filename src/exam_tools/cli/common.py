@@ -10,6 +10,7 @@ import difflib
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -129,6 +130,19 @@ courses_option = click.option(
     default=None,
     help="课程目录（默认 courses/）。",
 )
+
+
+def course_dir_option(
+    help: str, *, required: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--course-dir DIR``: the nbgrader course folder; ``help`` says what the command does there."""
+    return click.option(
+        "--course-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        metavar="DIR",
+        required=required,
+        help=help,
+    )
 
 
 def remember_db(ctx: click.Context, _param: click.Parameter, path: Path | None) -> Path | None:

@@ -11,6 +11,7 @@ from exam_tools.cli.common import (
     ExamToolsCommand,
     ExamToolsGroup,
     bank_option,
+    course_dir_option,
     courses_option,
     db_option,
 )
@@ -22,13 +23,7 @@ if TYPE_CHECKING:
 @click.command(cls=ExamToolsCommand)
 @click.argument("course_id", metavar="COURSE")
 @click.argument("assessment_id", metavar="ASSESSMENT")
-@click.option(
-    "--course-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="DIR",
-    required=True,
-    help="nbgrader 课程目录（其中的 source/ 下写出作业）。",
-)
+@course_dir_option("nbgrader 课程目录（其中的 source/ 下写出作业）。")
 @click.option("--name", default=None, help="作业名（默认用考核编号）。")
 @click.option("--seed", type=int, default=0, show_default=True, help="随机种子。")
 @click.option(
@@ -144,13 +139,7 @@ def grade() -> None:
 
 @grade.command("run", cls=GradeRunCommand, hidden=True)
 @click.argument("name")
-@click.option(
-    "--course-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="DIR",
-    required=True,
-    help="nbgrader 课程目录（读取 submitted/<党员>/NAME/）。",
-)
+@course_dir_option("nbgrader 课程目录（读取 submitted/<党员>/NAME/）。")
 @db_option
 def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库；
@@ -299,13 +288,7 @@ def stats_items(
 
 @click.command(cls=ExamToolsCommand)
 @click.argument("name")
-@click.option(
-    "--course-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="DIR",
-    required=True,
-    help="nbgrader 课程目录。",
-)
+@course_dir_option("nbgrader 课程目录。")
 @bank_option
 def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
     """为作业 NAME 的每位党员写出成绩反馈页（每题的作答、正确答案和解析），
@@ -364,13 +347,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
 
 
 @grade.command("import-nbgrader")
-@click.option(
-    "--course-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="DIR",
-    required=True,
-    help="nbgrader 课程目录（读取其中的 gradebook.db）。",
-)
+@course_dir_option("nbgrader 课程目录（读取其中的 gradebook.db）。")
 @click.option("--name", default=None, help="只导入这个作业（默认：数据库里已评分的全部作业）。")
 @db_option
 def grade_import_nbgrader(course_dir: Path, name: str | None, db_file: Path | None) -> None:

@@ -15,6 +15,7 @@ from exam_tools.cli.common import (
     ExamToolsCommand,
     ExamToolsGroup,
     bank_option,
+    course_dir_option,
     courses_option,
     remember_db,
 )
@@ -81,8 +82,9 @@ def exam() -> None:
 
 @exam.command("open", cls=ExamToolsCommand)
 @click.argument("name")
-@click.option("--course-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="nbgrader 课程目录（exam-tools assign 写出的作业 NAME 在其中）。")  # fmt: skip
+@course_dir_option(
+    "nbgrader 课程目录（exam-tools assign 写出的作业 NAME 在其中）。", required=False
+)
 @click.option("--practice", "practice", default=None, metavar="COURSE/ASSESSMENT",
               help="不用作业，直接把课程的练习（如 rice/practice）交给服务：对错和解析由服务回答。")  # fmt: skip
 @service_db
@@ -184,8 +186,7 @@ def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
 
 @exam.command("export", cls=ExamToolsCommand)
 @click.argument("name")
-@click.option("--course-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="nbgrader 课程目录：写到其中的 submitted/<党员>/NAME/。")  # fmt: skip
+@course_dir_option("nbgrader 课程目录：写到其中的 submitted/<党员>/NAME/。")
 @service_db
 def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
     """把考试服务记录的试卷和作答导出成 nbgrader 的 submitted 目录，之后用 exam-tools grade 评分。"""
