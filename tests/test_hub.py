@@ -152,6 +152,10 @@ def test_nbgrader_cycle_through_the_hub(
     formgrader(hub, sessions, "release")
     expected = {}
     for name, right in zip(hub.logins, (True, False, None), strict=True):
+        if right is None:  # this one on a phone, in 我的学习: nothing answered, 交卷
+            take_the_exam_in_a_browser(hub, name)
+            expected[name] = 0.0
+            continue
         m = session(hub, sessions, name)
         m.nbgrader("fetch", COURSE, "cert")
         kernel = m.start_kernel()
@@ -196,7 +200,7 @@ def test_nbgrader_cycle_through_the_hub(
         r["member"]: r["score"] for r in open_db(db).query("select member, score from attempts")
     }
     assert scores == {roster_of[login]: score for login, score in expected.items()}
-    hub.cli("feedback", "cert", "--course-dir", str(root))
+    hub.cli("feedback", "cert", "--course-dir", str(root), "--db", str(hub.base / "roster.db"))
     chown_to_grader(hub, root / "feedback")
     formgrader(hub, sessions, "release_feedback")
     first = session(hub, sessions, hub.logins[0])
@@ -206,6 +210,65 @@ def test_nbgrader_cycle_through_the_hub(
               if f["name"].endswith(".html")]  # fmt: skip
     text = first.read_file(page["path"]).json()["content"]
     assert f"得分 {expected[hub.logins[0]]:g} / 33" in text
+    names = dict(open_db(hub.base / "roster.db").execute("select id, name from members").fetchall())
+    assert (
+        f"党员 {names[roster_of[hub.logins[0]]]}（{hub.logins[0]}）" in text
+    )  # named, from the roster
+    see_the_feedback_in_a_browser(hub, hub.logins[2], expected[hub.logins[2]])
+
+
+def take_the_exam_in_a_browser(hub: LocalHub, name: str) -> None:
+    """Log in on a phone, tap the released exam in 待考 (the page fetches it), 开始考试, 交卷:
+    the page hands it in through nbgrader's exchange."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+    from .test_member_ui import PHONE, WAIT, check_controls, log_in, shot
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=PHONE)
+        try:
+            landing = log_in(page, hub.url, name, hub.passwords[name])
+            tile = landing.get_by_role("button", name=re.compile("点这里开始考试"))
+            expect(tile).to_be_visible(timeout=WAIT)
+            tile.click()
+            quiz = landing.locator(".exam-tools-quiz").nth(0)
+            quiz.get_by_role("button", name="开始考试").click()
+            expect(quiz.locator(".et-question")).to_be_visible(timeout=WAIT)
+            expect(quiz.locator(".et-clock")).to_contain_text("剩余时间")
+            check_controls(page, quiz, "hub exam")
+            shot(page, "hub-exam")
+            quiz.get_by_role("button", name="交卷").click()
+            quiz.get_by_role("button", name="确定交卷").click()
+            expect(landing).to_contain_text("试卷已交给老师", timeout=WAIT)
+        finally:
+            browser.close()
+
+
+def see_the_feedback_in_a_browser(hub: LocalHub, name: str, score: float) -> None:
+    """Back on 我的学习 after the feedback is released: one tap opens it as a page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+    from .test_member_ui import PHONE, WAIT, log_in, shot
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=PHONE)
+        try:
+            landing = log_in(page, hub.url, name, hub.passwords[name])
+            back = landing.get_by_role("button", name="◀ 返回我的学习")
+            tile = landing.get_by_role("button", name=re.compile("查看成绩反馈"))
+            expect(tile.or_(back).first).to_be_visible(timeout=WAIT)
+            if back.is_visible():
+                back.click()
+            tile.click()
+            frame = page.frame_locator("iframe.et-feedback")
+            expect(frame.locator("body")).to_contain_text(f"得分 {score:g} / 33", timeout=WAIT)
+            shot(page, "hub-feedback")
+        finally:
+            browser.close()
 
 
 def test_a_member_cannot_read_what_is_not_theirs(

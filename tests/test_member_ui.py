@@ -188,6 +188,17 @@ def go_through(page: Page, quiz: Locator, types: list[str], label: str, *, first
             question_in_view(page, quiz)
 
 
+def log_in(page: Page, hub_url: str, name: str, password: str) -> Locator:
+    """Log in on the hub's Chinese login page as a member; 我的学习 once it shows."""
+    page.goto(f"{hub_url}/hub/login", timeout=WAIT)
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    landing = page.locator(".et-landing")
+    expect(landing).to_be_visible(timeout=WAIT)
+    return landing
+
+
 def begin_exam(page: Page, landing: Locator, *, shoot: bool = False) -> Locator:
     """Tap the exam's tile: its rules show (time limit, tries) with 开始考试, no question and no
     clock yet; tap 开始考试 and the first question appears. The quiz's locator."""

@@ -141,7 +141,7 @@ def test_the_member_fetches_their_own_feedback_page(cycle: dict[str, object]) ->
     pages = list((member / "cert" / "feedback").glob("*/exam.html"))
     assert len(pages) == 1, sorted(member.rglob("*"))
     page = pages[0].read_text("utf-8")
-    assert f"党员 {MEMBER}" in page and "成绩反馈" in page
+    assert f"党员 欧阳建国（{MEMBER}）" in page and "成绩反馈" in page  # the name from the roster
     assert f"得分 {cycle['expected']:g} / {cycle['total']:g}" in page
 
 

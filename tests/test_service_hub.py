@@ -542,7 +542,7 @@ def test_in_a_browser_through_the_hub_log_in_practise_and_the_mistake_book(
     from playwright.sync_api import expect, sync_playwright
 
     from .test_browser import CHROMIUM, CHROMIUM_ARGS
-    from .test_member_ui import PC, PHONE, WAIT, check_controls, shot
+    from .test_member_ui import PC, PHONE, WAIT, check_controls, log_in, shot
 
     viewport = PHONE if size == "phone" else PC
     m = members[hub.logins[0]]
@@ -568,11 +568,7 @@ def test_in_a_browser_through_the_hub_log_in_practise_and_the_mistake_book(
                 assert box["x"] + box["width"] <= viewport["width"] + 0.5, (field, box)
                 assert box["height"] >= 44, (field, box)
             shot(page, "hub-login")
-            page.fill("#username_input", m.name)
-            page.fill("#password_input", hub.passwords[m.name])
-            page.click("#login_submit")
-            landing = page.locator(".et-landing")
-            expect(landing).to_be_visible(timeout=WAIT)
+            landing = log_in(page, hub.url, m.name, hub.passwords[m.name])
             tile = landing.get_by_role("button", name=f"练习：{title}")
             back = landing.get_by_role("button", name="◀ 返回我的学习")
             expect(tile.or_(back).first).to_be_visible(timeout=WAIT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +199,26 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     to_gradebook(course_dir, db, graded, roster_of)
 
 
+def roster_names(db_file: Path | None, logins: list[str]) -> dict[str, str]:
+    """login → the member's name in the roster (the login is the roster id, or an account names
+    it, as ``exam-tools hub users`` writes); empty when there is no database file yet."""
+    from exam_tools.hub.system import accounts_by_member
+    from exam_tools.records.db import connect, db_path
+
+    if not db_path(db_file).exists():
+        return {}
+    roster_of = {login: mid for mid, login in accounts_by_member().items()}
+    wanted = {roster_of.get(login, login): login for login in logins}  # roster id → login
+    db = connect(db_file)
+    try:
+        rows = db.execute("select id, name from members").fetchall()
+    except sqlite3.Error:  # a database without a roster yet
+        return {}
+    finally:
+        db.close()
+    return {wanted[i]: n for i, n in rows if i in wanted and n}
+
+
 def to_gradebook(
     course_dir: Path, db: Any, graded: list[tuple[Any, Path]], roster_of: dict[str, str]
 ) -> None:
@@ -290,9 +311,11 @@ def stats_items(
 @click.argument("name")
 @course_dir_option("nbgrader 课程目录。")
 @bank_option
-def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
+@db_option
+def feedback(name: str, course_dir: Path, bank_path: Path | None, db_file: Path | None) -> None:
     """为作业 NAME 的每位党员写出成绩反馈页（每题的作答、正确答案和解析），
     放在 COURSE_DIR/feedback/<党员>/NAME/ 下；之后用 `nbgrader release_feedback NAME` 发给党员。
+    数据库里有花名册时，反馈页上写党员的姓名。
     """
     from exam_tools.bank.load import load_bank
     from exam_tools.cli.common import bundled
@@ -309,6 +332,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
     found = submissions(course_dir, name)
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
+    names = roster_names(db_file, [m for m, _f in found])
     written = 0
     for member, folder in found:
         result = grade_submission(folder, member, name, key)
@@ -324,7 +348,7 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None) -> None:
             click.echo(f"党员 {member}：题库已改动，反馈页只列出答案，不含解析")
         target = course_dir / "feedback" / member / name / "exam.html"
         try:
-            write_atomic(target, feedback_html(paper, result, full))
+            write_atomic(target, feedback_html(paper, result, full, names.get(member)))
             written += 1
         except OSError as exc:  # one member's folder never stops the others' pages
             click.echo(f"党员 {member}：反馈页没有写出（{exc.strerror or exc}）")

@@ -41,11 +41,15 @@ def _answer_text(item: PaperItem, value: Any) -> str:
     return str(value)
 
 
-def feedback_html(paper: Paper, result: SubmissionResult, key: AnswerKey) -> str:
+def feedback_html(
+    paper: Paper, result: SubmissionResult, key: AnswerKey, name: str | None = None
+) -> str:
+    """The member's feedback page; ``name`` (from the roster) is shown before the login name."""
     verdict = "合格" if result.passed else "未合格"
+    who = f"{name}（{result.member}）" if name else result.member
     head = (
         f"<h1>{html.escape(paper.title)} · 成绩反馈</h1>"
-        f'<p class="sum">党员 {html.escape(result.member)}：得分 {result.score:g} / '
+        f'<p class="sum">党员 {html.escape(who)}：得分 {result.score:g} / '
         f"{result.max_score:g}（{result.percent:.0f} 分，百分制），{verdict}"
         + (
             f"；其中 {result.manual_pending} 道简答题由老师评阅后计分"
