@@ -5,8 +5,8 @@
 Sets up a throwaway hub (exam_tools.hub.localhub: Unix accounts ``ebench-…``, ports 18050-18053,
 all removed afterwards), releases the 党章 exam (30 questions) to the exchange, then N members at
 the same moment: log in (their servers spawn) and load the Voilà landing page, fetch the exam
-through their server's nbgrader endpoint, draw their paper in a kernel (what opening the exam
-does), answer every question at a human-like pace (``--pace`` seconds ± 50 % jitter between
+through their server's nbgrader endpoint, draw their paper in a kernel and begin (what opening
+the exam and tapping 开始考试 do), answer every question at a human-like pace (``--pace`` seconds ± 50 % jitter between
 answers), each answer saved through the server's contents API, then 交卷 and nbgrader submit.
 Every saved answer is checked in the submitted copy in the exchange.
 
