@@ -362,3 +362,43 @@ def test_the_mistake_book_is_kept_by_the_service_from_its_own_verdicts(
         store.put_exam(ExamSpec.from_dict(json.loads(store.db.execute(
             "select spec from exams where id = 'practice'").fetchone()[0])), "{}", {},
             exam="_review-9")  # fmt: skip
+
+
+def test_exam_status_shows_each_member_by_the_service_clock(
+    store: ServiceStore, clock: FakeClock
+) -> None:
+    """On exam day the instructor sees who is answering, how far, how long is left, who handed in
+    (and whom the clock handed in), who opened the paper but has not begun."""
+    from exam_tools.service.status import exam_status, summary
+
+    def begin(member: str) -> str:
+        paper = store.paper("cert", member)
+        store.start("cert", member, paper.id)
+        return paper.id
+
+    store.paper("cert", "dy0")  # opened, not begun
+    late = begin("dy3")
+    clock.advance(5 * 60)
+    busy = begin("dy1")
+    store.save("cert", "dy1", busy, 1, 1, "A")
+    store.save("cert", "dy1", busy, 1, 2, "B")
+    done = begin("dy2")
+    store.submit("cert", "dy2", done, 1)
+    clock.advance(15 * 60 + 31)  # dy3's 20 minutes and the grace are over; dy1 has 5 minutes
+    rows = {r["member"]: r for r in exam_status(store, "cert")}
+    assert {m: r["state"] for m, r in rows.items()} == {
+        "dy0": "未开始", "dy1": "作答中", "dy2": "已交卷", "dy3": "时间已到（未交卷）",
+    }  # fmt: skip
+    assert (rows["dy1"]["answered"], rows["dy1"]["questions"]) == (2, 10)
+    assert rows["dy1"]["remaining"] == pytest.approx(5 * 60 - 31)
+    assert (rows["dy2"]["attempt"], rows["dy2"]["allowed"]) == (1, 2)
+    assert summary(list(rows.values())) == (
+        "共 4 人打开了试卷：作答中 1 人，已交卷 1 人，时间已到（未交卷） 1 人，未开始 1 人"
+    )
+    store.submit("cert", "dy3", late, 1)  # the late hand-in: by the clock
+    assert exam_status(store, "cert")[-1]["state"] == "到时自动交卷"
+    out = cli("exam", "status", "cert", "--service-db", str(store.path))
+    assert (
+        out.startswith("共 4 人打开了试卷：")
+        and "dy2：已交卷，第 1 次（共 2 次），已答 0 / 10 题" in out
+    )

@@ -184,6 +184,32 @@ def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
         click.echo(f"  {_show(r['at'])} {r['user'] or '-'} {r['code']} {r['detail']}")
 
 
+@exam.command("status", cls=ExamToolsCommand)
+@click.argument("name")
+@service_db
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+def exam_status_cmd(name: str, service_db: Path, as_json: bool) -> None:
+    """考试 NAME 的现场情况：每名打开了试卷的党员作答到第几次、答了几题、还剩多少时间、是否已交卷（按服务器时钟）。"""
+    from exam_tools.service.status import exam_status, summary
+
+    rows = exam_status(_store(service_db), name)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    click.echo(summary(rows))
+    for r in rows:
+        tries = f"第 {r['attempt']} 次" + (f"（共 {r['allowed']} 次）" if r["allowed"] else "")
+        left = (
+            ""
+            if r["remaining"] is None or r["state"] != "作答中"
+            else (f"，剩 {int(r['remaining'] // 60)} 分 {int(r['remaining'] % 60)} 秒")
+        )
+        done = f"，{_show(r['submitted_at'])} 交卷" if r["submitted_at"] else ""
+        answered = f"，已答 {r['answered']} / {r['questions']} 题" if r["attempt"] else ""
+        click.echo(f"  {r['member']}：{r['state']}" + (f"，{tries}" if r["attempt"] else "")
+                   + f"{answered}{left}{done}")  # fmt: skip
+
+
 @exam.command("export", cls=ExamToolsCommand)
 @click.argument("name")
 @course_dir_option("nbgrader 课程目录：写到其中的 submitted/<党员>/NAME/。")
