@@ -188,6 +188,14 @@ def test_demo_builds_a_county_year_through_the_real_pipeline(tmp_path: Path) -> 
         db.execute(f"select count(*) from {t}").fetchone()[0] for t in ("members", "attempts")
     )
     assert 300 < members < 400 and attempts == 250
+    # practice as on a hub: checked at an exam service, pulled into the records
+    checks, practised = db.execute(
+        "select count(*), count(distinct member) from practice"
+    ).fetchone()
+    said = re.search(
+        r"练习：(\d+) 人在考试服务上练习，核对答案 (\d+) 次，(\d+) 条记入档案", result.stdout
+    )
+    assert said and [int(x) for x in said.groups()] == [practised, checks, checks] and checks > 100
     summaries = list((out / "档案").glob("*.txt"))
     assert len(summaries) == 5 and "学时" in summaries[0].read_text("utf-8")
     member = summaries[0].stem

@@ -38,6 +38,44 @@ def _roster_xlsx(rows: list[dict[str, Any]]) -> bytes:
     return out.getvalue()
 
 
+def _practice(
+    out: Path,
+    db: Any,
+    bank: Bank,
+    by_id: dict[str, Course],
+    takers: list[dict[str, Any]],
+    rng: random.Random,
+    limit: int,
+) -> tuple[int, int, int]:
+    """Practice as on a hub: each course's practice handed to an exam service (its own database
+    here), members answer and check there, then ``pull-practice`` carries the verdicts into the
+    records. (members, checks, rows imported)."""
+    from exam_tools.grading.simulate import simulate_practice
+    from exam_tools.service.handout import practice_handout
+    from exam_tools.service.practice_export import pull_practice
+    from exam_tools.service.store import ServiceStore
+
+    service_db = out / "exam-service.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{service_db}{suffix}").unlink(missing_ok=True)
+    store = ServiceStore(service_db)
+    members: set[str] = set()
+    checks = 0
+    try:
+        for course_id, _assessment in ASSIGNMENTS:
+            course = by_id[course_id]
+            spec, text, key = practice_handout(bank, course, course.assessment("practice"))
+            exam = f"{course_id}-practice"
+            store.put_exam(spec, text, key, exam=exam)
+            chosen = rng.sample(takers, min(limit, len(takers)))
+            members.update(r["编号"] for r in chosen)
+            checks += simulate_practice(store, exam, [(r["编号"], rng.uniform(0.5, 0.95))
+                                                      for r in chosen], bank, seed=len(exam))  # fmt: skip
+    finally:
+        store.close()
+    return len(members), checks, pull_practice(service_db, db).imported
+
+
 def run_demo(
     out: Path, scale_name: str, bank: Bank, courses: list[Course], say: Callable[[str], None]
 ) -> dict[str, Any]:
@@ -124,6 +162,9 @@ def run_demo(
         passed = sum(r.passed for r in results)
         exam = course.assessment(assessment_id).title
         say(f"考试：{exam}，{len(results)} 人提交，{passed} 人合格 → {course_dir}")
+
+    practised, checks, imported = _practice(out, db, bank, by_id, takers, rng, limit // 4)
+    say(f"练习：{practised} 人在考试服务上练习，核对答案 {checks} 次，{imported} 条记入档案")
 
     certs = certifications(courses)
     years = load_member_years(db, year, std, certs)

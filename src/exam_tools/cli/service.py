@@ -102,24 +102,15 @@ def exam_open(name: str, course_dir: Path | None, practice: str | None, service_
     """把作业 NAME（或 --practice 指定的练习）交给考试服务：试卷由服务按党员抽取，时间和次数由服务掌握。
     可重复运行改时间。"""
     from exam_tools.cli.common import bundled
-    from exam_tools.course.pool import ExamSpec, read_exam_spec
+    from exam_tools.service.handout import assignment_handout, practice_handout
 
     if (course_dir is None) == (practice is None):
         raise click.UsageError("请给出 --course-dir（考试作业）或 --practice 课程/练习（二选一）")
     if course_dir is not None:
-        from exam_tools.grading.assign import SPEC
-        from exam_tools.grading.grade import read_assignment_key
-
-        spec_file = course_dir / "source" / name / SPEC
-        spec, text = read_exam_spec(spec_file), spec_file.read_text("utf-8")
-        key = {qid: dict(v) for qid, v in read_assignment_key(course_dir, name).key.items()}
+        spec, text, key = assignment_handout(course_dir, name)
     else:
-        import json
-
         from exam_tools.bank.load import load_bank
-        from exam_tools.course.key import compact_key
         from exam_tools.course.load import load_course
-        from exam_tools.course.pool import exam_spec
 
         course_id, _, assessment = str(practice).partition("/")
         course = load_course(course_id, bundled(courses_dir, "courses"))
@@ -128,14 +119,9 @@ def exam_open(name: str, course_dir: Path | None, practice: str | None, service_
             raise click.UsageError(
                 f"“{a.title}”是考试，不是练习；考试请先 assign 再用 --course-dir"
             )
-        bank = load_bank(bundled(bank_path, "question_bank"))
-        text = exam_spec(bank, course, a, seed=0)
-        spec = ExamSpec.from_dict(json.loads(text))
-        wanted = {q.id for q in spec.questions}
-        key = {qid: dict(v) for qid, v in compact_key(q for q in bank if q.id in wanted).items()}
-        for q in bank:
-            if q.id in wanted:  # practice: the service explains answers
-                key[q.id]["explanation"], key[q.id]["source"] = q.explanation, q.source
+        spec, text, key = practice_handout(
+            load_bank(bundled(bank_path, "question_bank")), course, a
+        )
     store = _store(service_db)
     store.put_exam(spec, text, key, exam=name, opens_at=_when(opens), closes_at=_when(closes),
                    grace=grace, title=title)  # fmt: skip

@@ -11,6 +11,7 @@ import random
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exam_tools.bank.model import LETTERS, Bank, QType
 from exam_tools.course.key import KeyItem, answer_key
@@ -18,6 +19,9 @@ from exam_tools.course.paper import PaperItem, build_paper
 from exam_tools.course.pool import read_exam_spec
 from exam_tools.grading.assign import PAPER, SPEC
 from exam_tools.quiz.store import ResponseStore
+
+if TYPE_CHECKING:
+    from exam_tools.service.store import ServiceStore
 
 
 def _response(k: KeyItem, item: PaperItem, right: bool, rng: random.Random) -> object:
@@ -68,4 +72,30 @@ def simulate_submissions(
             store.set_answer(item.n, _response(key[item.n], item, right, rng))
         store.submit()
         count += 1
+    return count
+
+
+def simulate_practice(
+    store: ServiceStore,
+    exam: str,
+    members: Iterable[tuple[str, float]],
+    bank: Bank,
+    *,
+    seed: int = 0,
+) -> int:
+    """Each (member id, ability) practises ``exam`` at the exam service: their paper drawn there,
+    every question answered and checked with 核对答案, as on the hub. The verdicts recorded."""
+    rng = random.Random(seed)
+    count = 0
+    for member, ability in members:
+        paper = store.paper(exam, member)
+        attempt = store.start(exam, member, paper.id).number
+        key = answer_key(paper, bank)
+        for item in paper.items:
+            right = rng.random() < ability
+            value = _response(key[item.n], item, right, rng)
+            store.save(exam, member, paper.id, attempt, item.n, value)
+            store.check(exam, member, paper.id, attempt, item.n)
+            count += 1
+        store.submit(exam, member, paper.id, attempt)
     return count
