@@ -163,6 +163,13 @@ class Frames:
             out[kind] = _category(org_ids.map(names), order)
         return out
 
+    def _who(self, df: pd.DataFrame, id_column: str, label: str) -> dict[str, pd.Series]:
+        """The member columns every per-member frame starts with: id, 姓名, 所在党组织, 乡镇, 村
+        (``df`` has the id, ``name``, ``path`` and ``org`` from the members and orgs tables)."""
+        levels = self._levels(df["org"])
+        return {label: df[id_column], "姓名": df["name"], "所在党组织": df["path"],
+                "乡镇": levels["乡镇"], "村": levels["村"]}  # fmt: skip
+
     def _read(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         return pd.read_sql(sql, self.db.conn, params=list(params))
 
@@ -187,14 +194,9 @@ class Frames:
             f"{_iso('m.joined')} as joined, "
             "m.status, m.flowing from members m left join orgs o on o.id = m.org order by m.id"
         )
-        levels = self._levels(df["org"])
         return pd.DataFrame(
             {
-                "编号": df["id"],
-                "姓名": df["name"],
-                "所在党组织": df["path"],
-                "乡镇": levels["乡镇"],
-                "村": levels["村"],
+                **self._who(df, "id", "编号"),
                 "人员类别": _category(df["category"], MEMBER_CATEGORIES),
                 "职务": df["roles"].map(lambda r: "、".join(json.loads(r or "[]"))),
                 "出生年份": df["birth_year"].astype("Int64"),
@@ -234,7 +236,6 @@ class Frames:
             "left join members m on m.id = a.member left join orgs mo on mo.id = m.org "
             f"{_in_year('s.date', year)} order by s.date, a.session, a.member"
         )
-        levels = self._levels(df["org"])
         return pd.DataFrame(
             {
                 "日期": _dates(df["day"]),
@@ -243,11 +244,7 @@ class Frames:
                 "主题": df["title"],
                 "课程": self._course_title(df["course"]),
                 "举办党组织": df["held_by"],
-                "党员编号": df["member"],
-                "姓名": df["name"],
-                "所在党组织": df["path"],
-                "乡镇": levels["乡镇"],
-                "村": levels["村"],
+                **self._who(df, "member", "党员编号"),
                 "学时": df["hours"].astype(float),
             }
         )
@@ -262,17 +259,12 @@ class Frames:
             f"left join orgs o on o.id = m.org {_in_year(when, year)} order by at, a.id"
         )
         titles = self._exam_titles(df)
-        levels = self._levels(df["org"])
         return pd.DataFrame(
             {
                 "作业": df["assignment"],
                 "课程": titles["课程"],
                 "考试": titles["考试"],
-                "党员编号": df["member"],
-                "姓名": df["name"],
-                "所在党组织": df["path"],
-                "乡镇": levels["乡镇"],
-                "村": levels["村"],
+                **self._who(df, "member", "党员编号"),
                 "第几次": df["attempt"].astype("Int64"),
                 "提交时间": _dates(df["at"]),
                 "得分": df["score"].astype(float),
@@ -367,16 +359,11 @@ class Frames:
             f"{_in_year('p.at', year)} order by p.at, p.id"
         )
         titles = self._exam_titles(df.fillna({"course": "", "assessment": ""}))
-        levels = self._levels(df["org"])
         correct = df["correct"].astype("Int64").eq(1).astype("boolean")  # NA stays NA
         return pd.DataFrame(
             {
                 "时间": _dates(df["at"]),
-                "党员编号": df["member"],
-                "姓名": df["name"],
-                "所在党组织": df["path"],
-                "乡镇": levels["乡镇"],
-                "村": levels["村"],
+                **self._who(df, "member", "党员编号"),
                 "课程": self._course_title(df["course"]).astype("category"),
                 "练习": titles["考试"].astype("category"),
                 "题号": df["qid"].astype("category"),
