@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from exam_tools.hub.localhub import service_pids  # noqa: E402  # after the sys.path line above
+
 VENV = Path("/opt/exam-tools-hub")
 PORT = 18110  # hub, hub API, proxy API, service
 
@@ -134,19 +136,6 @@ async def run_members(
                            for tok, name in tokens.items()))  # fmt: skip
     out["elapsed"] = [time.perf_counter() - t0]
     return out
-
-
-def service_pids(db: Path) -> list[int]:
-    """The service this run started (found by its database path)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"exam_tools.service.server" in args and str(db).encode() in args:
-            found.append(int(proc.name))
-    return found
 
 
 def cpu_seconds(pid: int) -> float:

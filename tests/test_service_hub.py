@@ -18,7 +18,6 @@ import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,16 +271,8 @@ def test_no_key_or_bank_in_the_members_kernel(hub: LocalHub, members: dict[str, 
 
 
 def service_pid(hub: LocalHub) -> int:
-    """The pid of this hub's exam service (found by its database path, which is this hub's own)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            args = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"exam_tools.service.server" in args and str(hub.service_db).encode() in args:
-            found.append(int(proc.name))
-    [pid] = found
+    """The pid of this hub's exam service."""
+    [pid] = hub.service_pids()
     return pid
 
 

@@ -63,6 +63,19 @@ def minimal_landing(path: Path) -> None:
     path.write_text(json.dumps(nb, ensure_ascii=False), "utf-8")
 
 
+def service_pids(db: Path) -> list[int]:
+    """The pids of exam services running on the database ``db`` (from /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"exam_tools.service.server" in args and str(db).encode() in args:
+            found.append(int(proc.name))
+    return found
+
+
 def world_readable(path: Path) -> None:
     for root, dirs, names in os.walk(path):
         for d in dirs:
@@ -117,6 +130,11 @@ class LocalHub:
     @property
     def service_db(self) -> Path:
         return self.base / "home" / f"{self.prefix}svc" / "exam-service.sqlite"
+
+    def service_pids(self) -> list[int]:
+        """The pids of this hub's exam service (found by its database path, which is this hub's
+        own); empty while it is not running."""
+        return service_pids(self.service_db)
 
     @property
     def log(self) -> Path:
