@@ -184,6 +184,12 @@ class ServiceStore:
             self._papers[(exam, member)] = paper
         return paper
 
+    def own_paper(self, exam: str, member: str, paper_id: str) -> Paper:
+        """The member's paper, refused unless ``paper_id`` (from the request) names it."""
+        paper = self.paper(exam, member)
+        R.check_paper(paper.id, paper_id)
+        return paper
+
     def attempts(self, exam: str, member: str) -> list[R.AttemptState]:
         rows = self.db.execute(
             "select number, started_at, deadline, submitted_at from attempts "
@@ -202,8 +208,7 @@ class ServiceStore:
         return float(row[0]), int(row[1])
 
     def start(self, exam: str, member: str, paper_id: str) -> R.AttemptState:
-        paper = self.paper(exam, member)
-        R.check_paper(paper.id, paper_id)
+        self.own_paper(exam, member, paper_id)
         with self.tx() as db:
             now = self.clock()
             rules = self.rules(exam)
@@ -220,8 +225,7 @@ class ServiceStore:
         self, exam: str, member: str, paper_id: str, attempt: int, n: Any, value: Any
     ) -> float:
         """Record one answer; the receipt time. Refused answers are never stored."""
-        paper = self.paper(exam, member)
-        R.check_paper(paper.id, paper_id)
+        paper = self.own_paper(exam, member, paper_id)
         text = R.check_answer(n, value, len(paper))
         with self.tx() as db:
             now = self.clock()
@@ -232,8 +236,7 @@ class ServiceStore:
         return float(now)
 
     def submit(self, exam: str, member: str, paper_id: str, attempt: int) -> R.AttemptState:
-        paper = self.paper(exam, member)
-        R.check_paper(paper.id, paper_id)
+        self.own_paper(exam, member, paper_id)
         with self.tx() as db:
             now = self.clock()
             rules = self.rules(exam)
@@ -312,8 +315,7 @@ class ServiceStore:
         rules = self.rules(exam)
         if rules.mode != "practice":
             raise R.Refused("not-practice", "考试的答案在成绩发布前不公开。")
-        paper = self.paper(exam, member)
-        R.check_paper(paper.id, paper_id)
+        paper = self.own_paper(exam, member, paper_id)
         R.check_answer(n, None, len(paper))
         attempts = self.attempts(exam, member)
         if not attempts or attempts[-1].number != attempt:
