@@ -196,7 +196,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
         + (f"；{manual} 道简答题待人工评阅" if manual else "")
     )
     click.echo(f"结果已写入 {db_path(db_file)}")
-    to_gradebook(course_dir, db, graded, roster_of)
+    to_gradebook(course_dir, db_file, graded)
 
 
 def roster_names(db_file: Path | None, logins: list[str]) -> dict[str, str]:
@@ -219,9 +219,7 @@ def roster_names(db_file: Path | None, logins: list[str]) -> dict[str, str]:
     return {wanted[i]: n for i, n in rows if i in wanted and n}
 
 
-def to_gradebook(
-    course_dir: Path, db: Any, graded: list[tuple[Any, Path]], roster_of: dict[str, str]
-) -> None:
+def to_gradebook(course_dir: Path, db_file: Path | None, graded: list[tuple[Any, Path]]) -> None:
     """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
     them), with members' names from the roster when the database has them."""
     from exam_tools.errors import PaperError
@@ -233,8 +231,7 @@ def to_gradebook(
             "成绩没有写入 nbgrader"
         )
         return
-    wanted = {roster_of.get(r.member, r.member): r.member for r, _f in graded}  # roster id → login
-    names = {wanted[i]: n for i, n in db.execute("select id, name from members") if i in wanted}
+    names = roster_names(db_file, [r.member for r, _f in graded])
     try:
         report = write_gradebook(course_dir, graded, names)
     except PaperError as exc:  # nbgrader does not know the assignment: nothing to show there
