@@ -118,16 +118,13 @@ def published(record: Any) -> dict[str, Any]:
 def record_logins(record_ids: Any, explicit: dict[str, str]) -> dict[str, str]:
     """login → roster id for the records to publish: ``explicit`` pairs, then every account whose
     comment names a roster id (``exam-tools hub users`` writes it), then ids that are logins."""
-    import pwd
-
-    from exam_tools.hub.jhconfig import member_id_of
+    from exam_tools.hub.system import accounts_by_member
 
     ids = set(record_ids)
     out = {login: mid for login, mid in explicit.items() if mid in ids}
-    for p in pwd.getpwall():
-        mid = member_id_of(p.pw_name)
-        if mid is not None and mid in ids and p.pw_name not in out:
-            out[p.pw_name] = mid
+    for mid, login in accounts_by_member().items():
+        if mid in ids and login not in out:
+            out[login] = mid
     for mid in ids - set(out.values()):
         out.setdefault(mid, mid)
     return out
