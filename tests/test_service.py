@@ -402,3 +402,20 @@ def test_exam_status_shows_each_member_by_the_service_clock(
         out.startswith("共 4 人打开了试卷：")
         and "dy2：已交卷，第 1 次（共 2 次），已答 0 / 10 题" in out
     )
+
+
+def test_one_practice_verdict_per_question_and_attempt(store: ServiceStore) -> None:
+    """The page asks for a checked question's verdict again after a reload and on 交卷; those
+    asks, and an answer changed once the key was shown, add no verdict to the organisers' counts."""
+    paper = store.paper("practice", "dy1")
+    store.start("practice", "dy1", paper.id)
+    key = key_from_compact(paper, store.key("practice"))
+    k = next(k for k in key.items if k.type is QType.JUDGE)
+    store.save("practice", "dy1", paper.id, 1, k.n, not k.answer)
+    assert store.check("practice", "dy1", paper.id, 1, k.n)["correct"] is False
+    assert store.check("practice", "dy1", paper.id, 1, k.n)["correct"] is False  # a reload
+    store.save("practice", "dy1", paper.id, 1, k.n, k.answer)  # the key was shown: now right
+    store.check("practice", "dy1", paper.id, 1, k.n)
+    rows = store.db.execute("select correct from practice where member = 'dy1'").fetchall()
+    assert [r[0] for r in rows] == [0]
+    assert store.practice_tally("dy1", 0) == {"items": 1, "correct": 0, "graded": 1}

@@ -52,6 +52,7 @@ create table if not exists practice (
   id integer primary key, at real not null, exam text not null, member text not null,
   attempt integer not null, n integer not null, qid text not null, correct integer);
 create index if not exists practice_by_member on practice (member, id);
+create index if not exists practice_by_attempt on practice (exam, member, attempt, n);
 create table if not exists records (
   member text primary key, record text not null, published_at real not null);
 create table if not exists reviews (
@@ -326,10 +327,15 @@ class ServiceStore:
         key = key_from_compact(paper, compact)[n]
         verdict = score_item(key, response, MultipleRule.ALL_OR_NOTHING)
         with self.tx() as db:
-            db.execute("insert into practice (at, exam, member, attempt, n, qid, correct) "
-                       "values (?,?,?,?,?,?,?)",
-                       (self.clock(), exam, member, attempt, n, item.qid,
-                        None if verdict.correct is None else int(verdict.correct)))  # fmt: skip
+            # one verdict per question and attempt, the first: the page asks again after a
+            # reload or on 交卷, and an answer changed after the key was shown counts for nothing
+            seen = db.execute("select 1 from practice where exam = ? and member = ? "
+                              "and attempt = ? and n = ?", (exam, member, attempt, n))  # fmt: skip
+            if seen.fetchone() is None:
+                db.execute("insert into practice (at, exam, member, attempt, n, qid, correct) "
+                           "values (?,?,?,?,?,?,?)",
+                           (self.clock(), exam, member, attempt, n, item.qid,
+                            None if verdict.correct is None else int(verdict.correct)))  # fmt: skip
         entry = compact.get(item.qid) or {}
         return {
             "n": n,
