@@ -21,23 +21,38 @@ def hub() -> None:
 @hub.command("init")
 @dir_argument
 def hub_init(directory: Path) -> None:
-    """在目录 DIRECTORY 写出 JupyterHub 设置（config.yaml 和 jupyterhub_config.py），
-    并建立教师与阅卷账号、作业交换目录和课程目录。可重复运行：改了 config.yaml 后再运行一次。
-
-    之后启动：cd DIRECTORY && /opt/exam-tools-hub/bin/jupyterhub
+    """在目录 DIRECTORY 写出 JupyterHub 设置（config.yaml、jupyterhub_config.py 和 systemd 服务文件
+    exam-tools-hub.service），并建立教师与阅卷账号、作业交换目录和课程目录。
+    第一次运行写出的 config.yaml 列出每一项设置并有中文说明；以后不再改动它。
+    可重复运行：改了 config.yaml 后再运行一次。
     """
     from exam_tools.hub.config import read_config
-    from exam_tools.hub.setup import init_hub
+    from exam_tools.hub.setup import UNIT_FILE, init_hub, write_config
 
     directory = directory.resolve()
-    report = init_hub(directory, read_config(directory))
+    first = write_config(directory) is not None
+    cfg = read_config(directory)
+    report = init_hub(directory, cfg)
+    if first:
+        report.written.insert(0, directory / "config.yaml")
     for path in report.written:
         click.echo(f"已写出 {path}")
     for name, password in report.passwords.items():
         click.echo(f"教师账号 {name} 的初始密码：{password}（只显示这一次）")
     for warning in report.warnings:
         click.secho(f"注意：{warning}", fg="yellow", err=True)
-    click.echo(f"设置完成。启动：cd {directory} && jupyterhub")
+    jupyterhub = Path(cfg["hub"]["prefix"]) / "bin" / "jupyterhub"
+    click.echo("设置完成。下一步：")
+    if first:
+        click.echo(
+            f"  按需要编辑 {directory / 'config.yaml'}（网址、端口、教师、课程），"
+            f"再运行一次 exam-tools hub init {directory}"
+        )
+    click.echo(
+        f"  启动：cp {directory / UNIT_FILE} /etc/systemd/system/ && "
+        "systemctl enable --now exam-tools-hub"
+    )
+    click.echo(f"  （不用 systemd 时：cd {directory} && {jupyterhub} -f jupyterhub_config.py）")
 
 
 @hub.command("users")

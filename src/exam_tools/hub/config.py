@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
         "instructors": [],
     },
     "exchange": {"root": "/srv/exam-tools/exchange"},
+    # the question bank and courses that assign, release, exam open --practice and
+    # publish-records read with --hub; empty: the copies installed in the venv (hub.prefix)
+    "content": {"question_bank": "", "courses": ""},
     # one entry per course: {id, title, instructors: [login names], port}
     "courses": [],
     "member": {
@@ -172,6 +175,17 @@ def read_config(directory: Path) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise InvalidInputError("应为键值对（映射）", location=Location(str(path)))
     return load_config(data, str(path))
+
+
+def content_dir(cfg: Mapping[str, Any], name: str) -> Path:
+    """``content.question_bank`` or ``content.courses``; empty: the copy installed in the venv,
+    else the one :func:`exam_tools.paths.find_bundled` finds."""
+    from exam_tools.paths import find_bundled, installed
+
+    if cfg["content"][name]:
+        return Path(cfg["content"][name])
+    copy = installed(name, cfg["hub"]["prefix"])
+    return copy if copy.is_dir() else find_bundled(name)
 
 
 def state_dir(cfg: Mapping[str, Any], directory: Path) -> Path:

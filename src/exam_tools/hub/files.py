@@ -9,7 +9,9 @@ instructors and the grader accounts each get their own settings.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 #: Lab extensions that throw errors inside Voilà pages (hub-notes 7); members need none of them.
@@ -42,25 +44,104 @@ apply(get_config(), read_config(here), here)  # noqa: F821 (get_config is Jupyte
 """
 
 CONFIG_YAML = """\
-# exam-tools 的 JupyterHub 设置：只写与默认值不同的项（默认值见 exam_tools/hub/config.py）。
-# 改完后以 root 运行 `exam-tools hub init 本目录`，再重启 JupyterHub。
+# exam-tools 的 JupyterHub 设置。每一项都写在这里，并有说明；改完后以 root 运行
+#   exam-tools hub init 本目录
+# 再重启 JupyterHub（systemctl restart exam-tools-hub）。hub init 不会改动本文件。
 hub:
-  port: 8000
-  # 印在登录卡和二维码上的网址（如 https://xuexi.example.cn/）；空着则用 http://本机:端口/
-  public_url: ""
+  # 党员浏览器连接的地址和端口（JupyterHub 的代理）；ip 空着表示本机所有网卡
+  ip: {hub.ip}
+  port: {hub.port}
+  # Hub 自己的端口和代理的管理端口，只在本机使用；与本机其他程序冲突时才改
+  hub_port: {hub.hub_port}
+  proxy_api_port: {hub.proxy_api_port}
+  # 印在登录卡和二维码上的网址（如 https://xuexi.example.cn/）；空着则用 http://本机名:port/
+  public_url: {hub.public_url}
+  # JupyterHub 所在的 Python 环境（deploy/install-hub.sh 建立；每位用户都要能读）
+  prefix: {hub.prefix}
+  # Hub 自己的数据库和 cookie 密钥所在目录（只有 root 能读）；空着则用本目录下的 state/
+  state_dir: {hub.state_dir}
 users:
   # 党员的登录名是 前缀+6位数字，如 dy381920，不会与系统账号重名
-  member_prefix: dy
-  # 党校教师的登录名（会建立系统账号并设置初始密码）
-  instructors: []
-courses: []
-#  - id: dangke2026         # 课程编号：小写字母开头，字母、数字、下划线
-#    title: 2026年党员冬训
+  member_prefix: {users.member_prefix}
+  # 党员、教师账号所在的系统用户组；只有这两个组的账号能登录
+  member_group: {users.member_group}
+  instructor_group: {users.instructor_group}
+  # 每门课程的阅卷账号：前缀+课程编号，如 grader-shuidao
+  grader_prefix: {users.grader_prefix}
+  # 各账号主目录的上级目录
+  home_base: {users.home_base}
+  # 党校教师的登录名（hub init 建立系统账号并显示初始密码），如 [teacher1, teacher2]
+  instructors: {users.instructors}
+exchange:
+  # nbgrader 的作业交换目录（发布、收取作业）
+  root: {exchange.root}
+content:
+  # 题库和课程所在目录：assign、exam open --practice、exam publish-records 加 --hub 时从这里读
+  question_bank: {content.question_bank}
+  courses: {content.courses}
+# 课程：每门一项；编号须是课程目录里有的课程（如 shuidao），hub init 为它建立阅卷账号和课程目录
+courses: {courses}
+#  - id: shuidao           # 课程编号：小写字母开头，字母、数字、下划线
+#    title: 水稻绿色高效种植
 #    instructors: [teacher1]
-#    port: 9901             # 本课程阅卷服务（formgrader）的本机端口
+#    port: 9901            # 本课程阅卷服务（formgrader）的本机端口，每门课程不同
 member:
-  # 党员首页等笔记本所在目录（复制到每位党员的主目录）
-  notebooks: ""
+  # 党员首页等笔记本所在目录（hub users 复制到每位党员的主目录）
+  notebooks: {member.notebooks}
+  # 党员登录后看到的页面（上面目录里的笔记本）
+  landing: {member.landing}
+  # 关掉或丢下的页面，其内核空闲多少秒后关闭；多少秒检查一次
+  cull_idle_timeout: {member.cull_idle_timeout}
+  cull_interval: {member.cull_interval}
+  # 党员的服务器无人使用多少秒后停止
+  server_idle_timeout: {member.server_idle_timeout}
+instructor:
+  # 教师 JupyterLab 的界面语言
+  locale: {instructor.locale}
+exam_service:
+  # 考试服务：名称、本机端口（0 表示不用考试服务）、运行它的系统账号
+  name: {exam_service.name}
+  port: {exam_service.port}
+  user: {exam_service.user}
+  # 考试服务的数据库；空着则用该账号主目录下的 exam-service.sqlite
+  db: {exam_service.db}
+"""
+
+
+def config_yaml(cfg: Mapping[str, Any]) -> str:
+    """The config.yaml ``hub init`` writes first: every setting, its value and a Chinese comment."""
+    values: dict[str, str] = {}
+    for section, value in cfg.items():
+        if isinstance(value, Mapping):
+            for key, v in value.items():
+                values[f"{section}.{key}"] = json.dumps(v, ensure_ascii=False)
+        else:
+            values[section] = json.dumps(value, ensure_ascii=False)
+    return re.sub(r"\{([a-z_.]+)\}", lambda m: values[m.group(1)], CONFIG_YAML)
+
+
+def systemd_unit(cfg: Mapping[str, Any], directory: Path, path: str) -> str:
+    """``DIR/exam-tools-hub.service``: the hub as a systemd service, with this hub's real paths."""
+    jupyterhub = Path(cfg["hub"]["prefix"]) / "bin" / "jupyterhub"
+    return f"""\
+# systemd unit for the hub in {directory}, written by `exam-tools hub init`:
+#   cp {directory / "exam-tools-hub.service"} /etc/systemd/system/
+#   systemctl enable --now exam-tools-hub
+[Unit]
+Description=exam-tools JupyterHub
+After=network.target
+
+[Service]
+User=root
+WorkingDirectory={directory}
+Environment=PATH={path}
+ExecStart={jupyterhub} -f {directory / "jupyterhub_config.py"}
+# stop the proxy with the hub (hub-notes 10)
+KillMode=control-group
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
 """
 
 

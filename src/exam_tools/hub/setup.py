@@ -14,7 +14,14 @@ from typing import Any
 from exam_tools.fileio import write_atomic
 from exam_tools.hub import files, system
 from exam_tools.hub.accounts import Account, first_password, plan_accounts
-from exam_tools.hub.config import CONFIG_FILE, course_root, grader_name, state_dir
+from exam_tools.hub.config import (
+    CONFIG_FILE,
+    DEFAULTS,
+    course_root,
+    grader_name,
+    merge,
+    state_dir,
+)
 from exam_tools.hub.jhconfig import CSP
 
 VOILA_INDEX = """\
@@ -34,13 +41,65 @@ class InitReport:
     warnings: list[str] = field(default_factory=list)
 
 
+UNIT_FILE = "exam-tools-hub.service"
+
+
+def first_config() -> dict[str, Any]:
+    """The values the first config.yaml is written with: this venv (when it runs JupyterHub) and
+    the bank, courses and member notebooks installed in it (or found beside the code)."""
+    from exam_tools.paths import find_bundled, installed
+
+    def found(name: str) -> str:
+        for path in (installed(name), find_bundled(name)):
+            if path.is_dir():
+                return str(path.resolve())
+        return ""
+
+    prefix = Path(sys.prefix)
+    if not (prefix / "bin" / "jupyterhub").exists():
+        prefix = Path(DEFAULTS["hub"]["prefix"])
+    notebooks = found("notebooks")
+    return merge(
+        DEFAULTS,
+        {
+            "hub": {"prefix": str(prefix)},
+            "content": {"question_bank": found("question_bank"), "courses": found("courses")},
+            "member": {"notebooks": str(Path(notebooks) / "member") if notebooks else ""},
+        },
+    )
+
+
+def write_config(directory: Path) -> Path | None:
+    """``DIR/config.yaml`` with every setting and its comment, the first time only: afterwards
+    it is the organiser's, and ``hub init`` never touches it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / CONFIG_FILE
+    if config.exists():
+        return None
+    write_atomic(config, files.config_yaml(first_config()))
+    return config
+
+
+def unit_path(cfg: Mapping[str, Any]) -> str:
+    """PATH for the hub's service: the venv, the folder of configurable-http-proxy, the usual."""
+    proxy = shutil.which("configurable-http-proxy")
+    dirs = [str(Path(cfg["hub"]["prefix"]) / "bin")]
+    dirs += [str(Path(proxy).parent)] if proxy else []
+    dirs += ["/usr/local/bin", "/usr/bin", "/bin"]
+    return ":".join(dict.fromkeys(dirs))
+
+
 def write_files(directory: Path, cfg: Mapping[str, Any], report: InitReport) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o755)  # members' servers read DIR/jupyter/<role>/
-    config = directory / CONFIG_FILE
-    if not config.exists():
-        write_atomic(config, files.CONFIG_YAML)
+    config = write_config(directory)
+    if config is not None:
         report.written.append(config)
+    unit = directory / UNIT_FILE
+    text = files.systemd_unit(cfg, directory, unit_path(cfg))
+    if not unit.exists() or unit.read_text("utf-8") != text:
+        write_atomic(unit, text)
+        report.written.append(unit)
     for rel, text in files.hub_files(cfg, CSP).items():
         path = directory / rel
         if not path.exists() or path.read_text("utf-8") != text:
