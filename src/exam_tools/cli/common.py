@@ -132,6 +132,27 @@ courses_option = click.option(
 )
 
 
+hub_option = click.option(
+    "--hub",
+    "hub_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    envvar="EXAM_TOOLS_HUB",
+    default=None,
+    help="在 Hub 服务器上：exam-tools hub init 的目录（默认 $EXAM_TOOLS_HUB）；"
+    "题库和课程按其中 config.yaml 的 content 一节。",
+)
+
+
+def content(path: Path | None, name: str, hub_dir: Path | None) -> Path:
+    """``--bank``/``--courses`` if given; else, with ``--hub``, the hub's config.yaml
+    (``content.question_bank``/``content.courses``); else the bundled folder ``name``."""
+    if path is not None or hub_dir is None:
+        return bundled(path, name)
+    from exam_tools.hub.config import content_dir, read_config
+
+    return content_dir(read_config(hub_dir.resolve()), name)
+
+
 def course_dir_option(
     help: str, *, required: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -15,6 +15,7 @@ from exam_tools.cli.common import (
     course_dir_option,
     courses_option,
     db_option,
+    hub_option,
 )
 
 if TYPE_CHECKING:
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
 @click.command(cls=ExamToolsCommand)
 @click.argument("course_id", metavar="COURSE")
 @click.argument("assessment_id", metavar="ASSESSMENT")
-@course_dir_option("nbgrader 课程目录（其中的 source/ 下写出作业）。")
+@course_dir_option(
+    "nbgrader 课程目录（其中的 source/ 下写出作业）；有 --hub 时默认是该课程的阅卷账号下的课程目录。",
+    required=False,
+)
 @click.option("--name", default=None, help="作业名（默认用考核编号）。")
 @click.option("--seed", type=int, default=0, show_default=True, help="随机种子。")
 @click.option(
@@ -35,16 +39,25 @@ if TYPE_CHECKING:
     help="多选题评分：全对才得分，或按选对的比例得分（选错任何一项得 0 分）。",
 )
 @click.option("--force", is_flag=True, help="覆盖已有的同名作业源文件。")
+@click.option(
+    "--release",
+    is_flag=True,
+    help="（需 --hub，root）生成后以课程的阅卷账号运行 nbgrader generate_assignment 和 "
+    "release_assignment，发布给党员；文件都归阅卷账号。",
+)
+@hub_option
 @bank_option
 @courses_option
 def assign(
     course_id: str,
     assessment_id: str,
-    course_dir: Path,
+    course_dir: Path | None,
     name: str | None,
     seed: int,
     multiple: str,
     force: bool,
+    release: bool,
+    hub_dir: Path | None,
     bank_path: Path | None,
     courses_dir: Path | None,
 ) -> None:
@@ -52,16 +65,34 @@ def assign(
 
     笔记本里是答题界面；评分格里的答案是隐藏测试，`nbgrader generate_assignment` 发布时会去掉它，
     党员拿到的作业里没有答案。要求“每人一卷”时，每人打开作业时按自己的编号抽出自己的试卷。
+    在 Hub 服务器上用 --hub 目录 --release 一条命令生成并发布（以阅卷账号运行 nbgrader）。
     """
     from exam_tools.bank.load import load_bank
-    from exam_tools.cli.common import bundled
+    from exam_tools.cli.common import content
     from exam_tools.course.key import MultipleRule
     from exam_tools.course.load import load_course
     from exam_tools.course.model import Mode
     from exam_tools.grading.assign import source_assignment, write_assignment
 
-    bank = load_bank(bundled(bank_path, "question_bank"))
-    c = load_course(course_id, bundled(courses_dir, "courses"))
+    cfg = None
+    if hub_dir is not None:
+        from exam_tools.hub.config import read_config
+
+        hub_dir = hub_dir.resolve()
+        cfg = read_config(hub_dir)
+    if release and cfg is None:
+        raise click.UsageError("--release 需要 --hub（exam-tools hub init 的目录）")
+    if cfg is not None and (release or course_dir is None):
+        from exam_tools.hub.release import check_course
+
+        root = check_course(cfg, course_id)  # everything checked before anything is written
+        if course_dir is not None and course_dir.resolve() != root:
+            raise click.UsageError(f"--release 发布的是 {root}，与 --course-dir 不同")
+        course_dir = root
+    if course_dir is None:
+        raise click.UsageError("请给出 --course-dir 目录，或在 Hub 服务器上给出 --hub 目录")
+    bank = load_bank(content(bank_path, "question_bank", hub_dir))
+    c = load_course(course_id, content(courses_dir, "courses", hub_dir))
     a = c.assessment(assessment_id)
     name = name or a.id
     target = course_dir / "source" / name
@@ -76,7 +107,19 @@ def assign(
         click.echo(
             "练习以作业形式发放：党员答完交卷，由老师评分，再用 exam-tools feedback 发给答案和解析"
         )
-    click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
+    if release and cfg is not None and hub_dir is not None:
+        from exam_tools.hub.config import grader_name
+        from exam_tools.hub.release import release as release_as_grader
+
+        release_as_grader(cfg, hub_dir, course_id, name)
+        click.echo(f"已由 {grader_name(cfg, course_id)} 发布作业 {name}，党员可以领取")
+    elif cfg is not None:
+        click.echo(
+            f"下一步：exam-tools assign {course_id} {assessment_id} --hub {hub_dir} "
+            f"--release --force（以阅卷账号发布），或在 formgrader 里发布"
+        )
+    else:
+        click.echo(f"下一步：cd {course_dir} && nbgrader generate_assignment {name}")
 
 
 def _usage(ctx: click.Context, name: str, command: click.Command) -> str:

@@ -18,6 +18,17 @@ def hub() -> None:
     """在服务器上部署：JupyterHub 设置、党员账号和登录卡（需要 root）。"""
 
 
+def readable_by_others(path: Path) -> bool:
+    """Whether an account other than the owner's can read ``path``: the file readable by others
+    and every folder above it searchable by others (a world-readable file in /root is safe)."""
+    import stat
+
+    path = path.resolve()
+    if not path.stat().st_mode & stat.S_IROTH:
+        return False
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents)
+
+
 @hub.command("init")
 @dir_argument
 def hub_init(directory: Path) -> None:
@@ -84,7 +95,7 @@ def hub_users(
         raise click.UsageError(f"{cards} 已存在；要覆盖请加 --force")
     cfg = read_config(directory.resolve())
     db_path = db_file or Path(os.environ.get("EXAM_TOOLS_DB") or "exam_tools.db")
-    if db_path.exists() and db_path.stat().st_mode & 0o004:
+    if db_path.exists() and readable_by_others(db_path):
         click.secho(
             f"注意：{db_path} 其他用户可读，党员登录服务器后能看到花名册；"
             f"请放到只有 root 能读的目录，或 chmod 600 {db_path}",

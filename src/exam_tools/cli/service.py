@@ -17,6 +17,7 @@ from exam_tools.cli.common import (
     bank_option,
     course_dir_option,
     courses_option,
+    hub_option,
     remember_db,
 )
 
@@ -30,6 +31,27 @@ service_db = click.option(
     required=True,
     help="考试服务的数据库文件（config.yaml 的 exam_service.db）。",
 )
+
+
+hub_service_db = click.option(
+    "--service-db",
+    "service_db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="考试服务的数据库文件（默认按 --hub 目录里 config.yaml 的 exam_service.db）。",
+)
+
+
+def _hub_service_db(service_db: Path | None, hub_dir: Path | None) -> Path:
+    """``--service-db``, or the one the hub's config.yaml names."""
+    if service_db is not None:
+        return service_db
+    if hub_dir is None:
+        raise click.UsageError("请给出 --service-db 文件，或在 Hub 服务器上给出 --hub 目录")
+    from exam_tools.hub.config import read_config
+    from exam_tools.service.hubconfig import db_path
+
+    return db_path(read_config(hub_dir.resolve()))
 
 
 def _when(text: str | None) -> float | None:
@@ -86,24 +108,27 @@ def exam() -> None:
     "nbgrader 课程目录（exam-tools assign 写出的作业 NAME 在其中）。", required=False
 )
 @click.option("--practice", "practice", default=None, metavar="COURSE/ASSESSMENT",
-              help="不用作业，直接把课程的练习（如 rice/practice）交给服务：对错和解析由服务回答。")  # fmt: skip
-@service_db
+              help="不用作业，直接把课程的练习（如 shuidao/practice）交给服务：对错和解析由服务回答。")  # fmt: skip
+@hub_service_db
 @click.option("--opens", default=None, help="开考时间，如 2026-12-01T09:00（默认立即）。")
 @click.option("--closes", default=None, help="截止时间（默认不限）。")
 @click.option("--grace", type=float, default=30, show_default=True,
               help="截止后为网络延迟多等的秒数。")  # fmt: skip
 @click.option("--title", default=None,
               help="党员在“我的学习”里看到的名称（默认用课程里的名称，如“课后练习”）。")  # fmt: skip
+@hub_option
 @bank_option
 @courses_option
-def exam_open(name: str, course_dir: Path | None, practice: str | None, service_db: Path,
+def exam_open(name: str, course_dir: Path | None, practice: str | None, service_db: Path | None,
               opens: str | None, closes: str | None, grace: float, title: str | None,
-              bank_path: Path | None, courses_dir: Path | None) -> None:  # fmt: skip
+              hub_dir: Path | None, bank_path: Path | None,
+              courses_dir: Path | None) -> None:  # fmt: skip
     """把作业 NAME（或 --practice 指定的练习）交给考试服务：试卷由服务按党员抽取，时间和次数由服务掌握。
     可重复运行改时间。"""
-    from exam_tools.cli.common import bundled
+    from exam_tools.cli.common import content
     from exam_tools.service.handout import assignment_handout, practice_handout
 
+    service_db = _hub_service_db(service_db, hub_dir)
     if (course_dir is None) == (practice is None):
         raise click.UsageError("请给出 --course-dir（考试作业）或 --practice 课程/练习（二选一）")
     if course_dir is not None:
@@ -113,14 +138,14 @@ def exam_open(name: str, course_dir: Path | None, practice: str | None, service_
         from exam_tools.course.load import load_course
 
         course_id, _, assessment = str(practice).partition("/")
-        course = load_course(course_id, bundled(courses_dir, "courses"))
+        course = load_course(course_id, content(courses_dir, "courses", hub_dir))
         a = course.assessment(assessment or "practice")
         if a.mode.value != "practice":
             raise click.UsageError(
                 f"“{a.title}”是考试，不是练习；考试请先 assign 再用 --course-dir"
             )
         spec, text, key = practice_handout(
-            load_bank(bundled(bank_path, "question_bank")), course, a
+            load_bank(content(bank_path, "question_bank", hub_dir)), course, a
         )
     store = _store(service_db)
     store.put_exam(spec, text, key, exam=name, opens_at=_when(opens), closes_at=_when(closes),
@@ -210,19 +235,21 @@ def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
 
 
 @exam.command("publish-records", cls=ExamToolsCommand)
-@service_db
+@hub_service_db
 @click.option("--db", "db_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="档案数据库（花名册、学时、成绩）。")  # fmt: skip
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
 @click.option("--login", "logins", multiple=True, metavar="LOGIN=ID", callback=_login_pairs,
               help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
+@hub_option
 @courses_option
-def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: dict[str, str],
+def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
+                 logins: dict[str, str], hub_dir: Path | None,
                  courses_dir: Path | None) -> None:  # fmt: skip
     """把每名党员本年度的档案（学时、考试、练习、掌握的实用技术）发布到考试服务，党员在“我的档案”只看到自己的。
 
     发布前先导入考试服务记下的练习（同 pull-practice），档案里的练习题次是最新的。"""
-    from exam_tools.cli.common import bundled
+    from exam_tools.cli.common import content
     from exam_tools.course.load import check_courses
     from exam_tools.records.db import open_db
     from exam_tools.records.record import certifications, load_all_records
@@ -230,14 +257,15 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: dict
     from exam_tools.service.export import published, record_logins
     from exam_tools.service.practice_export import pull_practice
 
+    service_db = _hub_service_db(service_db, hub_dir)
+    # everything read and checked before the practice is imported: no half-done run
+    certs = certifications(check_courses(content(courses_dir, "courses", hub_dir), None).courses)
+    standards = load_standards(None)
+    if not service_db.exists():
+        raise click.UsageError(f"找不到考试服务的数据库：{service_db}")
     click.echo(pull_practice(service_db, open_db(db_file), logins).message())
     year = year or datetime.now().year
-    records = load_all_records(
-        open_db(db_file),
-        year,
-        load_standards(None),
-        certifications(check_courses(bundled(courses_dir, "courses"), None).courses),
-    )
+    records = load_all_records(open_db(db_file), year, standards, certs)
     by_id = {r.member["id"]: published(r) for r in records}
     mapping = record_logins(by_id, logins)
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})

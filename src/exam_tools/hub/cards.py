@@ -19,7 +19,9 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "SimHei", sans-serif;
 .page { display: grid; grid-template-columns: 1fr 1fr; grid-auto-rows: 68mm; gap: 4mm;
         page-break-after: always; break-after: page; }
 .page:last-child { page-break-after: auto; break-after: auto; }
-.card { border: 1px dashed #888; padding: 4mm; display: flex; gap: 3mm; overflow: hidden; }
+.card { border: 1px dashed #888; padding: 4mm; display: flex; flex-direction: column;
+        overflow: hidden; }
+.card .top { display: flex; gap: 3mm; }
 .card h2 { font-size: 15pt; margin: 0 0 2mm; color: #b00; }
 .card dl { margin: 0; font-size: 11.5pt; line-height: 1.45; }
 .card dt { float: left; clear: left; width: 4.5em; color: #555; }
@@ -28,7 +30,20 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "SimHei", sans-serif;
 .card .qr { flex: 0 0 30mm; text-align: center; font-size: 8pt; color: #555; }
 .card .qr svg { width: 30mm; height: 30mm; }
 .card .note { font-size: 8.5pt; color: #555; margin-top: 1.5mm; }
+.card .url { margin-top: auto; white-space: nowrap; overflow: hidden; font-weight: bold;
+             font-family: "DejaVu Sans Mono", "Liberation Mono", "Courier New", monospace; }
 """
+
+#: The address line spans the card's inner width (A4 210 mm less margins, gap and padding, halved).
+URL_WIDTH_MM = (210 - 2 * 10 - 4) / 2 - 2 * 4 - 2
+URL_MAX_PT = 16.0
+PT_PER_MM = 72 / 25.4
+
+
+def url_font_pt(url: str) -> float:
+    """The largest size (at most :data:`URL_MAX_PT`) at which ``url`` fits on one line of the card
+    in a monospaced font (each character 0.6 em wide), so the address is never broken."""
+    return round(min(URL_MAX_PT, URL_WIDTH_MM * PT_PER_MM / (0.6 * max(len(url), 1))), 1)
 
 
 def qr_svg(url: str) -> str:
@@ -39,22 +54,24 @@ def qr_svg(url: str) -> str:
 
 def card_html(account: Account, url: str, qr: str, instruction: str) -> str:
     e = html.escape
+    size = url_font_pt(url)
     if account.password is not None:
         secret = f'<dd class="pw">{e(account.password)}</dd>'
     else:
         secret = f"<dd>{e(instruction)}</dd>"
     return (
-        '<div class="card"><div class="text">'
+        '<div class="card"><div class="top"><div class="text">'
         "<h2>党员学习平台 登录卡</h2><dl>"
         f"<dt>姓名</dt><dd>{e(account.name)}</dd>"
         f"<dt>支部</dt><dd>{e(account.branch)}</dd>"
-        f"<dt>网址</dt><dd>{e(url)}</dd>"
         f'<dt>登录名</dt><dd class="pw">{e(account.login)}</dd>'
         f"<dt>初始密码</dt>{secret}"
         "</dl>"
-        '<p class="note">请妥善保管，不要告诉他人。用手机扫右边的二维码打开网址。</p>'
+        '<p class="note">请妥善保管，不要告诉他人。用手机扫右边的二维码，'
+        "或在浏览器里输入下面的网址，打开登录页。</p>"
         "</div>"
-        f'<div class="qr">{qr}<br>扫码登录</div></div>'
+        f'<div class="qr">{qr}<br>扫码打开登录页</div></div>'
+        f'<div class="url" style="font-size: {size}pt">{e(url)}</div></div>'
     )
 
 
