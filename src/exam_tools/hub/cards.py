@@ -16,21 +16,23 @@ PER_PAGE = 8
 STYLE = """
 @page { size: A4; margin: 10mm; }
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "SimHei", sans-serif; margin: 0; }
-.page { display: grid; grid-template-columns: 1fr 1fr; grid-auto-rows: 68mm; gap: 4mm;
+.page { display: grid; grid-template-columns: 1fr 1fr; grid-auto-rows: 65mm; gap: 4mm;
         page-break-after: always; break-after: page; }
 .page:last-child { page-break-after: auto; break-after: auto; }
 .card { border: 1px dashed #888; padding: 4mm; display: flex; flex-direction: column;
         overflow: hidden; }
 .card .top { display: flex; gap: 3mm; }
-.card h2 { font-size: 15pt; margin: 0 0 2mm; color: #b00; }
-.card dl { margin: 0; font-size: 11.5pt; line-height: 1.45; }
+.card h2 { font-size: 14pt; margin: 0 0 1.5mm; color: #b00; }
+.card dl { margin: 0; font-size: 11.5pt; line-height: 1.4; }
 .card dt { float: left; clear: left; width: 4.5em; color: #555; }
 .card dd { margin-left: 4.5em; font-weight: bold; word-break: break-all; }
 .card .pw { font-family: monospace; font-size: 14pt; letter-spacing: 1px; }
 .card .qr { flex: 0 0 30mm; text-align: center; font-size: 8pt; color: #555; }
 .card .qr svg { width: 30mm; height: 30mm; }
-.card .note { font-size: 8.5pt; color: #555; margin-top: 1.5mm; }
+.card .hint { font-size: 9pt; font-weight: normal; line-height: 1.3; margin-left: 5.75em; }
+.card .note { font-size: 8pt; color: #555; margin: 1mm 0 0; }
 .card .url { margin-top: auto; white-space: nowrap; overflow: hidden; font-weight: bold;
+             line-height: 1.25;
              font-family: "DejaVu Sans Mono", "Liberation Mono", "Courier New", monospace; }
 """
 
@@ -58,7 +60,7 @@ def card_html(account: Account, url: str, qr: str, instruction: str) -> str:
     if account.password is not None:
         secret = f'<dd class="pw">{e(account.password)}</dd>'
     else:
-        secret = f"<dd>{e(instruction)}</dd>"
+        secret = f'<dd class="hint">{e(instruction)}</dd>'
     return (
         '<div class="card"><div class="top"><div class="text">'
         "<h2>党员学习平台 登录卡</h2><dl>"
@@ -67,8 +69,7 @@ def card_html(account: Account, url: str, qr: str, instruction: str) -> str:
         f'<dt>登录名</dt><dd class="pw">{e(account.login)}</dd>'
         f"<dt>初始密码</dt>{secret}"
         "</dl>"
-        '<p class="note">请妥善保管，不要告诉他人。用手机扫右边的二维码，'
-        "或在浏览器里输入下面的网址，打开登录页。</p>"
+        '<p class="note">请妥善保管，不要告诉他人。扫右边的二维码或输入下面的网址，打开登录页。</p>'
         "</div>"
         f'<div class="qr">{qr}<br>扫码打开登录页</div></div>'
         f'<div class="url" style="font-size: {size}pt">{e(url)}</div></div>'
