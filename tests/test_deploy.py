@@ -43,9 +43,13 @@ from exam_tools.hub.accounts import Account
 from exam_tools.hub.cards import cards_html
 from exam_tools.hub.config import DEFAULTS, read_config
 from exam_tools.hub.setup import InitReport, write_config, write_files
+from exam_tools.service.store import ServiceStore
 
-from .conftest import ROOT
+from .conftest import ROOT, FakeClock
+from .test_practice_records import cli, practise, records, rows, service
 from .test_roster import xlsx as roster_xlsx
+
+__all__ = ["records", "service"]  # fixtures shared with test_practice_records
 
 VENV = Path("/opt/exam-tools-hub")
 PORT = 18280  # proxy; +1 hub API, +2 proxy API, +3 the course's formgrader, +4 exam service
@@ -137,6 +141,26 @@ def test_roster_warning_only_when_another_account_can_read_it(tmp_path: Path) ->
     )
     (open_ / "党员.db").chmod(0o600)
     assert not readable_by_others(open_ / "党员.db")
+
+
+def test_publish_records_reads_the_courses_before_it_imports_any_practice(
+    service: tuple[ServiceStore, FakeClock], records: Path, tmp_path: Path
+) -> None:
+    store, clock = service
+    practise(store, clock, "a")
+    args = ["exam", "publish-records", "--service-db", str(store.path), "--db", str(records)]
+    r = cli(*args, "--courses", str(tmp_path / "courses"), ok=False)
+    assert "找不到课程目录" in r.stderr, r.stderr
+    assert rows(records) == [], "nothing imported by a run that failed"
+    hub = tmp_path / "hub"
+    write_config(hub)
+    text = (hub / "config.yaml").read_text("utf-8")
+    text = re.sub(r"(?m)^(  courses: ).*$", rf"\g<1>{tmp_path / 'nowhere'}", text)
+    (hub / "config.yaml").write_text(text, "utf-8")
+    r = cli(*args, "--hub", str(hub), ok=False)  # the courses the hub's config names
+    assert "nowhere" in r.stderr and rows(records) == []
+    cli(*args, "--courses", str(ROOT / "courses"))
+    assert len(rows(records)) == 10
 
 
 # -- 登录卡 in Chromium at A4 ------------------------------------------------------------------
