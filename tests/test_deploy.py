@@ -42,7 +42,7 @@ from pypdf import PdfReader
 from exam_tools.hub.accounts import Account
 from exam_tools.hub.cards import cards_html
 from exam_tools.hub.config import DEFAULTS, read_config
-from exam_tools.hub.setup import InitReport, write_config, write_files
+from exam_tools.hub.setup import InitReport, unwritten_settings, write_config, write_files
 from exam_tools.service.store import ServiceStore
 
 from .conftest import ROOT, FakeClock
@@ -122,6 +122,10 @@ def test_hub_init_keeps_the_organisers_config_and_writes_the_unit_with_real_path
     path = re.search(r"^Environment=PATH=(.+)$", unit, re.M)
     assert path and path.group(1).split(":")[0] == str(jupyterhub.parent)
     assert "/srv/exam-tools-hub" not in unit
+    # a config.yaml from an older version names fewer settings: hub init says which
+    assert unwritten_settings(hub) == []
+    (hub / "config.yaml").write_text(re.sub(r"(?m)^  hub_port: .*\n", "", edited), "utf-8")
+    assert unwritten_settings(hub) == ["hub.hub_port"]
 
 
 def test_roster_warning_only_when_another_account_can_read_it(tmp_path: Path) -> None:

@@ -38,7 +38,14 @@ def hub_init(directory: Path) -> None:
     可重复运行：改了 config.yaml 后再运行一次。
     """
     from exam_tools.hub.config import read_config
-    from exam_tools.hub.setup import UNIT_FILE, init_hub, write_config
+    from exam_tools.hub.files import config_yaml
+    from exam_tools.hub.setup import (
+        UNIT_FILE,
+        first_config,
+        init_hub,
+        unwritten_settings,
+        write_config,
+    )
 
     directory = directory.resolve()
     first = write_config(directory) is not None
@@ -50,6 +57,16 @@ def hub_init(directory: Path) -> None:
         click.echo(f"已写出 {path}")
     for name, password in report.passwords.items():
         click.echo(f"教师账号 {name} 的初始密码：{password}（只显示这一次）")
+    missing = unwritten_settings(directory)
+    if missing:  # a config.yaml from an older version: say where every setting is explained
+        from exam_tools.fileio import write_atomic
+
+        full = directory / "config.yaml.default"
+        write_atomic(full, config_yaml(first_config()))
+        report.warnings.append(
+            f"config.yaml 没有写出这些设置，用的是默认值：{'、'.join(missing)}；"
+            f"每一项的说明和默认值见 {full}"
+        )
     for warning in report.warnings:
         click.secho(f"注意：{warning}", fg="yellow", err=True)
     jupyterhub = Path(cfg["hub"]["prefix"]) / "bin" / "jupyterhub"

@@ -80,6 +80,23 @@ def write_config(directory: Path) -> Path | None:
     return config
 
 
+def unwritten_settings(directory: Path) -> list[str]:
+    """Settings an older config.yaml does not name (their defaults apply), as ``section.key``."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((directory / CONFIG_FILE).read_text("utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    out = []
+    for section, default in DEFAULTS.items():
+        if section not in data:
+            out.append(section)
+        elif isinstance(default, dict) and isinstance(data[section], Mapping):
+            out += [f"{section}.{key}" for key in default if key not in data[section]]
+    return out
+
+
 def unit_path(cfg: Mapping[str, Any]) -> str:
     """PATH for the hub's service: the venv, the folder of configurable-http-proxy, the usual."""
     proxy = shutil.which("configurable-http-proxy")
