@@ -55,7 +55,8 @@ DEFAULTS: dict[str, Any] = {
         # a folder whose notebooks (the landing page among them) are copied into each member's home
         "notebooks": "",
         "landing": LANDING,
-        # kernels of closed or abandoned pages are shut down (hub-notes 7)
+        # a kernel no page has been connected to for this long is shut down (a closed page, a
+        # reload, a killed browser: hub-notes 7 and 17); a page still open keeps its kernel
         "cull_idle_timeout": 600,
         "cull_interval": 60,
         # a member's server with no activity is stopped by the hub after this many seconds

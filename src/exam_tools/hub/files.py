@@ -166,9 +166,12 @@ def member_server_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
                 "nbgrader.server_extensions.course_list": False,
             },
             "shutdown_no_activity_timeout": member["server_idle_timeout"],
+            # a kernel ends once no page has been connected to it for cull_idle_timeout (the
+            # page's heartbeat would count as activity for jupyter_server's own culler)
+            "kernel_manager_class": "exam_tools.hub.kernels.MemberKernelManager",
         },
-        # a Voilà page closed without its websocket, or a killed browser, leaves a kernel; a page
-        # still open is never culled (a member may think over one question for a long time)
+        # a page still open is never culled (a member may think over one question for a long
+        # time); a closed page, a reload or a killed browser leaves no kernel behind
         "MappingKernelManager": {
             "cull_idle_timeout": member["cull_idle_timeout"],
             "cull_interval": member["cull_interval"],

@@ -97,6 +97,7 @@ class LocalHub:
     landing: Path | None = None  # the landing notebook; None: a minimal stand-in
     notebooks: dict[str, Path] = field(default_factory=dict)  # more files for members' homes
     env: dict[str, str] = field(default_factory=dict)  # for the CLI (EXAM_TOOLS_ROOT …)
+    member: dict[str, int | str] = field(default_factory=dict)  # more of config.yaml's member:
     # the hub is stopped after this many seconds whatever happens, so that a request hanging
     # on it ends (its connection closes) instead of holding a test run until CI's time runs out
     watchdog: float = 1200
@@ -168,7 +169,7 @@ users:
 exchange: {{root: {b / "exchange"}}}
 courses:
   - {{id: {self.course}, title: 测试课程, instructors: [{self.teacher}], port: {self.port + 3}}}
-member: {{notebooks: {b / "nb"}}}
+member: {{notebooks: {b / "nb"}{"".join(f", {k}: {v}" for k, v in self.member.items())}}}
 exam_service: {{port: {self.port + 4}, user: {p}svc}}
 """
 
