@@ -124,8 +124,10 @@ def test_generated_jupyter_config_by_role() -> None:
     assert member["VoilaConfiguration"]["template"] == "exam-tools"
     assert member["MappingKernelManager"]["cull_idle_timeout"] == 600
     assert member["MappingKernelManager"]["cull_connected"] is False
-    assert member["ServerApp"]["jpserver_extensions"][
-        "nbgrader.server_extensions.formgrader"] is False  # fmt: skip
+    loaded = member["ServerApp"]["jpserver_extensions"]
+    assert {name for name, on in loaded.items() if on} == {"voila"}  # a member needs Voilà only
+    assert not loaded["jupyterlab"] and not loaded["nbgrader.server_extensions.assignment_list"]
+    assert member["ServerApp"]["terminals_enabled"] is False
     assert "tornado_settings" not in member["ServerApp"]
     grader = json.loads(out["jupyter/grader/jupyter_server_config.json"])
     assert grader["ServerApp"]["tornado_settings"]["headers"]["Content-Security-Policy"] == CSP

@@ -126,20 +126,25 @@ class HubSession:
             data=json.dumps({"type": "file", "format": "text", "content": text}),
         )
 
-    def nbgrader(self, action: str, course: str, assignment: str) -> dict[str, Any]:
-        """fetch / submit / fetch_feedback through the server's nbgrader endpoints."""
-        r = self.api(
-            "POST",
-            f"assignments/{action}",
-            data={"course_id": course, "assignment_id": assignment},
-            timeout=120,
+    def nbgrader(self, action: str, course: str, assignment: str) -> None:
+        """fetch / submit / fetch_feedback as 我的学习 does it: nbgrader's exchange, from a kernel
+        of the member's own server (members' servers load no nbgrader server extension)."""
+        method = {"fetch": "fetch", "submit": "submit", "fetch_feedback": "fetch_feedback"}[action]
+        code = (
+            "import os\n"
+            "from exam_tools.quiz.exchange import MemberExchange\n"
+            f"ex = MemberExchange(os.getcwd(), {self.name!r})\n"
+            f"entry = next(e for e in ex.exams() if (e.course_id, e.assignment_id) == "
+            f"({course!r}, {assignment!r}))\n"
+            f"ex.{method}(entry)\n"
         )
-        if not r.ok:
-            raise HubClientError(f"{action} {assignment} for {self.name}: {r.status_code}")
-        result: dict[str, Any] = r.json()
-        if not result.get("success"):
-            raise HubClientError(f"{action} {assignment} for {self.name}: {result}")
-        return result
+        kernel = self.start_kernel()
+        try:
+            out = self.execute(kernel, code, timeout=120)
+        finally:
+            self.api("DELETE", f"api/kernels/{kernel}")
+        if out["error"]:
+            raise HubClientError(f"{action} {assignment} for {self.name}: {out}")
 
     def start_kernel(self) -> str:
         r = self.api("POST", "api/kernels", data=json.dumps({"name": "python3"}))
