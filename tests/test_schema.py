@@ -46,7 +46,7 @@ BASE = {"id": "q1", "type": "single", "domain": "党章党规", "difficulty": "�
         {"options": ["一年", "一年"]},
         {"stem": ""},
         {"domain": "实用技术", "source": None},  # technology missing
-        {"explanation": None},
+        {"explanation": ""},
     ],
 )
 def test_schema_rejects_what_check_rejects(change: dict[str, object]) -> None:
@@ -59,16 +59,18 @@ def test_schema_rejects_what_check_rejects(change: dict[str, object]) -> None:
     assert question is None
 
 
-def test_missing_source_is_a_warning_in_both() -> None:
-    """An instructor's bank without 出处 loads (bank check warns; --strict fails on it)."""
+@pytest.mark.parametrize("missing", ["source", "explanation"])
+def test_missing_source_or_explanation_is_a_warning_in_both(missing: str) -> None:
+    """An instructor's bank without 出处 or 解析 loads (bank check warns; --strict fails on it)."""
     from exam_tools.bank.validate import parse_question
     from exam_tools.errors import Location
 
-    q = {k: v for k, v in BASE.items() if k != "source"}
+    q = {k: v for k, v in BASE.items() if k != missing}
     assert VALIDATOR.is_valid([q])
     question, problems = parse_question(q, lambda f: Location("x.yaml", 1))
-    assert question is not None and question.source is None
-    assert [(p.field, p.severity) for p in problems] == [("source", "warning")]
+    assert question is not None and not getattr(question, missing)
+    assert [(p.field, p.severity) for p in problems] == [(missing, "warning")]
+    assert missing not in question.to_dict()
 
 
 def test_review_pending_needs_a_note() -> None:

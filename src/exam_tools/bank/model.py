@@ -182,7 +182,8 @@ class Question:
             d["keywords"] = [k[0] if len(k) == 1 else list(k) for k in self.keywords]
         if self.points != DEFAULT_POINTS[self.type]:
             d["points"] = int(self.points) if float(self.points).is_integer() else self.points
-        d["explanation"] = self.explanation
+        if self.explanation:  # an imported question may still lack its 解析
+            d["explanation"] = self.explanation
         if self.reviewed is not None:
             d["reviewed"] = self.reviewed
         if self.review is not None:

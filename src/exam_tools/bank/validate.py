@@ -48,7 +48,8 @@ FIELDS: tuple[str, ...] = (
     "points",
     "explanation",
 )
-REQUIRED: tuple[str, ...] = ("id", "type", "domain", "difficulty", "stem", "answer", "explanation")
+#: Without these a question is not built; a missing 解析 or 出处 is only a warning.
+REQUIRED: tuple[str, ...] = ("id", "type", "domain", "difficulty", "stem", "answer")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 #: Gives the location of a field (or of the question itself for ``None``).
@@ -170,7 +171,15 @@ def parse_question(
     domain = c.choice("domain", DOMAINS, "领域")
     difficulty = c.choice("difficulty", DIFFICULTIES, "难度")
     stem = c.text("stem")
-    explanation = c.text("explanation")
+    explanation = c.text("explanation", required=False)
+    if explanation is None and raw.get("explanation") in (None, ""):
+        # Like a missing 出处: a warning, so that an instructor's bank imported from a workbook
+        # without a 解析 column exports and builds papers; --strict fails on it.
+        message = "缺少解析 explanation（为什么这个答案对）"
+        if c.draft:
+            c.missing("explanation", message)
+        elif raw.get("explanation") is None:
+            c.problems.add(c.locate("explanation"), c.qid, "explanation", message, "warning")
     source = c.text("source", required=False)
     technology = c.text("technology", required=False)
 

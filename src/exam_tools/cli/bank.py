@@ -140,6 +140,11 @@ def import_(
     result = import_file(file, fmt, defaults, skip_invalid=skip_invalid)
     for problem in result.warnings:
         click.echo(str(problem))
+    for note in result.notes:
+        click.echo(f"说明：{note.message}")
+    for sheet, n, counts in result.per_sheet():
+        kinds = "、".join(f"{label}{k} 道" for label, k in counts.items())
+        click.echo(f"工作表“{sheet}”：导入 {n} 道（{kinds}）")
     for problem in result.skipped:
         click.echo(f"已跳过：{problem}")
     write_bank_file(output, result.questions, header=f"从 {file.name} 导入")
