@@ -122,3 +122,19 @@ def test_unknown_review_filter_is_reported() -> None:
     text += "    mode: exam\n    rules:\n      - {count: 1, review: maybe}\n"
     _c, problems = parse_course(text, "c/course.yaml", "c")
     assert any("未知的待复核题选项“maybe”" in str(p) for p in problems)
+
+
+def test_a_keyless_spec_keeps_pending_questions_only_where_the_rules_include_them() -> None:
+    """A member's kernel draws its own paper from the spec: the rules and flags travel with it."""
+    import json
+
+    from exam_tools.course.pool import ExamSpec, exam_spec
+
+    note = {"review": "pending", "note": "所依据的细则已修订，待对照新文本复核"}
+    bank = judges(3) + judges(2, "p", **note)
+    c = course("      - {type: judge, count: 3}\n", "      - {count: 5}\n")
+    for aid, expected in (("exam", {"j00", "j01", "j02"}), ("practice", {q.id for q in bank})):
+        spec = ExamSpec.from_dict(json.loads(exam_spec(bank, c, c.assessment(aid), seed=1)))
+        assert {q.id for q in spec.questions} == expected
+        drawn = build_paper(spec.questions, spec.course, spec.assessment, seed=1)
+        assert {i.qid for i in drawn.items} == expected
