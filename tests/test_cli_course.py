@@ -22,6 +22,15 @@ def test_shipped_courses_check_clean() -> None:
     result = run("course", "check", "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "6 门有效" in result.stderr and "0 个错误，0 个警告" in result.stderr
+    # The shipped bank is thin: the pool warnings are listed, but --strict does not fail on them
+    assert "抽题范围警告" in result.stderr
+    assert "courses/shuidao/course.yaml:37: cert 第1条规则: pool: 警告：" in result.stdout
+
+
+def test_bank_check_lists_the_pool_warnings_of_the_courses_beside_it() -> None:
+    result = run("bank", "check", "--strict", "--no-similar")
+    assert result.returncode == 0, result.stderr
+    assert "练习“水稻绿色高效种植课后练习”可抽的" in result.stdout
 
 
 def test_course_check_reports_each_problem_on_one_line(tmp_path: Path) -> None:

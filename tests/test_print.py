@@ -86,6 +86,12 @@ def printed(
               "percent": 90, "passed": 1, "submitted_at": "2026-05-01T10:00:00"}]  # fmt: skip
     titles = exam_titles(check_courses(ROOT / "courses", None).courses)
     rec = build_record(MEMBER, 2026, sessions, exams, STD, [], titles)
+    long_sessions = [
+        {"date": f"2026-{i % 12 + 1:02d}-{i % 28 + 1:02d}", "kind": ("党课", "集中培训")[i % 2],
+         "title": f"{TITLE}（第{i + 1}讲）", "hours": 1}
+        for i in range(60)
+    ]  # fmt: skip
+    long_year = build_record(MEMBER, 2026, long_sessions, exams, STD, [], titles)
     villages = [
         GroupStats(f"示范县委/第{i // 14 + 1}乡镇党委/第{i}村党支部", "村", None, 40, 30, 1200.0,
                    20, 10, 8, [75.0], 10)
@@ -101,6 +107,7 @@ def printed(
     items, paper = item_statistics(rows)
     files = {
         "record": record_workbook(rec),
+        "record_long": record_workbook(long_year),
         "stats": report.workbook(views, targets, 2026),
         "items": items_workbook("水稻种植技术认证考试", items, paper),
         "roster": roster_template(),
@@ -113,15 +120,29 @@ def test_every_page_is_a4(printed) -> None:  # type: ignore[no-untyped-def]
         assert {size for size, _ in pages} <= A4, name
 
 
-def test_a_record_prints_each_sheet_on_one_page_with_labels_beside_values(printed) -> None:  # type: ignore[no-untyped-def]
+def test_a_record_prints_on_one_page(printed) -> None:  # type: ignore[no-untyped-def]
+    """Organisers print hundreds of records for the files: one A4 page each, everything on it."""
     pages = printed["record"]
-    assert len(pages) == 3  # 培训档案, 培训, 考试: one page each
-    first = pages[0][1]
+    assert len(pages) == 1
+    page = pages[0][1]  # (merged cells' text comes last in the PDF's text)
+    assert "党员教育培训档案（2026年度）" in page
     for label, value in (("姓名", "张秀英"), ("所在党组织", "示范县委/城关镇党委/花王村党支部"),
                          ("要求学时", "56"), ("小结", "学时96/56达标")):  # fmt: skip
-        assert label in first and value in first, (label, value)
-    assert pages[1][1].count(TITLE) == 24  # every session, its title not cut
-    assert "水稻种植技术认证考试" in pages[2][1] and "shuidao" not in pages[2][1]
+        assert label in page and value in page, (label, value)
+    assert page.count(TITLE) == 24  # every session, its title not cut
+    assert "培训记录（24次，共96学时）" in page
+    assert "水稻种植技术认证考试" in page and "shuidao" not in page
+
+
+def test_a_long_year_sums_up_on_the_first_page_and_details_follow(printed) -> None:  # type: ignore[no-untyped-def]
+    pages = [text for _, text in printed["record_long"]]
+    first = pages[0]
+    assert "学时60/56达标" in first and "水稻种植技术认证考试" in first
+    assert "党课3030" in first and "集中培训3030" in first  # per 形式: sessions, hours
+    assert "明细见“培训明细”工作表" in first and f"{TITLE}（第1讲）" not in first
+    rest = "".join(pages[1:])
+    assert 2 <= len(pages) <= 3
+    assert all(f"（第{i}讲）" in rest for i in range(1, 61))  # every session on the detail pages
 
 
 def test_statistics_charts_print_whole_and_headers_repeat(printed) -> None:  # type: ignore[no-untyped-def]

@@ -38,7 +38,6 @@ BASE = {"id": "q1", "type": "single", "domain": "党章党规", "difficulty": "�
 @pytest.mark.parametrize(
     "change",
     [
-        {"source": None},
         {"answer": "Z"},
         {"explanaton": "typo"},
         {"type": "judge", "answer": "正确", "options": None},
@@ -47,7 +46,7 @@ BASE = {"id": "q1", "type": "single", "domain": "党章党规", "difficulty": "�
         {"options": ["一年", "一年"]},
         {"stem": ""},
         {"domain": "实用技术", "source": None},  # technology missing
-        {"explanation": None},
+        {"explanation": ""},
     ],
 )
 def test_schema_rejects_what_check_rejects(change: dict[str, object]) -> None:
@@ -58,6 +57,35 @@ def test_schema_rejects_what_check_rejects(change: dict[str, object]) -> None:
 
     question, _ = parse_question(q, lambda f: Location("x.yaml", 1))
     assert question is None
+
+
+@pytest.mark.parametrize("missing", ["source", "explanation"])
+def test_missing_source_or_explanation_is_a_warning_in_both(missing: str) -> None:
+    """An instructor's bank without 出处 or 解析 loads (bank check warns; --strict fails on it)."""
+    from exam_tools.bank.validate import parse_question
+    from exam_tools.errors import Location
+
+    q = {k: v for k, v in BASE.items() if k != missing}
+    assert VALIDATOR.is_valid([q])
+    question, problems = parse_question(q, lambda f: Location("x.yaml", 1))
+    assert question is not None and not getattr(question, missing)
+    assert [(p.field, p.severity) for p in problems] == [(missing, "warning")]
+    assert missing not in question.to_dict()
+
+
+def test_review_pending_needs_a_note() -> None:
+    from exam_tools.bank.validate import parse_question
+    from exam_tools.errors import Location
+
+    pending = {**BASE, "review": "pending"}
+    assert not VALIDATOR.is_valid([pending])
+    question, _ = parse_question(pending, lambda f: Location("x.yaml", 1))
+    assert question is None
+    noted = {**pending, "note": "细则2026年修订，待对照新文本复核"}
+    assert VALIDATOR.is_valid([noted])
+    question, _ = parse_question(noted, lambda f: Location("x.yaml", 1))
+    assert question is not None and question.pending
+    assert not VALIDATOR.is_valid([{**noted, "review": "done"}])
 
 
 def test_schema_accepts_base() -> None:

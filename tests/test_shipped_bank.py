@@ -17,7 +17,7 @@ from .conftest import ROOT
 def bank() -> list[Question]:
     # A fixed "today": review dates fall due on the calendar (jiceng_zhili every 12 months), and
     # the review is an editor's job, not a reason for CI to fail one morning.
-    result = check_bank(ROOT / "question_bank", today=date(2026, 12, 1))
+    result = check_bank(ROOT / "question_bank", today=date(2026, 12, 6))
     assert result.errors == [], [str(p) for p in result.errors[:5]]
     assert result.warnings == [], [str(p) for p in result.warnings[:5]]
     return list(result.bank)
@@ -87,9 +87,36 @@ FACTS = [
     ("tl-0002", "第十六条", "每月"),
     ("tl-0003", "第十七条", "1次"),
     ("zs-0016", "第十八条", "每年"),
-    # 三至七人: 第六条 of the 2018 text (checked); the 2025 amendment renumbered, see its note
-    ("zl-0034", "（2018年修正文本）第六条", "三至七/3至7/3-7/3～7/3~7/三到七/3到7"),
+    # 三至七人: 第六条 of the 2018 text (checked), 第八条 of the 2025 text (new 第五条, 第七条)
+    ("zl-0034", "（2025年修正）第八条", "三至七/3至7/3-7/3～7/3~7/三到七/3到7"),
+    ("zl-0040", "（2025年修正）第六条", "错误"),  # 2018 第五条: 乡镇政府不得干预
+    ("zl-0030", "（2018年修正）第十一条", "五年"),  # the current number is not confirmed
+    ("zs-0038", "（2014年版）第十八条", "预审"),  # 支部委员会 review; 第十九条 is the 预审 itself
 ]
+
+
+def test_laws_are_cited_with_their_version(bank: list[Question]) -> None:
+    """A law amended in 2025 and a 细则 revised in 2026: every citation says which text it means."""
+    law = "《中华人民共和国村民委员会组织法》第"
+    assert [q.id for q in bank if law in (q.source or "")] == []
+    细则 = "《中国共产党发展党员工作细则》"
+    cited = [q for q in bank if 细则 in (q.source or "")]
+    assert len(cited) == 33
+    for q in cited:
+        assert f"{细则}（2014年版）" in (q.source or ""), q.id
+        assert "2014年版" in q.explanation, q.id
+        assert q.pending and q.note, q.id
+    # nothing else awaits review but zl-0039, whose options need the 2025 text
+    assert {q.id for q in bank if q.pending} == {q.id for q in cited} | {"zl-0039"}
+
+
+def test_case_explanations_say_it_is_one_places_practice(bank: list[Question]) -> None:
+    assert [q.id for q in bank if q.case and "不是全国统一规定" not in q.explanation] == []
+
+
+def test_jq_0008_dates_the_compulsory_vaccination(bank: list[Question]) -> None:
+    q = next(q for q in bank if q.id == "jq-0008")
+    assert "截至2025年，我国对高致病性禽流感实行强制免疫" in q.explanation
 
 
 @pytest.mark.parametrize(("qid", "source", "answer"), FACTS)

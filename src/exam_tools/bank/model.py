@@ -67,6 +67,9 @@ BLANK_RE = re.compile(r"_{3,}|（[ \u3000]*）|\([ \u3000]*\)")
 #: use such questions; draw rules leave them out unless they ask for them.
 CASE_TAG = "案例"
 
+#: The value of ``review`` for a question awaiting review against a revised text.
+REVIEW_PENDING = "pending"
+
 #: Separators between several tags in one spreadsheet cell; so tags may not contain them.
 TAG_SEPARATORS = ",，;；、"
 
@@ -100,12 +103,20 @@ class Question:
     #: A note for authors and reviewers (what could not be confirmed, and why); members never see
     #: it. Editorial, like ``reviewed``.
     note: str | None = field(default=None, compare=False)
+    #: ``"pending"``: the question awaits review against a revised text (its ``note`` says why).
+    #: Exams leave it out by default, as they do 案例 questions; practice may draw it. Editorial.
+    review: str | None = field(default=None, compare=False)
     origin: Location | None = field(default=None, compare=False, repr=False)
 
     @property
     def case(self) -> bool:
         """A 案例 question (tagged 案例): it asks one place's practice, not a rule for everywhere."""
         return CASE_TAG in self.tags
+
+    @property
+    def pending(self) -> bool:
+        """Awaiting review (``review: pending``): left out of exam draws unless a rule asks."""
+        return self.review == REVIEW_PENDING
 
     # ---- typed views of the answer -------------------------------------------------------
     @property
@@ -171,9 +182,12 @@ class Question:
             d["keywords"] = [k[0] if len(k) == 1 else list(k) for k in self.keywords]
         if self.points != DEFAULT_POINTS[self.type]:
             d["points"] = int(self.points) if float(self.points).is_integer() else self.points
-        d["explanation"] = self.explanation
+        if self.explanation:  # an imported question may still lack its 解析
+            d["explanation"] = self.explanation
         if self.reviewed is not None:
             d["reviewed"] = self.reviewed
+        if self.review is not None:
+            d["review"] = self.review
         if self.note is not None:
             d["note"] = self.note
         return d

@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from exam_tools.bank.model import Question
+from exam_tools.bank.model import REVIEW_PENDING, Question
 from exam_tools.errors import Location, Problem
 
 #: Optional fields beyond the exchange-format ones (they have no Excel column).
-REVIEW_FIELDS: tuple[str, ...] = ("reviewed", "note")
+REVIEW_FIELDS: tuple[str, ...] = ("reviewed", "review", "note")
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 #: The header line giving a file's review period in months, e.g. ``# review_every: 12``.
@@ -39,8 +39,9 @@ ARTICLED_RE = re.compile(r"党章|《[^》]*(?:法|条例|细则|准则)(?:（[^
 
 def parse_review_fields(
     raw: Mapping[str, Any], report: Callable[[str, str], None]
-) -> tuple[str | None, str | None]:
-    """``reviewed`` and ``note`` of a raw question; ``report(field, message)`` reports errors."""
+) -> tuple[str | None, str | None, str | None]:
+    """``reviewed``, ``note`` and ``review`` of a raw question; ``report(field, message)`` reports
+    errors. ``review: pending`` needs a ``note`` saying what awaits review and why."""
     reviewed = raw.get("reviewed")
     if reviewed is not None:
         reviewed = str(reviewed).strip()
@@ -54,7 +55,15 @@ def parse_review_fields(
             note = None
         else:
             note = str(note).strip()
-    return reviewed, note
+    review = raw.get("review")
+    if review is not None:
+        review = str(review).strip()
+        if review != REVIEW_PENDING:
+            report("review", f"review 只能写 {REVIEW_PENDING}（待复核），实际是“{review}”")
+            review = None
+        elif note is None:
+            report("review", "待复核的题（review: pending）要在 note 里写明待复核什么、为什么")
+    return reviewed, note, review
 
 
 def parse_date(text: str) -> date | None:

@@ -48,7 +48,8 @@ FIELDS: tuple[str, ...] = (
     "points",
     "explanation",
 )
-REQUIRED: tuple[str, ...] = ("id", "type", "domain", "difficulty", "stem", "answer", "explanation")
+#: Without these a question is not built; a missing 解析 or 出处 is only a warning.
+REQUIRED: tuple[str, ...] = ("id", "type", "domain", "difficulty", "stem", "answer")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 #: Gives the location of a field (or of the question itself for ``None``).
@@ -170,12 +171,26 @@ def parse_question(
     domain = c.choice("domain", DOMAINS, "领域")
     difficulty = c.choice("difficulty", DIFFICULTIES, "难度")
     stem = c.text("stem")
-    explanation = c.text("explanation")
+    explanation = c.text("explanation", required=False)
+    if explanation is None and raw.get("explanation") in (None, ""):
+        # Like a missing 出处: a warning, so that an instructor's bank imported from a workbook
+        # without a 解析 column exports and builds papers; --strict fails on it.
+        message = "缺少解析 explanation（为什么这个答案对）"
+        if c.draft:
+            c.missing("explanation", message)
+        elif raw.get("explanation") is None:
+            c.problems.add(c.locate("explanation"), c.qid, "explanation", message, "warning")
     source = c.text("source", required=False)
     technology = c.text("technology", required=False)
 
     if domain in SOURCED_DOMAINS and source is None and (raw.get("source") is None or c.draft):
-        c.missing("source", f"{domain}题必须注明出处（如“党章 第七条”）")
+        # A warning, not an error: an instructor's own bank (often imported from Excel without a
+        # 出处 column) must still export and build papers; `bank check --strict` fails on it.
+        message = f"{domain}题必须注明出处（如“党章 第七条”）"
+        if c.draft:
+            c.missing("source", message)
+        else:
+            c.problems.add(c.locate("source"), c.qid, "source", message, "warning")
     if domain == TECH_DOMAIN and technology is None and raw.get("technology") is None:
         c.missing("technology", "实用技术题必须填写所属技术（如“水稻种植”）")
     if domain is not None and domain != TECH_DOMAIN and technology is not None:
@@ -186,7 +201,7 @@ def parse_question(
     options = _options(c, qtype)
     answer = _answer(c, qtype, options, stem)
     keywords = _keywords(c, qtype)
-    reviewed, note = parse_review_fields(raw, c.err)
+    reviewed, note, review = parse_review_fields(raw, c.err)
 
     if c.problems.errors or qtype is None or answer is None:
         return None, c.problems.items
@@ -209,6 +224,7 @@ def parse_question(
         keywords=keywords,
         reviewed=reviewed,
         note=note,
+        review=review,
         origin=locate(None),
     )
     return q, c.problems.items

@@ -29,16 +29,32 @@ def bank() -> None:
 @bank_path_argument
 @click.option("--strict", is_flag=True, help="有警告（如疑似重复题）也按失败处理（退出码 1）。")
 @click.option("--no-similar", is_flag=True, help="不检查题干相近的疑似重复题（更快）。")
-def check(path: Path, strict: bool, no_similar: bool) -> None:
+@click.option(
+    "--courses",
+    "courses_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="对照这个课程目录检查各考核的抽题范围（默认：题库目录旁的 courses/，如有）。",
+)
+def check(path: Path, strict: bool, no_similar: bool, courses_dir: Path | None) -> None:
     """检查题库 PATH（默认 question_bank/）。
 
     每个问题输出一行：文件:行号: 题目编号: 字段: 说明。有错误时退出码为 1。
+    题库旁有 courses/ 目录（或用 --courses 指定）时，还列出课程的抽题范围警告：考试每条规则
+    可抽的题不到所抽题数的 3 倍，或练习与考试可抽的题重合超过一半（--strict 也不按失败处理）。
     """
     from exam_tools.bank.load import check_bank
 
     result = check_bank(path, similar=not no_similar)
     what = f"检查了 {len(result.files)} 个文件、{len(result.bank)} 道有效题目"
-    report_check(result, what, strict=strict, passed="题库检查通过。")
+    advice = []
+    if courses_dir is None and path.is_dir() and (path.resolve().parent / "courses").is_dir():
+        courses_dir = path.resolve().parent / "courses"
+    if courses_dir is not None and not result.errors:
+        from exam_tools.course.load import check_courses
+
+        advice = check_courses(courses_dir, result.bank).coverage
+    report_check(result, what, strict=strict, passed="题库检查通过。", advice=advice)
 
 
 @bank.command()
@@ -124,6 +140,11 @@ def import_(
     result = import_file(file, fmt, defaults, skip_invalid=skip_invalid)
     for problem in result.warnings:
         click.echo(str(problem))
+    for note in result.notes:
+        click.echo(f"说明：{note.message}")
+    for sheet, n, counts in result.per_sheet():
+        kinds = "、".join(f"{label}{k} 道" for label, k in counts.items())
+        click.echo(f"工作表“{sheet}”：导入 {n} 道（{kinds}）")
     for problem in result.skipped:
         click.echo(f"已跳过：{problem}")
     write_bank_file(output, result.questions, header=f"从 {file.name} 导入")

@@ -10,13 +10,13 @@ import difflib
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from exam_tools.errors import ExamToolsError, ProblemReport
+from exam_tools.errors import ExamToolsError, Problem, ProblemReport
 
 DB_META = "exam_tools.db"  # ctx.meta key: the database file the command uses, for error messages
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -104,12 +104,27 @@ def internal_error(exc: Exception) -> NoReturn:
     )
 
 
-def report_check(result: ProblemReport, what: str, *, strict: bool, passed: str) -> None:
-    """Print each problem on its line, then a summary; exit 1 on errors (or warnings if strict)."""
+def report_check(
+    result: ProblemReport,
+    what: str,
+    *,
+    strict: bool,
+    passed: str,
+    advice: Sequence[Problem] = (),
+) -> None:
+    """Print each problem on its line, then a summary; exit 1 on errors (or warnings if strict).
+
+    ``advice`` (warnings such as a course's pool being thin) is listed after the problems and
+    counted apart: it never fails the check, not even with ``--strict``.
+    """
     for problem in result.problems:
+        click.echo(str(problem))
+    for problem in advice:
         click.echo(str(problem))
     n_err, n_warn = len(result.errors), len(result.warnings)
     summary = f"{what}：{n_err} 个错误，{n_warn} 个警告"
+    if advice:
+        summary += f"；另有 {len(advice)} 个抽题范围警告（题库不够深，补题后消失；不按失败处理）"
     if n_err or (strict and n_warn):
         click.secho(summary, fg="red", err=True)
         raise SystemExit(1)

@@ -29,6 +29,8 @@ def course_check(courses_dir: Path | None, bank_path: Path | None, strict: bool)
 
     检查课件笔记本是否存在、学时是否为正数、类别与党员类别是否有效，并对照题库检查技术、知识点，
     以及每条抽题规则题库能否满足。每个问题一行：文件:行号: 位置: 字段: 说明。
+    考试每条规则可抽的题不到所抽题数的 3 倍、练习与考试可抽的题重合超过一半时给出抽题范围警告
+    （--strict 也不按失败处理）。
     """
     from exam_tools.bank.load import load_bank
     from exam_tools.course.load import check_courses
@@ -37,7 +39,7 @@ def course_check(courses_dir: Path | None, bank_path: Path | None, strict: bool)
     result = check_courses(folder, load_bank(bundled(bank_path, "question_bank")))
     hours = sum(c.hours for c in result.courses)
     what = f"检查了 {folder} 下的课程：{len(result.courses)} 门有效，共 {hours:g} 学时"
-    report_check(result, what, strict=strict, passed="课程检查通过。")
+    report_check(result, what, strict=strict, passed="课程检查通过。", advice=result.coverage)
 
 
 @course.command("list")

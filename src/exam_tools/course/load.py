@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from exam_tools.bank.yamlio import YamlSyntaxError, load_yaml, locator
 from exam_tools.categories import ALL_MEMBERS, COURSE_CATEGORIES, MEMBER_CATEGORIES, TECH_CATEGORY
 from exam_tools.course.model import (
     CASE_FILTERS,
+    REVIEW_FILTERS,
     Assessment,
     Certification,
     Course,
@@ -64,6 +65,7 @@ ASSESSMENT_FIELDS = (
 )
 RULE_FIELDS = (
     "count", "domain", "technology", "tags", "type", "difficulty", "source", "points", "case",
+    "review",
 )  # fmt: skip
 MODES = {"practice": Mode.PRACTICE, "练习": Mode.PRACTICE, "exam": Mode.EXAM, "考试": Mode.EXAM}
 TYPES = {**{t.value: t for t in QType}, **{t.label: t for t in QType}}
@@ -75,6 +77,9 @@ Locate = Callable[[str | None], Location]
 class CourseCheck(ProblemReport):
     courses: list[Course]
     problems: list[Problem]
+    #: Pool warnings (:mod:`exam_tools.course.coverage`): advice to grow the bank, listed after
+    #: ``problems`` and kept out of ``--strict``'s failure set.
+    coverage: list[Problem] = field(default_factory=list)
 
 
 def _hint(value: str, choices: Iterable[str]) -> str:
@@ -191,7 +196,7 @@ class _Parser:
                 out.append(Lesson(notebook, title, hours))
         return tuple(out)
 
-    def rule(self, item: Any, where: str, loc: Locate) -> DrawRule | None:
+    def rule(self, item: Any, where: str, loc: Locate, mode: Mode | None) -> DrawRule | None:
         if not isinstance(item, Mapping):
             self.err(loc, where, None, "抽题规则应写成 count、domain、technology 等字段")
             return None
@@ -218,6 +223,12 @@ class _Parser:
         if case not in CASE_FILTERS:
             names = "、".join(f"{k}（{v}）" for k, v in CASE_FILTERS.items())
             self.err(loc, where, "case", f"未知的案例题选项“{case}”，应为 {names} 之一")
+        # questions awaiting review: practice draws them, exams leave them out unless asked
+        default_review = "include" if mode is Mode.PRACTICE else "exclude"
+        review = self.text(item, "review", loc, where, False) or default_review
+        if review not in REVIEW_FILTERS:
+            names = "、".join(f"{k}（{v}）" for k, v in REVIEW_FILTERS.items())
+            self.err(loc, where, "review", f"未知的待复核题选项“{review}”，应为 {names} 之一")
         if len(self.problems.errors) > before or count is None:
             return None
         return DrawRule(
@@ -230,6 +241,7 @@ class _Parser:
             source=self.strings(item, "source", loc, where),
             points=points,
             case=case,
+            review=review,
             line=getattr(item, "line", None),
         )
 
@@ -273,7 +285,7 @@ class _Parser:
         else:
             for j, raw_rule in enumerate(raw_rules, 1):
                 rloc = locator(self.path, raw_rule, getattr(raw_rules, "line", None))
-                rule = self.rule(raw_rule, f"{where} 第{j}条规则", rloc)
+                rule = self.rule(raw_rule, f"{where} 第{j}条规则", rloc, mode)
                 if rule:
                     rules.append(rule)
         if len(self.problems.errors) > before or not (aid and title and mode):
@@ -480,9 +492,12 @@ def check_against_bank(course: Course, bank: Iterable[Drawable]) -> list[Problem
 
 def check_courses(courses_dir: str | Path, bank: Iterable[Drawable] | None) -> CourseCheck:
     """Check every course below ``courses_dir`` (and against ``bank`` when given)."""
+    from exam_tools.course.coverage import coverage_problems
+
     questions = list(bank) if bank is not None else None
     courses: list[Course] = []
     problems: list[Problem] = []
+    coverage: list[Problem] = []
     for folder in course_folders(courses_dir):
         course, found = read_course(folder)
         problems.extend(found)
@@ -491,9 +506,11 @@ def check_courses(courses_dir: str | Path, bank: Iterable[Drawable] | None) -> C
             problems.extend(found)
             if errors_of(found):
                 course = None
+            else:
+                coverage.extend(coverage_problems(course, questions))
         if course is not None:
             courses.append(course)
-    return CourseCheck(courses, problems)
+    return CourseCheck(courses, problems, coverage)
 
 
 def load_course(name: str | Path, courses_dir: str | Path | None = None) -> Course:

@@ -62,6 +62,16 @@ class Drawable(Protocol):
     def points(self) -> float: ...
     @property
     def case(self) -> bool: ...
+    @property
+    def pending(self) -> bool: ...
+
+
+#: How a draw rule treats questions awaiting review (``review: pending`` in the bank): exams leave
+#: them out unless a rule says ``review: include``; practice draws them unless it says ``exclude``.
+REVIEW_FILTERS: dict[str, str] = {
+    "exclude": "不抽待复核题",
+    "include": "含待复核题",
+}
 
 
 D = TypeVar("D", bound=Drawable)
@@ -73,7 +83,9 @@ class DrawRule:
 
     ``tags``, ``difficulty`` and ``source`` match any of their values; a ``source`` value matches a
     part of the question's source (``党章`` matches ``党章 第七条``). ``case`` says what to do with
-    案例 questions (see :data:`CASE_FILTERS`): by default a rule leaves them out.
+    案例 questions (see :data:`CASE_FILTERS`): by default a rule leaves them out. ``review`` says
+    what to do with questions awaiting review (:data:`REVIEW_FILTERS`); the course loader makes it
+    ``include`` by default for practice, ``exclude`` for exams.
     """
 
     count: int
@@ -85,6 +97,7 @@ class DrawRule:
     source: tuple[str, ...] = ()
     points: float | None = None
     case: str = "exclude"
+    review: str = "exclude"
     line: int | None = None
 
     @property
@@ -103,6 +116,7 @@ class DrawRule:
     def matches(self, q: Drawable) -> bool:
         return (
             self._case_ok(q)
+            and (self.review == "include" or not q.pending)
             and (self.domain is None or q.domain == self.domain)
             and (self.technology is None or q.technology == self.technology)
             and (self.type is None or q.type == self.type)
@@ -119,6 +133,8 @@ class DrawRule:
         out = list(questions)
         if self.case_filter != "include":
             out = [q for q in out if self._case_ok(q)]
+        if self.review != "include":
+            out = [q for q in out if not q.pending]
         if self.domain is not None:
             out = [q for q in out if q.domain == self.domain]
         if self.technology is not None:

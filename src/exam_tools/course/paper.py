@@ -208,6 +208,16 @@ def _left_out_cases(rule: DrawRule, questions: list[Drawable], matching: int) ->
     return f"（另有 {left_out} 道案例题默认不抽；确要抽时在规则中写 case: include）"
 
 
+def _left_out_pending(rule: DrawRule, questions: list[Drawable], matching: int) -> str:
+    """A hint when questions awaiting review, left out of exams by default, would have matched."""
+    if rule.review == "include":
+        return ""
+    left_out = len(replace(rule, review="include").select(questions)) - matching
+    if not left_out:
+        return ""
+    return f"（另有 {left_out} 道待复核题考试默认不抽；复核后去掉 review: pending）"
+
+
 def draw_questions(
     bank: Iterable[Drawable],
     course: Course,
@@ -233,6 +243,7 @@ def draw_questions(
             taken_here = len(matching) - len(candidates)
             overlap = f"（其中 {taken_here} 道已被前面的规则抽走）" if taken_here else ""
             cases = _left_out_cases(rule, questions, len(matching))
+            cases += _left_out_pending(rule, questions, len(matching))
             message = (
                 f"抽题规则（{rule.describe()}）需要 {rule.count} 道题，"
                 f"题库中只有 {len(candidates)} 道符合{overlap}；请减少 count 或放宽条件{cases}"

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.bank.model import CASE_TAG, QType
-from exam_tools.course.model import CASE_FILTERS, Assessment, Course, Drawable, DrawRule, Mode
+from exam_tools.course.model import (
+    CASE_FILTERS,
+    REVIEW_FILTERS,
+    Assessment,
+    Course,
+    Drawable,
+    DrawRule,
+    Mode,
+)
 from exam_tools.errors import PaperError
 
 SPEC_FORMAT = "exam-tools/exam"
@@ -34,6 +42,7 @@ class PublicQuestion:
     tags: tuple[str, ...] = ()
     technology: str | None = None
     source: str | None = None
+    pending: bool = False  # awaiting review: only in a pool whose rules include such questions
 
     @property
     def case(self) -> bool:
@@ -52,13 +61,15 @@ class PublicQuestion:
             d["technology"] = self.technology
         if self.source:
             d["source"] = self.source
+        if self.pending:
+            d["review"] = "pending"
         return d
 
     @classmethod
     def of(cls, q: Drawable) -> PublicQuestion:
         return cls(
             q.id, q.type, q.domain, q.difficulty, q.stem, q.points, q.options, q.tags,
-            q.technology, q.source,
+            q.technology, q.source, q.pending,
         )  # fmt: skip
 
 
@@ -71,6 +82,8 @@ def _rule_dict(rule: DrawRule) -> dict[str, Any]:
         d["type"] = rule.type.value
     if rule.case != "exclude":
         d["case"] = rule.case
+    if rule.review != "exclude":
+        d["review"] = rule.review
     for name in ("tags", "difficulty", "source"):
         if getattr(rule, name):
             d[name] = list(getattr(rule, name))
@@ -125,6 +138,7 @@ class ExamSpec:
                     source=tuple(r.get("source", ())),
                     points=r.get("points"),
                     case=_case_filter(r.get("case", "exclude")),
+                    review=_filter(r.get("review", "exclude"), REVIEW_FILTERS),
                 )
                 for r in a["rules"]
             )
@@ -150,12 +164,19 @@ class ExamSpec:
                     tags=tuple(q.get("tags", ())),
                     technology=q.get("technology"),
                     source=q.get("source"),
+                    pending=q.get("review") == "pending",
                 )
                 for q in d["questions"]
             )
             return cls(course, assessment, int(d.get("seed", 0)), questions)
         except (KeyError, TypeError, ValueError) as exc:
             raise PaperError(f"{where} 不是有效的考试文件：缺少或写错了 {exc}") from None
+
+
+def _filter(value: Any, known: Mapping[str, str]) -> str:
+    if value not in known:
+        raise ValueError(f"review: {value}")
+    return str(value)
 
 
 def _case_filter(value: Any) -> str:

@@ -134,9 +134,15 @@ def open_topic_practice(
 ) -> QuizApp:
     """Practise a topic: a domain, a technology or knowledge points, ``count`` questions at most."""
     bank = bank if bank is not None else default_bank()
-    # a topic practice is practice: 案例 questions (one place's practice) belong in it
+    # a topic practice is practice: 案例 questions (one place's practice) belong in it, and so do
+    # questions awaiting review (review: pending), which only exams leave out
     rule = DrawRule(
-        count=count, domain=domain, technology=technology, tags=tuple(tags), case="include"
+        count=count,
+        domain=domain,
+        technology=technology,
+        tags=tuple(tags),
+        case="include",
+        review="include",
     )
     available = sum(1 for q in bank if rule.matches(q))
     if available == 0:
@@ -147,6 +153,7 @@ def open_topic_practice(
         technology=technology,
         tags=tuple(tags),
         case="include",
+        review="include",
     )
     title = f"专项练习：{technology or '、'.join(tags) or domain or '综合'}"
     course = Course(id="topic", title=title, category="", lessons=(), assessments=())

@@ -93,6 +93,19 @@ class ImportResult:
     warnings: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     skipped_count: int = 0
+    #: What the reader passed over that is no fault (a workbook's 填写说明 or empty sheet).
+    notes: list[Problem] = field(default_factory=list)
+
+    def per_sheet(self) -> list[tuple[str, int, dict[str, int]]]:
+        """Per sheet of a workbook, in order: its name, the questions imported from it and their
+        count per type label (empty for formats without sheets)."""
+        sheets: dict[str, dict[str, int]] = {}
+        for q in self.questions:
+            sheet = q.origin.sheet if q.origin else None
+            if sheet is not None:
+                counts = sheets.setdefault(sheet, {})
+                counts[q.type.label] = counts.get(q.type.label, 0) + 1
+        return [(name, sum(c.values()), c) for name, c in sheets.items()]
 
     @property
     def incomplete_ids(self) -> list[str]:
@@ -130,7 +143,8 @@ def convert(
 ) -> ImportResult:
     """Validate raw questions as a whole import: all or nothing unless ``skip_invalid``."""
     prefix = defaults.id_prefix or default_prefix(source_name)
-    found = ProblemList(list(reader_problems))
+    notes = [p for p in reader_problems if p.severity == "warning" and p.field == SHEET_NOTE]
+    found = ProblemList([p for p in reader_problems if p not in notes])
     failed = len({(p.location, p.qid) for p in found.errors})
     questions: list[Question] = []
     for raw in raws:
@@ -158,8 +172,11 @@ def convert(
             "（加 --skip-invalid 可跳过有错的题）：",
             found.errors,
         )
-    return ImportResult(unique, found.warnings, found.errors, failed)
+    return ImportResult(unique, found.warnings, found.errors, failed, notes)
 
+
+#: The field of a reader's note on a part of the file it passed over (a workbook's 填写说明 sheet).
+SHEET_NOTE = "sheet"
 
 #: What to say when a source format lacks a required field that an option can supply.
 _OPTION_HINTS = {

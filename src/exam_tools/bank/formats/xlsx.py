@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from exam_tools.bank.formats import RawQuestion
+from exam_tools.bank.formats import SHEET_NOTE, RawQuestion
 from exam_tools.bank.model import DEFAULT_POINTS, LETTERS, QType, Question
 from exam_tools.bank.validate import FIELDS, halfwidth
 from exam_tools.errors import FormatError, Location, Problem
@@ -109,7 +109,26 @@ def _header_map(row: Sequence[Any]) -> tuple[dict[str, int], dict[str, int]] | N
     return None
 
 
+def sheet_type(title: str) -> QType | None:
+    """The question type a sheet's name gives (单选题, 二、多项选择题（20题）, 判断), if any.
+
+    Many banks in circulation are one workbook with a sheet per type and no 题型 column.
+    The longest type name found in the title wins, so 不定项选择题 is not read as 选择.
+    """
+    name = halfwidth(title).replace(" ", "")
+    if name.lower() in TYPE_NAMES:
+        return TYPE_NAMES[name.lower()]
+    for word in sorted((w for w in TYPE_NAMES if not w.isascii()), key=len, reverse=True):
+        if word in name:
+            return TYPE_NAMES[word]
+    return None
+
+
 def read(data: bytes, source_name: str) -> tuple[list[RawQuestion], list[Problem]]:
+    """Every sheet with a header row; a sheet without one (empty, 填写说明) is skipped with a note.
+
+    A sheet without a 题型 column takes the type from its name (单选题, 多选题 …).
+    """
     import openpyxl
     from openpyxl.utils import get_column_letter
 
@@ -123,30 +142,63 @@ def read(data: bytes, source_name: str) -> tuple[list[RawQuestion], list[Problem
             f"{source_name} 不是有效的 .xlsx 文件（{type(exc).__name__}）；"
             "如果是旧的 .xls 文件，请在 Excel/WPS 中另存为 .xlsx"
         ) from None
+    raws: list[RawQuestion] = []
+    problems: list[Problem] = []
+    skipped: list[Problem] = []
+    read_any = False
     try:
         for ws in wb.worksheets:
             rows = ws.iter_rows(values_only=True)
             head: list[tuple[Any, ...]] = []
+            found = None
             for _ in range(HEADER_SCAN_ROWS):
                 row = next(rows, None)
                 if row is None:
                     break
                 head.append(row)
                 found = _header_map(row)
-                if found is None:
-                    continue
-                fields, options = found
-                header_row = len(head)
-                return _read_rows(
-                    rows, header_row, fields, options, source_name, ws.title, get_column_letter
+                if found is not None:
+                    break
+            if found is None:
+                empty = not any(_cell_text(v) for row in head for v in row)
+                why = (
+                    "是空表"
+                    if empty
+                    else "前 10 行中没有题目表头（题干、答案等列），可能是填写说明"
                 )
+                skipped.append(
+                    Problem(
+                        Location(source_name, sheet=ws.title),
+                        None,
+                        SHEET_NOTE,
+                        f"工作表“{ws.title}”{why}，已跳过",
+                        "warning",
+                    )
+                )
+                continue
+            fields, options = found
+            read_any = True
+            got, bad = _read_rows(
+                rows,
+                len(head),
+                fields,
+                options,
+                source_name,
+                ws.title,
+                get_column_letter,
+                None if "type" in fields else sheet_type(ws.title),
+            )
+            raws.extend(got)
+            problems.extend(bad)
     finally:
         wb.close()
-    names = "、".join(COLUMNS["stem"][:2] + COLUMNS["type"][:1] + COLUMNS["answer"][:1])
-    raise FormatError(
-        f"{source_name}：前 {HEADER_SCAN_ROWS} 行中找不到表头（需要“{names}”等列）；"
-        "可用 exam-tools bank template 生成模板"
-    )
+    if not read_any:
+        names = "、".join(COLUMNS["stem"][:2] + COLUMNS["type"][:1] + COLUMNS["answer"][:1])
+        raise FormatError(
+            f"{source_name}：前 {HEADER_SCAN_ROWS} 行中找不到表头（需要“{names}”等列）；"
+            "可用 exam-tools bank template 生成模板"
+        )
+    return raws, problems + skipped
 
 
 def _read_rows(
@@ -157,7 +209,10 @@ def _read_rows(
     source_name: str,
     sheet: str,
     col_letter: Any,
+    qtype: QType | None = None,
 ) -> tuple[list[RawQuestion], list[Problem]]:
+    """The questions below a sheet's header; ``qtype`` (from the sheet's name) when it has no
+    题型 column."""
     raws: list[RawQuestion] = []
     problems: list[Problem] = []
     option_cols = [options[x] for x in LETTERS if x in options]
@@ -179,9 +234,10 @@ def _read_rows(
                 return replace(base, column=col_letter(fields[fld] + 1))
             return base
 
-        raw, found = _row_to_raw(
-            {k: get(i) for k, i in fields.items()}, [get(i) for i in option_cols], locate
-        )
+        values = {k: get(i) for k, i in fields.items()}
+        if qtype is not None and not values.get("type"):
+            values["type"] = qtype.label
+        raw, found = _row_to_raw(values, [get(i) for i in option_cols], locate)
         problems.extend(found)
         if raw is not None:
             raws.append(RawQuestion(raw, locate))
@@ -201,7 +257,11 @@ def _row_to_raw(
     type_text = cells.get("type", "")
     qtype = TYPE_NAMES.get(type_text) or TYPE_NAMES.get(type_text.lower())
     if not type_text:
-        bad("type", "题型为空（应为 单选、多选、判断、填空、简答）")
+        bad(
+            "type",
+            "题型为空（应为 单选、多选、判断、填空、简答；"
+            "没有题型列时，工作表名要写明题型，如“单选题”）",
+        )
         return None, problems
     if qtype is None:
         bad("type", f"未知题型“{type_text}”（应为 单选、多选、判断、填空、简答）")
