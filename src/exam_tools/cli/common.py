@@ -163,6 +163,16 @@ db_option = click.option(
 )
 
 
+hub_option = click.option(
+    "--hub",
+    "hub_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="JupyterHub 目录（读其中只有 root 能写的登录名与党员编号对应表 accounts.json；"
+    "默认 $EXAM_TOOLS_HUB 或 /srv/exam-tools-hub，没有这个文件时登录名就是党员编号）。",
+)
+
+
 def write_new(file: Path, data: bytes | str, force: bool, what: str) -> None:
     """Write ``file`` unless it exists (then ``--force`` is needed), and say so."""
     from exam_tools.fileio import write_atomic

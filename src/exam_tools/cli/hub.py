@@ -79,7 +79,9 @@ def hub_users(
     members = members_of_org(open_db(db_file), org)
     if not members:
         raise click.UsageError("没有要开户的党员；请先用 exam-tools roster import 导入花名册")
-    accounts = create_member_accounts(members, cfg, reset=reset)
+    accounts, problems = create_member_accounts(members, cfg, directory.resolve(), reset=reset)
+    for line in problems:
+        click.secho(f"注意：{line}", fg="yellow", err=True)
     from exam_tools.fileio import write_atomic
 
     url = public_url(cfg, socket.getfqdn())
@@ -108,10 +110,12 @@ def hub_remove(directory: Path, logins: tuple[str, ...]) -> None:
     """
     from exam_tools.hub.config import read_config
     from exam_tools.hub.jhconfig import unix_groups_of
+    from exam_tools.hub.logins import read_map, write_map
     from exam_tools.hub.system import remove_user, require_root, user_exists
 
     cfg = read_config(directory.resolve())
     require_root()
+    mapping = read_map(directory.resolve())
     group = cfg["users"]["member_group"]
     for login in logins:
         if not user_exists(login):
@@ -121,3 +125,5 @@ def hub_remove(directory: Path, logins: tuple[str, ...]) -> None:
         else:
             remove_user(login)
             click.echo(f"{login}：已删除账号和主目录")
+        if mapping.pop(login, None) is not None:
+            write_map(directory.resolve(), mapping)

@@ -17,6 +17,7 @@ from exam_tools.cli.common import (
     bank_option,
     course_dir_option,
     courses_option,
+    hub_option,
     remember_db,
 )
 
@@ -215,10 +216,11 @@ def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
               help="档案数据库（花名册、学时、成绩）。")  # fmt: skip
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
 @click.option("--login", "logins", multiple=True, metavar="LOGIN=ID", callback=_login_pairs,
-              help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
+              help="登录名与党员编号不同时的对应（默认读 Hub 目录里的 accounts.json）；可写多次。")  # fmt: skip
 @courses_option
+@hub_option
 def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: dict[str, str],
-                 courses_dir: Path | None) -> None:  # fmt: skip
+                 courses_dir: Path | None, hub_dir: Path | None) -> None:  # fmt: skip
     """把每名党员本年度的档案（学时、考试、练习、掌握的实用技术）发布到考试服务，党员在“我的档案”只看到自己的。
 
     发布前先导入考试服务记下的练习（同 pull-practice），档案里的练习题次是最新的。"""
@@ -230,7 +232,7 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: dict
     from exam_tools.service.export import published, record_logins
     from exam_tools.service.practice_export import pull_practice
 
-    click.echo(pull_practice(service_db, open_db(db_file), logins).message())
+    click.echo(pull_practice(service_db, open_db(db_file), logins, hub_dir).message())
     year = year or datetime.now().year
     records = load_all_records(
         open_db(db_file),
@@ -239,7 +241,7 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: dict
         certifications(check_courses(bundled(courses_dir, "courses"), None).courses),
     )
     by_id = {r.member["id"]: published(r) for r in records}
-    mapping = record_logins(by_id, logins)
+    mapping = record_logins(by_id, logins, hub_dir)
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
     click.echo(f"已发布 {n} 名党员 {year} 年的档案。")
 
@@ -249,8 +251,11 @@ def exam_publish(service_db: Path, db_file: Path, year: int | None, logins: dict
 @click.option("--db", "db_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
               callback=remember_db, help="档案数据库（花名册、学时、成绩）：练习记录写入这里。")  # fmt: skip
 @click.option("--login", "logins", multiple=True, metavar="LOGIN=ID", callback=_login_pairs,
-              help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
-def exam_pull_practice(service_db: Path, db_file: Path, logins: dict[str, str]) -> None:
+              help="登录名与党员编号不同时的对应（默认读 Hub 目录里的 accounts.json）；可写多次。")  # fmt: skip
+@hub_option
+def exam_pull_practice(
+    service_db: Path, db_file: Path, logins: dict[str, str], hub_dir: Path | None
+) -> None:
     """把考试服务记下的练习（每次“核对答案”的对错）导入档案数据库，供统计和党员档案使用。
 
     只读考试服务的数据库，不影响正在练习的党员。可重复运行，已导入的不会重复计算。
@@ -258,5 +263,5 @@ def exam_pull_practice(service_db: Path, db_file: Path, logins: dict[str, str]) 
     from exam_tools.records.db import open_db
     from exam_tools.service.practice_export import pull_practice
 
-    result = pull_practice(service_db, open_db(db_file), logins)
+    result = pull_practice(service_db, open_db(db_file), logins, hub_dir)
     click.echo(result.message())

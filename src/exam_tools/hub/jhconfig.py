@@ -66,15 +66,12 @@ def unix_groups_of(name: str) -> list[str]:
     return sorted({g.gr_name for g in grp.getgrall() if name in g.gr_mem or g.gr_gid == gid})
 
 
-def member_id_of(name: str) -> str | None:
-    """The roster id kept in the account's comment (GECOS) field by ``ensure_user``."""
-    from urllib.parse import unquote
+def member_id_of(name: str, directory: Path) -> str | None:
+    """The roster id of login ``name`` from ``DIR/accounts.json`` (root's; never GECOS, which
+    the member can change: hub-notes 15)."""
+    from exam_tools.hub.logins import read_map
 
-    try:
-        gecos = pwd.getpwnam(name).pw_gecos
-    except KeyError:
-        return None
-    return unquote(gecos[len(MEMBER_ID_TAG) :]) if gecos.startswith(MEMBER_ID_TAG) else None
+    return read_map(directory).get(name)
 
 
 def spawn_settings(
@@ -108,7 +105,9 @@ def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
 
     def pre_spawn_hook(spawner: Any) -> None:
         name = spawner.user.name
-        settings = spawn_settings(name, unix_groups_of(name), member_id_of(name), cfg, directory)
+        settings = spawn_settings(
+            name, unix_groups_of(name), member_id_of(name, directory), cfg, directory
+        )
         spawner.default_url = settings["default_url"]
         # a new dict: the trait's default is shared between spawners (hub-notes 9)
         spawner.environment = {**spawner.environment, **settings["environment"]}

@@ -146,7 +146,8 @@ class LocalHub:
         return s
 
     def cli(self, *args: str) -> str:
-        env = {**os.environ, **self.env, "PYTHONPATH": str(self.base / "src")}
+        env = {**os.environ, "EXAM_TOOLS_HUB": str(self.base / "hub"), **self.env,
+               "PYTHONPATH": str(self.base / "src")}  # fmt: skip
         result = subprocess.run([sys.executable, "-m", "exam_tools", *args], env=env,
                                 capture_output=True, text=True, check=False)  # fmt: skip
         if result.returncode != 0:
