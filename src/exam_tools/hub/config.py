@@ -45,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
         # instructors' login names (Unix accounts, created by `exam-tools hub init`)
         "instructors": [],
     },
+    # wrong passwords (hub logins and `su` alike, counted per account by pam_faillock): after
+    # max_failures within lock_minutes the account is locked for lock_minutes, or until an
+    # organiser runs `exam-tools hub unlock DIR LOGIN` (hub-notes 14)
+    "login": {"max_failures": 5, "lock_minutes": 30},
     "exchange": {"root": "/srv/exam-tools/exchange"},
     # one entry per course: {id, title, instructors: [login names], port}
     "courses": [],

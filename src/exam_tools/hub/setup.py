@@ -115,6 +115,9 @@ def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) ->
     users = cfg["users"]
     system.ensure_group(users["member_group"])
     system.ensure_group(users["instructor_group"])
+    from exam_tools.hub import pam
+
+    report.written += pam.install(cfg)  # pam_faillock for the hub's PAM service and for su
     for name in users["instructors"]:
         created = system.ensure_user(name, [users["instructor_group"]], users["home_base"])
         if created:
