@@ -120,8 +120,10 @@ def test_gecos_claims_are_taken_only_where_the_login_name_fits() -> None:
 
 def test_public_url_and_cookie_flags_reach_jupyterhub() -> None:
     c = Config()
-    apply(c, load_config({"hub": {"public_url": "https://xuexi.example.cn"}}), Path("/srv/hub"))
+    hub = {"public_url": "https://xuexi.example.cn", "trusted_proxies": ["127.0.0.1"]}
+    apply(c, load_config({"hub": hub}), Path("/srv/hub"))
     assert c.JupyterHub.public_url == "https://xuexi.example.cn/"
+    assert c.JupyterHub.trusted_downstream_ips == ["127.0.0.1"]  # the TLS proxy's forwarded address
     assert c.JupyterHub.tornado_settings["cookie_options"] == {
         "httponly": True, "samesite": "Lax", "secure": True}  # fmt: skip
     c = Config()
@@ -410,7 +412,22 @@ def test_a_changed_account_comment_moves_no_result(hub: LocalHub, member: Member
         store.close()
     assert mine is not None and theirs is not None
     assert mine["practice"]["items"] >= 1 and theirs["practice"]["items"] == 0
+
     # the member's own server is told their own roster id (from the map) when it starts
+    # a deployment from before accounts.json: the next `hub users` makes the map from the comments
+    # that fit their login names; A's (changed) and B's (now claimed twice) are left to a person
+    def accounts() -> set[str]:
+        return {p.pw_name for p in pwd.getpwall() if p.pw_name.startswith("etacc-")}
+
+    before = accounts()
+    path.unlink()
+    hub.cli("hub", "users", str(hub.base / "hub"), "--db", str(hub.base / "roster.db"),
+            "--cards", str(hub.base / "migrated.html"))  # fmt: skip
+    assert read_map(hub.base / "hub") == {k: v for k, v in mapping.items() if k not in (a, b)}
+    assert accounts() == before  # and no second account for A or B
+    from exam_tools.hub.logins import write_map
+
+    write_map(hub.base / "hub", mapping)
     member.session.stop_server()
     again = Member(hub, a)
     assert again.run("import os\nprint(os.environ['EXAM_TOOLS_ROSTER_ID'])").strip() == a_id

@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
         "prefix": "/opt/exam-tools-hub",
         # the hub's own database and cookie secret (root only); empty: DIR/state
         "state_dir": "",
+        # addresses of the TLS reverse proxy in front (e.g. ["127.0.0.1"] for nginx on this
+        # server): the hub then paces wrong passwords by the client address that proxy forwards
+        # (X-Forwarded-For) instead of by the proxy's own, which every member would share
+        "trusted_proxies": [],
     },
     "users": {
         # login names are <member_prefix><6 digits>, so they never collide with system accounts

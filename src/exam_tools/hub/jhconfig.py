@@ -147,6 +147,7 @@ def update_cookies(c: Any, cfg: Mapping[str, Any]) -> None:
     however the TLS proxy in front forwards the request (hub-notes 16)."""
     url = cfg["hub"]["public_url"]
     c.JupyterHub.public_url = url if not url or url.endswith("/") else url + "/"
+    c.JupyterHub.trusted_downstream_ips = list(cfg["hub"]["trusted_proxies"])
     c.JupyterHub.tornado_settings = {"cookie_options": cookie_options(cfg)}
 
 
