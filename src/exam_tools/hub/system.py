@@ -115,6 +115,9 @@ def remove_user(name: str) -> bool:
             break
         time.sleep(0.2)
     _run("userdel", "--remove", name)
+    # its wrong-password count (pam_faillock) goes too: a login name made again starts clean
+    if shutil.which("faillock"):
+        subprocess.run(["faillock", "--user", name, "--reset"], capture_output=True, check=False)
     return True
 
 
