@@ -190,11 +190,11 @@ def test_nbgrader_cycle_through_the_hub(
         assert (root / "submitted" / name / "cert" / "exam.paper.responses.json").exists()
     db = hub.base / "grades.db"
     hub.cli("grade", "cert", "--course-dir", str(root), "--db", str(db))
-    from exam_tools.hub.system import accounts_by_member
+    from exam_tools.hub.logins import read_map
     from exam_tools.records.db import open_db
 
-    # results are recorded under each member's roster id (in the account), not the login name
-    roster_of = {login: mid for mid, login in accounts_by_member().items()}
+    # results are recorded under each member's roster id (the hub's map), not the login name
+    roster_of = read_map(hub.base / "hub")
     assert set(hub.logins) <= set(roster_of)
     scores = {
         r["member"]: r["score"] for r in open_db(db).query("select member, score from attempts")

@@ -102,7 +102,8 @@ def test_apply_sets_and_is_idempotent() -> None:
         r" at 0x\w+", "", first
     )
     assert c.JupyterHub.port == 18000
-    assert c.JupyterHub.authenticator_class == "pam"
+    assert c.JupyterHub.authenticator_class == "exam_tools.hub.pamauth.ThrottledPAMAuthenticator"
+    assert c.PAMAuthenticator.service == "exam-tools-hub"
     assert c.PAMAuthenticator.allowed_groups == {"exam-members", "exam-instructors"}
     assert c.Spawner.cmd == ["/opt/venv/bin/jupyterhub-singleuser"]
     [service, exam] = c.JupyterHub.services
@@ -155,7 +156,7 @@ def test_login_names_are_stable_prefixed_and_unique() -> None:
 
 def test_first_passwords_are_random_digits() -> None:
     passwords = {first_password() for _ in range(50)}
-    assert all(re.fullmatch(r"\d{8}", p) for p in passwords)
+    assert all(re.fullmatch(r"\d{10}", p) for p in passwords)
     assert len(passwords) > 45
 
 

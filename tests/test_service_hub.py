@@ -127,11 +127,11 @@ def graded(hub: LocalHub, exam: str) -> dict[str, float]:
             "--service-db", str(hub.service_db))  # fmt: skip
     db = hub.base / f"grades-{exam}.db"
     hub.cli("grade", exam, "--course-dir", str(hub.course_root), "--db", str(db))
-    from exam_tools.hub.system import accounts_by_member
+    from exam_tools.hub.logins import by_member
     from exam_tools.records.db import open_db
 
-    # grade records each result under the member's roster id (from the account); keyed by login
-    login_of = accounts_by_member()
+    # grade records each result under the member's roster id (the hub's map); keyed by login
+    login_of = by_member(hub.base / "hub")
     rows = open_db(db).query("select member, score from attempts where assignment = ?", [exam])
     return {login_of[r["member"]]: r["score"] for r in rows}
 
@@ -490,7 +490,7 @@ def test_practice_reaches_the_records_under_roster_ids_while_the_service_runs(
     hub: LocalHub, members: dict[str, Member]
 ) -> None:
     """``exam pull-practice`` as root beside the running service: each login's verdicts go to the
-    roster id in the account's comment (``hub users`` wrote it); a second run imports nothing."""
+    roster id in the hub's map (``hub users`` wrote it); a second run imports nothing."""
     import sqlite_utils
 
     from exam_tools.hub.jhconfig import member_id_of
@@ -516,7 +516,9 @@ def test_practice_reaches_the_records_under_roster_ids_while_the_service_runs(
         .execute("select member, login, count(*) from practice group by member, login")
         .fetchall()
     )
-    assert sorted(got) == sorted((member_id_of(login), login, k) for login, k in logins.items())
+    assert sorted(got) == sorted(
+        (member_id_of(login, hub.base / "hub"), login, k) for login, k in logins.items()
+    )
     assert all(member != login for member, login, _ in got)  # roster ids, not hub logins
     again = hub.cli("exam", "pull-practice", "--service-db", str(hub.service_db), "--db", str(db))
     assert again.startswith(f"已导入 0 条练习记录（0 名党员），{total} 条以前已导入")

@@ -150,11 +150,12 @@ courses_option = click.option(
 hub_option = click.option(
     "--hub",
     "hub_dir",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    type=click.Path(path_type=Path, file_okay=False),
     envvar="EXAM_TOOLS_HUB",
     default=None,
-    help="在 Hub 服务器上：exam-tools hub init 的目录（默认 $EXAM_TOOLS_HUB）；"
-    "题库和课程按其中 config.yaml 的 content 一节。",
+    help="在 Hub 服务器上：exam-tools hub init 的目录（默认 $EXAM_TOOLS_HUB）。题库和课程按其中 "
+    "config.yaml 的 content 一节；登录名与党员编号按其中只有 root 能写的 accounts.json（不给时看 "
+    "/srv/exam-tools-hub，没有这个文件时登录名就是党员编号）。",
 )
 
 

@@ -185,7 +185,8 @@ def grade() -> None:
 @click.argument("name")
 @course_dir_option("nbgrader 课程目录（读取 submitted/<党员>/NAME/）。")
 @db_option
-def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
+@hub_option
+def grade_run(name: str, course_dir: Path, db_file: Path | None, hub_dir: Path | None) -> None:
     """按保存的作答给作业 NAME 评分（不运行任何笔记本），结果写入数据库；
     分数同时写入 nbgrader 的成绩册（gradebook.db，姓名取自花名册），formgrader 显示同样的分数。
 
@@ -203,11 +204,12 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
     from dataclasses import replace
 
     from exam_tools.grading.gradebook import GRADEBOOK
-    from exam_tools.hub.system import accounts_by_member
+    from exam_tools.hub.logins import hub_map
 
     # on a hub, nbgrader knows members by login name (dy123456); the records know them by roster
-    # id, which `exam-tools hub users` wrote into each account, so results count on their record
-    roster_of = {login: mid for mid, login in accounts_by_member().items()}
+    # id, which `exam-tools hub users` wrote into DIR/accounts.json (root's; never the account's
+    # comment, which the member can change), so results count on their record
+    roster_of = hub_map(hub_dir)
     db = connect(db_file)
     problems: list[str] = []  # results are written as they come, not kept
     # nbgrader's gradebook is written after the run, so its results are kept, but only when
@@ -239,18 +241,18 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None) -> None:
         + (f"；{manual} 道简答题待人工评阅" if manual else "")
     )
     click.echo(f"结果已写入 {db_path(db_file)}")
-    to_gradebook(course_dir, db_file, graded)
+    to_gradebook(course_dir, db_file, graded, roster_of)
 
 
-def roster_names(db_file: Path | None, logins: list[str]) -> dict[str, str]:
-    """login → the member's name in the roster (the login is the roster id, or an account names
-    it, as ``exam-tools hub users`` writes); empty when there is no database file yet."""
-    from exam_tools.hub.system import accounts_by_member
+def roster_names(
+    db_file: Path | None, logins: list[str], roster_of: dict[str, str]
+) -> dict[str, str]:
+    """login → the member's name in the roster (the login is the roster id, or the hub's map
+    ``roster_of`` names it); empty when there is no database file yet."""
     from exam_tools.records.db import connect, db_path
 
     if not db_path(db_file).exists():
         return {}
-    roster_of = {login: mid for mid, login in accounts_by_member().items()}
     wanted = {roster_of.get(login, login): login for login in logins}  # roster id → login
     db = connect(db_file)
     try:
@@ -262,7 +264,12 @@ def roster_names(db_file: Path | None, logins: list[str]) -> dict[str, str]:
     return {wanted[i]: n for i, n in rows if i in wanted and n}
 
 
-def to_gradebook(course_dir: Path, db_file: Path | None, graded: list[tuple[Any, Path]]) -> None:
+def to_gradebook(
+    course_dir: Path,
+    db_file: Path | None,
+    graded: list[tuple[Any, Path]],
+    roster_of: dict[str, str],
+) -> None:
     """Write the scores into nbgrader's gradebook too (formgrader and ``nbgrader export`` show
     them), with members' names from the roster when the database has them."""
     from exam_tools.errors import PaperError
@@ -274,7 +281,7 @@ def to_gradebook(course_dir: Path, db_file: Path | None, graded: list[tuple[Any,
             "成绩没有写入 nbgrader"
         )
         return
-    names = roster_names(db_file, [r.member for r, _f in graded])
+    names = roster_names(db_file, [r.member for r, _f in graded], roster_of)
     try:
         report = write_gradebook(course_dir, graded, names)
     except PaperError as exc:  # nbgrader does not know the assignment: nothing to show there
@@ -352,7 +359,10 @@ def stats_items(
 @course_dir_option("nbgrader 课程目录。")
 @bank_option
 @db_option
-def feedback(name: str, course_dir: Path, bank_path: Path | None, db_file: Path | None) -> None:
+@hub_option
+def feedback(
+    name: str, course_dir: Path, bank_path: Path | None, db_file: Path | None, hub_dir: Path | None
+) -> None:
     """为作业 NAME 的每位党员写出成绩反馈页（每题的作答、正确答案和解析），
     放在 COURSE_DIR/feedback/<党员>/NAME/ 下；之后用 `nbgrader release_feedback NAME` 发给党员。
     数据库里有花名册时，反馈页上写党员的姓名。
@@ -372,7 +382,9 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None, db_file: Path 
     found = submissions(course_dir, name)
     if not found:
         raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
-    names = roster_names(db_file, [m for m, _f in found])
+    from exam_tools.hub.logins import hub_map
+
+    names = roster_names(db_file, [m for m, _f in found], hub_map(hub_dir))
     written = 0
     for member, folder in found:
         result = grade_submission(folder, member, name, key)
@@ -414,9 +426,14 @@ def feedback(name: str, course_dir: Path, bank_path: Path | None, db_file: Path 
 @course_dir_option("nbgrader 课程目录（读取其中的 gradebook.db）。")
 @click.option("--name", default=None, help="只导入这个作业（默认：数据库里已评分的全部作业）。")
 @db_option
-def grade_import_nbgrader(course_dir: Path, name: str | None, db_file: Path | None) -> None:
-    """把老师在 nbgrader（formgrader）里给的人工评分导入数据库：简答题评阅后的总分以它为准。"""
+@hub_option
+def grade_import_nbgrader(
+    course_dir: Path, name: str | None, db_file: Path | None, hub_dir: Path | None
+) -> None:
+    """把老师在 nbgrader（formgrader）里给的人工评分导入数据库：简答题评阅后的总分以它为准。
+    在 Hub 上，登录名按 Hub 目录里的 accounts.json 对应到党员编号（与 exam-tools grade 相同）。"""
     from exam_tools.grading.manual import import_gradebook
+    from exam_tools.hub.logins import hub_map
     from exam_tools.records.db import db_path, open_db
 
     gradebook = course_dir / "gradebook.db"
@@ -424,7 +441,7 @@ def grade_import_nbgrader(course_dir: Path, name: str | None, db_file: Path | No
         raise click.UsageError(
             f"找不到 {gradebook}；请先在 nbgrader 里评分（autograde 或 formgrader）"
         )
-    report = import_gradebook(open_db(db_file), gradebook, name)
+    report = import_gradebook(open_db(db_file), gradebook, name, hub_map(hub_dir))
     for line in report.problems:
         click.echo(line)
     click.echo(

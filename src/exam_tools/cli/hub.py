@@ -122,7 +122,9 @@ def hub_users(
     members = members_of_org(open_db(db_file), org)
     if not members:
         raise click.UsageError("没有要开户的党员；请先用 exam-tools roster import 导入花名册")
-    accounts = create_member_accounts(members, cfg, reset=reset)
+    accounts, problems = create_member_accounts(members, cfg, directory.resolve(), reset=reset)
+    for line in problems:
+        click.secho(f"注意：{line}", fg="yellow", err=True)
     from exam_tools.fileio import write_atomic
 
     url = public_url(cfg, socket.getfqdn())
@@ -151,10 +153,12 @@ def hub_remove(directory: Path, logins: tuple[str, ...]) -> None:
     """
     from exam_tools.hub.config import read_config
     from exam_tools.hub.jhconfig import unix_groups_of
+    from exam_tools.hub.logins import read_map, write_map
     from exam_tools.hub.system import remove_user, require_root, user_exists
 
     cfg = read_config(directory.resolve())
     require_root()
+    mapping = read_map(directory.resolve())
     group = cfg["users"]["member_group"]
     for login in logins:
         if not user_exists(login):
@@ -164,3 +168,27 @@ def hub_remove(directory: Path, logins: tuple[str, ...]) -> None:
         else:
             remove_user(login)
             click.echo(f"{login}：已删除账号和主目录")
+        if mapping.pop(login, None) is not None:
+            write_map(directory.resolve(), mapping)
+
+
+@hub.command("unlock")
+@dir_argument
+@click.argument("logins", nargs=-1, required=True)
+def hub_unlock(directory: Path, logins: tuple[str, ...]) -> None:
+    """解除账号 LOGINS（登录名，如 dy123456）因密码连续输错被锁定的状态，马上可以再登录。
+    密码输错（网页登录和 su 一起算）达到 config.yaml 的 login.max_failures 次即锁定
+    login.lock_minutes 分钟；确认是本人忘了密码时用（必要时再用 hub users --reset 重设密码）。
+    """
+    from exam_tools.hub.config import read_config
+    from exam_tools.hub.pam import unlock
+    from exam_tools.hub.system import require_root, user_exists
+
+    read_config(directory.resolve())
+    require_root()
+    for login in logins:
+        if not user_exists(login):
+            click.echo(f"{login}：没有这个账号，跳过")
+            continue
+        unlock(login)
+        click.echo(f"{login}：已解除锁定")

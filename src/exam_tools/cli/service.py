@@ -240,7 +240,7 @@ def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
               help="档案数据库（花名册、学时、成绩）。")  # fmt: skip
 @click.option("--year", type=int, default=None, help="年度（默认今年）。")
 @click.option("--login", "logins", multiple=True, metavar="LOGIN=ID", callback=_login_pairs,
-              help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
+              help="登录名与党员编号不同时的对应（默认读 Hub 目录里的 accounts.json）；可写多次。")  # fmt: skip
 @hub_option
 @courses_option
 def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
@@ -263,11 +263,11 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
     standards = load_standards(None)
     if not service_db.exists():
         raise click.UsageError(f"找不到考试服务的数据库：{service_db}")
-    click.echo(pull_practice(service_db, open_db(db_file), logins).message())
+    click.echo(pull_practice(service_db, open_db(db_file), logins, hub_dir).message())
     year = year or datetime.now().year
     records = load_all_records(open_db(db_file), year, standards, certs)
     by_id = {r.member["id"]: published(r) for r in records}
-    mapping = record_logins(by_id, logins)
+    mapping = record_logins(by_id, logins, hub_dir)
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
     click.echo(f"已发布 {n} 名党员 {year} 年的档案。")
 
@@ -277,8 +277,11 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
 @click.option("--db", "db_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
               callback=remember_db, help="档案数据库（花名册、学时、成绩）：练习记录写入这里。")  # fmt: skip
 @click.option("--login", "logins", multiple=True, metavar="LOGIN=ID", callback=_login_pairs,
-              help="登录名与党员编号不同时的对应（默认从账号备注读取）；可写多次。")  # fmt: skip
-def exam_pull_practice(service_db: Path, db_file: Path, logins: dict[str, str]) -> None:
+              help="登录名与党员编号不同时的对应（默认读 Hub 目录里的 accounts.json）；可写多次。")  # fmt: skip
+@hub_option
+def exam_pull_practice(
+    service_db: Path, db_file: Path, logins: dict[str, str], hub_dir: Path | None
+) -> None:
     """把考试服务记下的练习（每次“核对答案”的对错）导入档案数据库，供统计和党员档案使用。
 
     只读考试服务的数据库，不影响正在练习的党员。可重复运行，已导入的不会重复计算。
@@ -286,5 +289,5 @@ def exam_pull_practice(service_db: Path, db_file: Path, logins: dict[str, str]) 
     from exam_tools.records.db import open_db
     from exam_tools.service.practice_export import pull_practice
 
-    result = pull_practice(service_db, open_db(db_file), logins)
+    result = pull_practice(service_db, open_db(db_file), logins, hub_dir)
     click.echo(result.message())

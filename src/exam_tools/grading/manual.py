@@ -7,6 +7,7 @@ statistics. Attempts without a manual score keep exam-tools' own score (which eq
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +24,15 @@ class ImportReport:
 
 
 def import_gradebook(
-    db: sqlite_utils.Database, gradebook: Path, name: str | None = None
+    db: sqlite_utils.Database,
+    gradebook: Path,
+    name: str | None = None,
+    roster_of: Mapping[str, str] | None = None,
 ) -> ImportReport:
+    """Manual scores of ``gradebook`` into the attempts ``exam-tools grade`` stored. nbgrader knows
+    members by login; ``roster_of`` (login → roster id, the hub's map) finds the attempt, which
+    ``grade`` stored under the roster id; a login not in it is taken as the roster id."""
+    roster_of = roster_of or {}
     from nbgrader.api import Gradebook
 
     report = ImportReport()
@@ -35,7 +43,7 @@ def import_gradebook(
                 continue
             for submission in assignment.submissions:
                 member = submission.student.id
-                attempt_id = f"{assignment.name}/{member}"
+                attempt_id = f"{assignment.name}/{roster_of.get(member, member)}"
                 rows = list(attempts.rows_where("id = ?", [attempt_id]))
                 if not rows:
                     report.problems.append(

@@ -31,7 +31,12 @@ def login_name(member_id: str, prefix: str, taken: Iterable[str] = ()) -> str:
     raise InvalidInputError(f"前缀 {prefix} 下的登录名已用完")
 
 
-def first_password(length: int = 8) -> str:
+#: Digits in a first password: as long as a phone number, and long enough for the guessing rate
+#: pam_faillock allows (README: 5 guesses per 30 minutes per account, 240 a day, against 10^10).
+PASSWORD_DIGITS = 10
+
+
+def first_password(length: int = PASSWORD_DIGITS) -> str:
     """A random first password of digits only: the number pad is the easiest thing to type on a
     phone for older members. ``secrets`` makes it unpredictable; it is printed on the card and set
     with chpasswd, and exam-tools keeps no copy."""

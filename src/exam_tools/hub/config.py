@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
         "prefix": "/opt/exam-tools-hub",
         # the hub's own database and cookie secret (root only); empty: DIR/state
         "state_dir": "",
+        # addresses of the TLS reverse proxy in front (e.g. ["127.0.0.1"] for nginx on this
+        # server): the hub then paces wrong passwords by the client address that proxy forwards
+        # (X-Forwarded-For) instead of by the proxy's own, which every member would share
+        "trusted_proxies": [],
     },
     "users": {
         # login names are <member_prefix><6 digits>, so they never collide with system accounts
@@ -45,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
         # instructors' login names (Unix accounts, created by `exam-tools hub init`)
         "instructors": [],
     },
+    # wrong passwords (hub logins and `su` alike, counted per account by pam_faillock): after
+    # max_failures within lock_minutes the account is locked for lock_minutes, or until an
+    # organiser runs `exam-tools hub unlock DIR LOGIN` (hub-notes 14)
+    "login": {"max_failures": 5, "lock_minutes": 30},
     "exchange": {"root": "/srv/exam-tools/exchange"},
     # the question bank and courses that assign, release, exam open --practice and
     # publish-records read with --hub; empty: the copies installed in the venv (hub.prefix)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from exam_tools.hub.config import grader_name, role_dir, state_dir
+from exam_tools.hub.pam import SERVICE as PAM_SERVICE
 from exam_tools.service import hubconfig
 
 #: A frame-ancestors policy that lets JupyterLab show formgrader in a frame (nbgrader #1870).
@@ -66,15 +67,12 @@ def unix_groups_of(name: str) -> list[str]:
     return sorted({g.gr_name for g in grp.getgrall() if name in g.gr_mem or g.gr_gid == gid})
 
 
-def member_id_of(name: str) -> str | None:
-    """The roster id kept in the account's comment (GECOS) field by ``ensure_user``."""
-    from urllib.parse import unquote
+def member_id_of(name: str, directory: Path) -> str | None:
+    """The roster id of login ``name`` from ``DIR/accounts.json`` (root's; never GECOS, which
+    the member can change: hub-notes 15)."""
+    from exam_tools.hub.logins import read_map
 
-    try:
-        gecos = pwd.getpwnam(name).pw_gecos
-    except KeyError:
-        return None
-    return unquote(gecos[len(MEMBER_ID_TAG) :]) if gecos.startswith(MEMBER_ID_TAG) else None
+    return read_map(directory).get(name)
 
 
 def spawn_settings(
@@ -108,7 +106,9 @@ def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
 
     def pre_spawn_hook(spawner: Any) -> None:
         name = spawner.user.name
-        settings = spawn_settings(name, unix_groups_of(name), member_id_of(name), cfg, directory)
+        settings = spawn_settings(
+            name, unix_groups_of(name), member_id_of(name, directory), cfg, directory
+        )
         spawner.default_url = settings["default_url"]
         # a new dict: the trait's default is shared between spawners (hub-notes 9)
         spawner.environment = {**spawner.environment, **settings["environment"]}
@@ -129,13 +129,38 @@ def update_network(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
     c.JupyterHub.template_paths = [str(directory / "templates")]
+    update_cookies(c, cfg)
+
+
+def cookie_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The hub's cookies: HttpOnly (JupyterHub's default, kept), SameSite=Lax (a link from a QR
+    code or a chat still logs in; a form posted from another site does not carry them), and
+    Secure when members reach the hub by https (hub-notes 16)."""
+    options: dict[str, Any] = {"httponly": True, "samesite": "Lax"}
+    if str(cfg["hub"]["public_url"]).startswith("https://"):
+        options["secure"] = True
+    return options
+
+
+def update_cookies(c: Any, cfg: Mapping[str, Any]) -> None:
+    """``hub.public_url`` reaches JupyterHub, which then marks its cookies Secure under https
+    however the TLS proxy in front forwards the request (hub-notes 16)."""
+    url = cfg["hub"]["public_url"]
+    c.JupyterHub.public_url = url if not url or url.endswith("/") else url + "/"
+    c.JupyterHub.trusted_downstream_ips = list(cfg["hub"]["trusted_proxies"])
+    c.JupyterHub.tornado_settings = {"cookie_options": cookie_options(cfg)}
 
 
 def update_auth(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     """PAM against the real Unix accounts LocalProcessSpawner needs anyway (hub-notes 2); only the
     member and instructor groups may log in, so system accounts (root, grader accounts) cannot."""
     users = cfg["users"]
-    c.JupyterHub.authenticator_class = "pam"
+    # JupyterHub's PAM login behind a gate that paces wrong passwords per client and per account
+    # before PAM is asked, on our own PAM service (pam_faillock, no pam_faildelay: hub-notes 14)
+    c.JupyterHub.authenticator_class = "exam_tools.hub.pamauth.ThrottledPAMAuthenticator"
+    c.PAMAuthenticator.service = PAM_SERVICE
+    c.PAMAuthenticator.executor_threads = 8
+    c.ThrottledPAMAuthenticator.fail_interval = int(cfg["login"]["lock_minutes"]) * 60
     c.PAMAuthenticator.allowed_groups = {users["member_group"], users["instructor_group"]}
     c.PAMAuthenticator.admin_users = set()
     c.PAMAuthenticator.open_sessions = False

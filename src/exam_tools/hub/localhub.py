@@ -147,7 +147,8 @@ class LocalHub:
         return s
 
     def cli(self, *args: str) -> str:
-        env = {**os.environ, **self.env, "PYTHONPATH": str(self.base / "src")}
+        env = {**os.environ, "EXAM_TOOLS_HUB": str(self.base / "hub"), **self.env,
+               "PYTHONPATH": str(self.base / "src")}  # fmt: skip
         result = subprocess.run([sys.executable, "-m", "exam_tools", *args], env=env,
                                 capture_output=True, text=True, check=False)  # fmt: skip
         if result.returncode != 0:
@@ -256,9 +257,14 @@ exam_service: {{port: {self.port + 4}, user: {p}svc}}
                            r'<dd class="pw">(\d+)</dd>', cards)  # fmt: skip
         self.passwords.update(found)
         self.logins = [login for login, _ in found]
+        self.launch()
+
+    def launch(self) -> None:
+        """Start JupyterHub on this hub's directory and wait until it answers."""
+        base, hubdir = self.base, self.base / "hub"
         env = {**os.environ, "PYTHONPATH": str(base / "src"),
                "PATH": f"{self.venv / 'bin'}:{os.environ['PATH']}"}  # fmt: skip
-        with self.log.open("wb") as log:
+        with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [str(self.venv / "bin" / "jupyterhub"), "-f", "jupyterhub_config.py"],
                 cwd=hubdir, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -267,6 +273,15 @@ exam_service: {{port: {self.port + 4}, user: {p}svc}}
         self._watchdog.daemon = True
         self._watchdog.start()
         self.wait_for(f"{self.url}/hub/health", 120)
+
+    def restart(self) -> None:
+        """Stop the hub and its proxy and start them again (after a change to config.yaml)."""
+        self.stop()
+        pid_file = self.base / "hub" / "state" / "proxy.pid"
+        deadline = time.monotonic() + 15
+        while running(pid_file) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.launch()
 
     def wait_for(self, url: str, timeout: float) -> None:
         import requests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.fileio import write_atomic
-from exam_tools.hub import files, system
+from exam_tools.hub import files, logins, system
 from exam_tools.hub.accounts import Account, first_password, plan_accounts
 from exam_tools.hub.config import (
     CONFIG_FILE,
@@ -190,6 +191,9 @@ def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) ->
     users = cfg["users"]
     system.ensure_group(users["member_group"])
     system.ensure_group(users["instructor_group"])
+    from exam_tools.hub import pam
+
+    report.written += pam.install(cfg)  # pam_faillock for the hub's PAM service and for su
     for name in users["instructors"]:
         created = system.ensure_user(name, [users["instructor_group"]], users["home_base"])
         if created:
@@ -229,21 +233,54 @@ def init_hub(directory: Path, cfg: Mapping[str, Any]) -> InitReport:
     return report
 
 
+def member_map(directory: Path, cfg: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """login → roster id: ``DIR/accounts.json``, plus accounts of a deployment made before it whose
+    comment (GECOS) names a roster id that fits the login name (:mod:`exam_tools.hub.logins`)."""
+    mapped = logins.read_map(directory)
+    group = cfg["users"]["member_group"]
+    try:
+        members = set(grp.getgrnam(group).gr_mem)
+    except KeyError:
+        members = set()
+    claims = {k: v for k, v in system.comment_claims().items() if k in members}
+    add, problems = logins.from_comments(claims, cfg["users"]["member_prefix"], mapped)
+    return {**mapped, **add}, problems
+
+
 def create_member_accounts(
-    members: Sequence[Mapping[str, Any]], cfg: Mapping[str, Any], *, reset: bool = False
-) -> list[Account]:
+    members: Sequence[Mapping[str, Any]],
+    cfg: Mapping[str, Any],
+    directory: Path,
+    *,
+    reset: bool = False,
+) -> tuple[list[Account], list[str]]:
     """A Unix account in the member group for each member (existing ones kept, or given a new
-    first password with ``reset``); the landing notebooks are copied into each home."""
+    first password with ``reset``); the landing notebooks are copied into each home. The
+    login → roster id map (``DIR/accounts.json``) is written first, then kept up to date."""
     system.require_root()
     users = cfg["users"]
-    existing = system.accounts_by_member()
+    mapping, problems = member_map(directory, cfg)
+    logins.write_map(directory, mapping)
+    existing = {mid: login for login, mid in mapping.items()}
     notebooks = Path(cfg["member"]["notebooks"]) if cfg["member"]["notebooks"] else None
     out = []
+    taken = set(mapping)
     for m, login, new in plan_accounts(members, existing, users["member_prefix"]):
+        if new and system.user_exists(login) and login not in taken:
+            # an account of this name that the map does not give to this member (its comment
+            # was changed, or someone else made it): never hand it over
+            problems.append(
+                f"党员 {m['id']}：账号 {login} 已存在但对应关系不明，未开户，请人工核对"
+            )
+            continue
         system.ensure_user(
             login, [users["member_group"]], users["home_base"],
             comment=system.member_comment(m["id"]),
         )  # fmt: skip
+        if login not in mapping:
+            mapping[login] = m["id"]
+            taken.add(login)
+            logins.write_map(directory, mapping)  # before the password: no account without it
         password = None
         if new or reset:
             password = first_password()
@@ -254,4 +291,4 @@ def create_member_accounts(
         print(f"\r{len(out)}/{len(members)}", end="", file=sys.stderr)
     if out:
         print(file=sys.stderr)
-    return out
+    return out, problems

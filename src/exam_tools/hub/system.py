@@ -57,12 +57,14 @@ def member_comment(member_id: str) -> str:
     return MEMBER_ID_TAG + quote(member_id, safe="")
 
 
-def accounts_by_member() -> dict[str, str]:
-    """Roster id → login name of every account ``ensure_user`` made for a member."""
+def comment_claims() -> dict[str, str]:
+    """login → the roster id an account's comment (GECOS) names. The member can change it with
+    ``chfn``: only :func:`exam_tools.hub.logins.from_comments` reads it, to carry a deployment
+    made before ``accounts.json`` over, and it checks each claim against the login name."""
     from urllib.parse import unquote
 
     return {
-        unquote(p.pw_gecos[len(MEMBER_ID_TAG) :]): p.pw_name
+        p.pw_name: unquote(p.pw_gecos[len(MEMBER_ID_TAG) :])
         for p in pwd.getpwall()
         if p.pw_gecos.startswith(MEMBER_ID_TAG)
     }
@@ -113,6 +115,9 @@ def remove_user(name: str) -> bool:
             break
         time.sleep(0.2)
     _run("userdel", "--remove", name)
+    # its wrong-password count (pam_faillock) goes too: a login name made again starts clean
+    if shutil.which("faillock"):
+        subprocess.run(["faillock", "--user", name, "--reset"], capture_output=True, check=False)
     return True
 
 

@@ -115,14 +115,17 @@ def published(record: Any) -> dict[str, Any]:
     }
 
 
-def record_logins(record_ids: Any, explicit: dict[str, str]) -> dict[str, str]:
-    """login → roster id for the records to publish: ``explicit`` pairs, then every account whose
-    comment names a roster id (``exam-tools hub users`` writes it), then ids that are logins."""
-    from exam_tools.hub.system import accounts_by_member
+def record_logins(
+    record_ids: Any, explicit: dict[str, str], hub_dir: Path | None = None
+) -> dict[str, str]:
+    """login → roster id for the records to publish: ``explicit`` pairs, then the hub's map
+    (``DIR/accounts.json``, which only root writes: :mod:`exam_tools.hub.logins`), then ids
+    that are logins."""
+    from exam_tools.hub.logins import hub_map
 
     ids = set(record_ids)
     out = {login: mid for login, mid in explicit.items() if mid in ids}
-    for mid, login in accounts_by_member().items():
+    for login, mid in hub_map(hub_dir).items():
         if mid in ids and login not in out:
             out[login] = mid
     for mid in ids - set(out.values()):

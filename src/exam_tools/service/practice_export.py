@@ -150,12 +150,13 @@ def pull_practice(
     service_db: Path,
     db: sqlite_utils.Database,
     explicit: Mapping[str, str] | None = None,
+    hub_dir: Path | None = None,
 ) -> PullResult:
     """Carry the service's practice verdicts into ``db``; what was imported and left out.
 
     ``explicit``: login → roster id pairs (``--login``); every id must be on the roster. Other
     logins map as for 我的档案 (:func:`~exam_tools.service.export.record_logins`): the account's
-    comment naming a roster id, else a login that is itself a roster id.
+    entry in the hub's ``accounts.json``, else a login that is itself a roster id.
     """
     explicit = dict(explicit or {})
     roster = {r[0] for r in db.execute("select id from members")}
@@ -166,7 +167,7 @@ def pull_practice(
         )
     from exam_tools.service.export import record_logins
 
-    mapping = record_logins(roster, explicit)
+    mapping = record_logins(roster, explicit, hub_dir)
     unmapped: Counter[str] = Counter()
     read = 0
 
