@@ -129,6 +129,17 @@ def exam_open(name: str, course_dir: Path | None, practice: str | None, service_
     window = f"开考 {_show(_when(opens))}，截止 {_show(_when(closes))}"
     click.echo(f"考试服务已收到“{name}”：{title or a.title}，限时 {a.time_limit or '不限'} 分钟，"
                f"可作答 {a.attempts or '不限'} 次，{window}")  # fmt: skip
+    if course_dir is not None:
+        from exam_tools.grading.assign import hand_to_service
+
+        # the release keeps only a launcher: no question and no seed before 开始考试 (issue 16)
+        leaked = hand_to_service(course_dir, name, name, text)
+        click.echo(f"作业 {name} 的发布文件里已不含题目和随机种子：试卷由考试服务在党员点“开始考试”时发给本人；"
+                   "评分只按考试服务的记录（exam export 之后 exam-tools grade）")  # fmt: skip
+        if leaked:
+            click.echo(f"注意：{leaked[0].parent} 以前发布过含全部题目的版本；请重新运行 "
+                       f"nbgrader generate_assignment {name} --force 和 nbgrader "
+                       f"release_assignment {name} --force")  # fmt: skip
 
 
 @exam.command("extend", cls=ExamToolsCommand)
@@ -204,9 +215,10 @@ def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
     """把考试服务记录的试卷和作答导出成 nbgrader 的 submitted 目录，之后用 exam-tools grade 评分。"""
     from exam_tools.service.export import export_submissions
 
-    members = export_submissions(_store(service_db), name, course_dir)
-    click.echo(f"已导出 {len(members)} 名党员的作答到 {course_dir / 'submitted'}；"
-               f"下一步：exam-tools grade {name} --course-dir {course_dir}")  # fmt: skip
+    members, absent = export_submissions(_store(service_db), name, course_dir)
+    click.echo(f"已导出 {len(members)} 名党员的作答到 {course_dir / 'submitted'}"
+               + (f"（另有 {len(absent)} 人打开过考试但没有开始作答，按缺考计）" if absent else "")
+               + f"；下一步：exam-tools grade {name} --course-dir {course_dir}")  # fmt: skip
 
 
 @exam.command("publish-records", cls=ExamToolsCommand)
