@@ -128,8 +128,13 @@ def test_nothing_of_the_exam_before_it_opens_and_no_paper_before_the_start(
     assert (early.value.code, early.value.status) == ("not-open", 409)
     assert "考试还没有开始" in str(early.value)
     assert s.members("cert") == []  # not even drawn
-    with pytest.raises(R.Refused):
-        s.start("cert", "dy1", "anything")
+    for act in (lambda: s.start("cert", "dy1", "anything"),
+                lambda: s.save("cert", "dy1", "anything", 1, 1, "A"),
+                lambda: s.submit("cert", "dy1", "anything", 1)):  # fmt: skip
+        with pytest.raises(R.Refused) as refused:
+            act()
+        assert refused.value.code == "not-open"
+    assert s.members("cert") == []
     [listed] = s.exam_list("dy1")  # 待考 shows it, with its time, and no question
     assert (
         listed["exam"] == "cert" and not listed["open"] and listed["opens_at"] == clock.now + 3600

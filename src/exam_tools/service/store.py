@@ -186,7 +186,9 @@ class ServiceStore:
         return paper
 
     def own_paper(self, exam: str, member: str, paper_id: str) -> Paper:
-        """The member's paper, refused unless ``paper_id`` (from the request) names it."""
+        """The member's paper, refused unless ``paper_id`` (from the request) names it; before
+        the exam opens, refused without drawing it."""
+        R.check_opened(self.rules(exam), self.clock())
         paper = self.paper(exam, member)
         R.check_paper(paper.id, paper_id)
         return paper
