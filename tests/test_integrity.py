@@ -261,3 +261,26 @@ def test_grade_grades_exactly_what_the_service_holds(
     cli("grade", "cert", "--course-dir", str(course_dir), "--db", str(grades))
     assert scores() == {"dy1": expected}
     assert service_folder(course_dir, "cert", "dy1").stat().st_mode & 0o077 == 0
+
+
+def test_what_the_service_exam_tile_says() -> None:
+    from exam_tools.quiz.landing_parts import service_exam_state
+
+    now = 1_800_000_000.0
+    base = {"exam": "cert", "attempts": 0, "submitted": False, "deadline": None, "open": True}
+    assert service_exam_state(base, now) == "点这里开始考试"
+    later = {**base, "open": False, "opens_at": now + 3600}
+    assert service_exam_state(later, now).endswith("开考")
+    assert service_exam_state({**base, "open": False}, now) == "考试已经结束"
+    running = {**base, "attempts": 1, "deadline": now + 600}
+    assert service_exam_state(running, now) == "正在作答，还剩约 10 分钟：点这里接着答"
+    assert service_exam_state({**running, "submitted": True}, now) == "已交卷"
+
+
+def test_a_closed_exam_never_taken_is_not_listed(
+    course_dir: Path, tmp_path: Path, clock: FakeClock
+) -> None:
+    s = _store(course_dir, tmp_path, clock, opens=None)
+    assert [e["exam"] for e in s.exam_list("dy1")] == ["cert"]
+    s.db.execute("update exams set closes_at = ?", (clock.now - 3600,))
+    assert s.exam_list("dy1") == []
