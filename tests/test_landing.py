@@ -200,6 +200,9 @@ class TwoPractices:
 
     member = "m007"
 
+    def exams(self) -> list[dict[str, Any]]:
+        return []  # no exam handed to the service
+
     def practice_list(self) -> list[dict[str, str]]:
         return [{"exam": e, "title": "课后练习", "course": "水稻种植"} for e in ("drill", "lesson")]
 

@@ -229,7 +229,7 @@ def test_export_is_what_the_service_accepted(
     forged.mkdir(parents=True)
     (forged / "exam.paper.responses.json").write_text('{"forged": true}', "utf-8")
     (forged / "timestamp.txt").write_text("2026-12-01 09:10:00.000000 UTC", "utf-8")
-    assert export_submissions(store, "cert", target) == ["dy1"]
+    assert export_submissions(store, "cert", target) == (["dy1"], [])
     assert (
         (forged / "timestamp.txt").read_text("utf-8").startswith("2026-12-01 09:10")
     )  # nbgrader's

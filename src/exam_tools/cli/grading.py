@@ -193,14 +193,36 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None, hub_dir: Path |
     缺少、空白、损坏或被改动的作答记录按实际内容评分（没有就算未作答），并逐人列出；
     一人出问题不影响其他人。重复运行结果不变。简答题给出关键词建议分，待人工评阅。
     """
+    from exam_tools.grading.assign import is_service_exam, service_folder
     from exam_tools.grading.grade import grade_submission, read_assignment_key, submission_members
-    from exam_tools.grading.store import recording
+    from exam_tools.grading.store import forget, recording
     from exam_tools.records.db import connect, db_path
 
     key = read_assignment_key(course_dir, name)
-    base, found = submission_members(course_dir, name)  # names only: memory flat in their number
-    if not found:
-        raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
+    refused: list[str] = []
+    if is_service_exam(course_dir, name):
+        # the exam service's record only: what `exam export` exported, never submitted/ (which
+        # nbgrader collect fills from the exchange, where names can be forged; issue 16)
+        found, absent = _service_export(course_dir, name)
+        _, collected = submission_members(course_dir, name)
+
+        def folder_of(member: str) -> Path:
+            return service_folder(course_dir, name, member)
+
+        refused = sorted(set(collected) - set(found))
+        lines = [f"党员 {m}：未通过考试服务交卷，提交不评分"
+                 + ("（在考试服务没有开始作答，按缺考计）" if m in absent else "")
+                 for m in refused]  # fmt: skip
+        lines += [f"党员 {m}：在考试服务没有开始作答，按缺考计" for m in absent if m not in refused]
+    else:
+        base, found = submission_members(course_dir, name)  # names only: flat memory
+        if not found:
+            raise click.UsageError(f"{course_dir}/submitted/ 下没有作业“{name}”的提交")
+        absent, lines = [], []
+
+        def folder_of(member: str) -> Path:
+            return base / member / name
+
     from dataclasses import replace
 
     from exam_tools.grading.gradebook import GRADEBOOK
@@ -223,7 +245,7 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None, hub_dir: Path |
         recording(db) as write,
     ):
         for member in bar:
-            folder = base / member / name
+            folder = folder_of(member)
             result = grade_submission(folder, member, name, key)
             write(replace(result, member=roster_of[member]) if member in roster_of else result)
             if to_nbgrader:
@@ -232,16 +254,51 @@ def grade_run(name: str, course_dir: Path, db_file: Path | None, hub_dir: Path |
             n, total = n + 1, total + result.score
             passed += result.passed
             manual += result.manual_pending
-    for line in problems:
+    ungraded = sorted(set(refused) | set(absent))
+    if ungraded:  # a result an earlier run (or older code) wrote for them does not stand
+        forget(db, name, [roster_of.get(m, m) for m in ungraded])
+    for line in problems + lines:
         click.echo(line)
-    mean = total / n
-    click.echo(
-        f"作业 {name}：{n} 份提交，平均 {mean:.1f} / {key.total_points:g} 分，"
-        f"合格 {passed} 人（{100 * passed / n:.1f}%）"
-        + (f"；{manual} 道简答题待人工评阅" if manual else "")
-    )
+    if n:
+        click.echo(
+            f"作业 {name}：{n} 份提交，平均 {total / n:.1f} / {key.total_points:g} 分，"
+            f"合格 {passed} 人（{100 * passed / n:.1f}%）"
+            + (f"；{manual} 道简答题待人工评阅" if manual else "")
+        )
+    else:
+        click.echo(f"作业 {name}：考试服务里没有党员作答，没有可评分的提交")
+    if refused:
+        click.echo(f"未通过考试服务交卷 {len(refused)} 份，不评分：{'、'.join(refused)}")
     click.echo(f"结果已写入 {db_path(db_file)}")
+    if ungraded and to_nbgrader:
+        from exam_tools.grading.gradebook import GradebookError, drop_submissions
+
+        try:
+            drop_submissions(course_dir, name, ungraded)
+        except GradebookError as exc:
+            raise click.ClickException(f"{exc}；关掉 formgrader 后重新运行本命令即可") from None
     to_gradebook(course_dir, db_file, graded, roster_of)
+
+
+def _service_export(course_dir: Path, name: str) -> tuple[list[str], list[str]]:
+    """(members, absent) of a service exam as ``exam export`` wrote them; a usage error before."""
+    import json
+
+    from exam_tools.grading.assign import service_manifest
+
+    path = service_manifest(course_dir, name)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return sorted(data["members"]), sorted(data["absent"])
+    except FileNotFoundError:
+        raise click.UsageError(
+            f"作业“{name}”由考试服务掌握，成绩只按考试服务的记录评定：请先运行 exam-tools exam "
+            f"export {name} --course-dir {course_dir} --service-db 考试服务数据库"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(
+            f"{path} 已损坏（{exc}）；请重新运行 exam-tools exam export"
+        ) from None
 
 
 def roster_names(

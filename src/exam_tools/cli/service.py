@@ -22,6 +22,8 @@ from exam_tools.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from exam_tools.service.store import ServiceStore
 
 service_db = click.option(
@@ -116,12 +118,15 @@ def exam() -> None:
               help="截止后为网络延迟多等的秒数。")  # fmt: skip
 @click.option("--title", default=None,
               help="党员在“我的学习”里看到的名称（默认用课程里的名称，如“课后练习”）。")  # fmt: skip
+@click.option("--release", is_flag=True,
+              help="（需 --hub，root）交给服务后以课程的阅卷账号生成并发布作业（nbgrader），"
+                   "党员在“待考”里看到它。")  # fmt: skip
 @hub_option
 @bank_option
 @courses_option
 def exam_open(name: str, course_dir: Path | None, practice: str | None, service_db: Path | None,
               opens: str | None, closes: str | None, grace: float, title: str | None,
-              hub_dir: Path | None, bank_path: Path | None,
+              release: bool, hub_dir: Path | None, bank_path: Path | None,
               courses_dir: Path | None) -> None:  # fmt: skip
     """把作业 NAME（或 --practice 指定的练习）交给考试服务：试卷由服务按党员抽取，时间和次数由服务掌握。
     可重复运行改时间。"""
@@ -131,6 +136,7 @@ def exam_open(name: str, course_dir: Path | None, practice: str | None, service_
     service_db = _hub_service_db(service_db, hub_dir)
     if (course_dir is None) == (practice is None):
         raise click.UsageError("请给出 --course-dir（考试作业）或 --practice 课程/练习（二选一）")
+    publish = _release_check(release, course_dir, hub_dir)  # before anything is written
     if course_dir is not None:
         spec, text, key = assignment_handout(course_dir, name)
     else:
@@ -154,6 +160,42 @@ def exam_open(name: str, course_dir: Path | None, practice: str | None, service_
     window = f"开考 {_show(_when(opens))}，截止 {_show(_when(closes))}"
     click.echo(f"考试服务已收到“{name}”：{title or a.title}，限时 {a.time_limit or '不限'} 分钟，"
                f"可作答 {a.attempts or '不限'} 次，{window}")  # fmt: skip
+    if course_dir is not None:
+        from exam_tools.grading.assign import hand_to_service
+
+        # the release keeps only a launcher: no question and no seed before 开始考试 (issue 16)
+        leaked = hand_to_service(course_dir, name, name, text)
+        click.echo(f"作业 {name} 的发布文件里已不含题目和随机种子：试卷由考试服务在党员点“开始考试”时发给本人；"
+                   "评分只按考试服务的记录（exam export 之后 exam-tools grade）")  # fmt: skip
+        if publish is not None:
+            publish(name)
+            click.echo(
+                f"已以阅卷账号发布作业 {name}：党员在“我的学习”的待考里看到它（开考前显示开考时间）"
+            )
+        elif leaked:
+            click.echo(f"注意：{leaked[0].parent} 以前发布过含全部题目的版本；请重新运行 "
+                       f"nbgrader generate_assignment {name} --force 和 nbgrader "
+                       f"release_assignment {name} --force")  # fmt: skip
+
+
+def _release_check(
+    release: bool, course_dir: Path | None, hub_dir: Path | None
+) -> Callable[[str], None] | None:
+    """For ``exam open --release``: check the course on the hub now; what releases it later."""
+    if not release:
+        return None
+    if hub_dir is None or course_dir is None:
+        raise click.UsageError("--release 需要 --hub（exam-tools hub init 的目录）和 --course-dir")
+    from exam_tools.hub.config import read_config
+    from exam_tools.hub.release import check_course
+    from exam_tools.hub.release import release as release_as_grader
+
+    hub = hub_dir.resolve()
+    cfg = read_config(hub)
+    course_id = course_dir.resolve().name
+    if check_course(cfg, course_id) != course_dir.resolve():
+        raise click.UsageError(f"{course_dir} 不是 Hub 上课程 {course_id} 的课程目录")
+    return lambda name: release_as_grader(cfg, hub, course_id, name)
 
 
 @exam.command("extend", cls=ExamToolsCommand)
@@ -229,9 +271,10 @@ def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
     """把考试服务记录的试卷和作答导出成 nbgrader 的 submitted 目录，之后用 exam-tools grade 评分。"""
     from exam_tools.service.export import export_submissions
 
-    members = export_submissions(_store(service_db), name, course_dir)
-    click.echo(f"已导出 {len(members)} 名党员的作答到 {course_dir / 'submitted'}；"
-               f"下一步：exam-tools grade {name} --course-dir {course_dir}")  # fmt: skip
+    members, absent = export_submissions(_store(service_db), name, course_dir)
+    click.echo(f"已导出 {len(members)} 名党员的作答到 {course_dir / 'submitted'}"
+               + (f"（另有 {len(absent)} 人打开过考试但没有开始作答，按缺考计）" if absent else "")
+               + f"；下一步：exam-tools grade {name} --course-dir {course_dir}")  # fmt: skip
 
 
 @exam.command("publish-records", cls=ExamToolsCommand)

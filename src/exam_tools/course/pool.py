@@ -114,6 +114,34 @@ def exam_spec(bank: Iterable[Drawable], course: Course, assessment: Assessment, 
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+LAUNCHER_FORMAT = "exam-tools/service-exam"
+
+
+def launcher_spec(spec: ExamSpec, exam: str) -> str:
+    """What a service exam's release carries in place of the spec (issue 16): its name at the
+    exam service and its titles; no question, no rule, no seed. The service holds the spec and
+    hands each member their paper on 开始考试."""
+    a = spec.assessment
+    data = {
+        "format": LAUNCHER_FORMAT, "version": 1, "exam": exam,
+        "course": {"id": spec.course.id, "title": spec.course.title},
+        "assessment": {"id": a.id, "title": a.title, "mode": a.mode.value},
+    }  # fmt: skip
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def launcher_exam(path: str | Path) -> str | None:
+    """The service exam's name if ``path`` is a launcher (:func:`launcher_spec`), else None
+    (a full spec, or a file that is not there or not JSON: the caller reports those)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("format") == LAUNCHER_FORMAT:
+        return str(data.get("exam") or Path(path).resolve().parent.name)
+    return None
+
+
 @dataclass(frozen=True)
 class ExamSpec:
     course: Course

@@ -166,6 +166,66 @@ def source_assignment(
     return SourceAssignment({NOTEBOOK: notebook, SPEC: spec}, key_text, points, assessment.size)
 
 
+def spec_file(course_dir: Path, name: str) -> Path:
+    """The assignment's keyless spec: ``source/NAME/exam.json``, or, once the exam service holds
+    the exam (``exam open``), the copy kept beside the key (source then holds a launcher only)."""
+    kept = course_dir / KEY_DIR / f"{name}.exam.json"
+    return kept if kept.exists() else course_dir / "source" / name / SPEC
+
+
+def service_manifest(course_dir: Path, name: str) -> Path:
+    """What ``exam export`` exported of a service exam: the members and attempts the service
+    holds (``grade`` grades exactly these)."""
+    return course_dir / KEY_DIR / f"{name}.service.json"
+
+
+def service_folder(course_dir: Path, name: str, member: str) -> Path:
+    """Where ``exam export`` keeps a member's paper and responses as the service recorded them:
+    beside the key, out of reach of ``nbgrader collect`` (which replaces ``submitted/``)."""
+    return course_dir / KEY_DIR / "service" / name / member
+
+
+def is_service_exam(course_dir: Path, name: str) -> bool:
+    """Whether the assignment was handed to the exam service (``exam open --course-dir``)."""
+    return (course_dir / KEY_DIR / f"{name}.exam.json").exists()
+
+
+def owned_like_course(course_dir: Path, *paths: Path) -> None:
+    """Files root wrote into a course (``exam open``/``exam export`` run as root on the hub) go to
+    the course folder's owner, the course's grader, who grades; private ones stay private."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return
+    st = course_dir.stat()
+    for path in paths:
+        if path.exists() and not path.is_symlink():
+            shutil.chown(path, st.st_uid, st.st_gid)
+
+
+def hand_to_service(course_dir: Path, name: str, exam: str, spec_text: str) -> list[Path]:
+    """Keep the spec beside the key (instructors only) and leave a launcher in its place in
+    ``source/NAME/`` and ``release/NAME/``: a service exam's release carries neither the pool
+    nor the seed (issue 16). The released copies that held the spec (to be released again)."""
+    from exam_tools.course.pool import ExamSpec, launcher_spec
+    from exam_tools.fileio import write_atomic
+
+    kept = course_dir / KEY_DIR / f"{name}.exam.json"
+    write_atomic(kept, spec_text, private=True)
+    launcher = launcher_spec(ExamSpec.from_dict(json.loads(spec_text)), exam)
+    leaked, written = [], [kept]
+    for folder in ("source", "release"):
+        path = course_dir / folder / name / SPEC
+        if folder == "source" or path.exists():
+            if folder == "release" and path.read_text("utf-8") != launcher:
+                leaked.append(path)
+            write_atomic(path, launcher)
+            written.append(path)
+    owned_like_course(course_dir, *written)
+    return leaked
+
+
 NBGRADER_CONFIG = """\
 # nbgrader configuration written by `exam-tools assign`.
 c = get_config()  # noqa: F821  # provided by nbgrader when it reads this file
@@ -184,6 +244,8 @@ def write_assignment(course_dir: Path, name: str, assignment: SourceAssignment) 
     from exam_tools.fileio import write_atomic
 
     target = course_dir / "source" / name
+    # a new assignment is an nbgrader one until `exam open` hands it to the service again
+    (course_dir / KEY_DIR / f"{name}.exam.json").unlink(missing_ok=True)
     for filename, text in assignment.files.items():
         write_atomic(target / filename, text)
     # the answers: readable by the instructor only, even where members can list the course dir

@@ -18,7 +18,7 @@ from exam_tools.course.key import MultipleRule, key_from_compact, score_item
 from exam_tools.course.paper import Paper, build_paper, read_json_file
 from exam_tools.course.pool import ExamSpec, read_exam_spec
 from exam_tools.errors import ExamToolsError, PaperError
-from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, SPEC
+from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, spec_file
 from exam_tools.grading.cell import answers_of, attempt_to_grade
 from exam_tools.quiz.store import MAX_RESPONSES_BYTES, answer_problem, read_responses
 
@@ -91,7 +91,7 @@ def read_assignment_key(course_dir: Path, name: str) -> AssignmentKey:
         raise PaperError(f"答案文件 {path} 已损坏：{exc}") from None
     if data.get("format") != KEY_FORMAT:
         raise PaperError(f"{path} 不是 exam-tools 作业答案文件")
-    spec = read_exam_spec(course_dir / "source" / name / SPEC)
+    spec = read_exam_spec(spec_file(course_dir, name))
     return AssignmentKey(
         course=data["course"],
         assessment=data["assessment"],

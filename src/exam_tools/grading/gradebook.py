@@ -11,6 +11,7 @@ here, inside the function.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import warnings
@@ -96,6 +97,28 @@ def write_gradebook(
         raise GradebookError(
             f"没有能写入 nbgrader 成绩册 {course_dir / GRADEBOOK}（{type(exc).__name__}: {exc}）"
         ) from exc
+
+
+def drop_submissions(course_dir: Path, name: str, members: Iterable[str]) -> None:
+    """Take ``members``' submissions of ``name`` out of nbgrader's gradebook and ``autograded/``
+    (a service exam's submissions that did not come from the service: issue 16)."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with Gradebook(f"sqlite:///{course_dir / GRADEBOOK}") as gb:
+            for member in members:
+                with contextlib.suppress(MissingEntry):
+                    gb.remove_submission(name, member)
+    except (SQLAlchemyError, OSError) as exc:
+        raise GradebookError(
+            f"没有能从 nbgrader 成绩册 {course_dir / GRADEBOOK} 去掉未通过考试服务交卷的提交"
+            f"（{type(exc).__name__}: {exc}）"
+        ) from exc
+    for member in members:
+        target = course_dir / "autograded" / member / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
 
 
 def _timestamp(folder: Path) -> datetime | None:

@@ -86,6 +86,21 @@ def recording(
         yield write
 
 
+def forget(db: sqlite_utils.Database | sqlite3.Connection, assignment: str,
+           members: list[str]) -> None:  # fmt: skip
+    """Remove the results of ``members`` for ``assignment`` (a service exam's submissions that
+    did not come from the service, and its absentees), in one transaction."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if "attempts" not in tables:
+        return
+    with transaction(conn):
+        for member in members:
+            attempt_id = f"{assignment}/{member}"
+            conn.execute(_DELETE_RESULTS, (attempt_id,))
+            conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
+
+
 def record(db: sqlite_utils.Database | sqlite3.Connection, result: SubmissionResult) -> None:
     """Write one result in its own transaction."""
     with recording(db) as write:

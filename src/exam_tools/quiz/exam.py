@@ -12,13 +12,16 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exam_tools.course.paper import build_paper, read_paper
 from exam_tools.course.pool import read_exam_spec
 from exam_tools.fileio import write_atomic
 from exam_tools.quiz import open_quiz, show
 from exam_tools.quiz.app import QuizApp
+
+if TYPE_CHECKING:
+    from exam_tools.service.quiz import ServiceExamLauncher
 
 
 def member_id() -> str:
@@ -43,25 +46,34 @@ def open_exam(
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
     intro: bool = False,
-) -> QuizApp:
+) -> QuizApp | ServiceExamLauncher:
     """The member's quiz for the exam spec at ``spec_path``; draws their paper on first use.
     ``intro``: show the exam's rules and a 开始考试 button before the first attempt starts.
 
     On a hub with an exam service (``EXAM_TOOLS_SERVICE_URL``), the service draws the paper and
-    keeps the clock, the attempts and the answers; the files here are only its cache."""
+    keeps the clock, the attempts and the answers; the files here are only its cache. A service
+    exam's release holds only a launcher (no questions, no seed): with ``intro`` and no attempt
+    yet, what comes back is the service's 开始考试 screen, and the paper arrives on the tap."""
+    from exam_tools.course.pool import launcher_exam
+    from exam_tools.errors import QuizError
+
+    target = paper_path(spec_path)
+    at_service = launcher_exam(spec_path)
     # --- exam service (issue 12) ---
     from exam_tools.service.client import ServiceClient
 
     client = ServiceClient.from_env(member or member_id())
     if client is not None:
-        from exam_tools.service.quiz import open_service_exam
+        from exam_tools.service.quiz import exam_name, open_service_exam
 
-        app = open_service_exam(client, spec_path, clock=clock, timer=timer,
-                                on_submitted=on_submitted, intro=intro)  # fmt: skip
+        app = open_service_exam(client, at_service or exam_name(spec_path), target, clock=clock,
+                                timer=timer, on_submitted=on_submitted, intro=intro,
+                                required=at_service is not None)  # fmt: skip
         if app is not None:
             return app
     # --- end exam service ---
-    target = paper_path(spec_path)
+    if at_service is not None:
+        raise QuizError("这场考试由考试服务掌握：请登录学习平台，在“我的学习”里打开。")
     if not target.exists():
         spec = read_exam_spec(spec_path)
         paper = build_paper(

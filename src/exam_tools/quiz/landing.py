@@ -35,12 +35,14 @@ from exam_tools.quiz.landing_parts import (
     feedback_page,
     profile_rows,
     section,
+    service_exam_state,
 )
 from exam_tools.quiz.record_client import NotPublished, RecordClient, practice_line
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
     from exam_tools.service.client import ServiceClient
+    from exam_tools.service.quiz import ServiceExamLauncher
 
 RESUME_FILE = "当前.json"
 
@@ -71,6 +73,7 @@ class Landing:
         self.home = member_home(None)
         self.app: QuizApp | None = None
         self.entry: ExamEntry | None = None
+        self.launcher: ServiceExamLauncher | None = None
         self._lock = threading.RLock()
         self.heartbeat = Heartbeat()
         self.body = w.VBox(layout=w.Layout(width="100%"))
@@ -95,7 +98,9 @@ class Landing:
     def _resume(self) -> bool:
         try:
             what = json.loads(self.resume_path.read_text(encoding="utf-8"))
-            if what["kind"] == "exam":
+            if what["kind"] == "service-exam":
+                self.open_service_exam(str(what["exam"]))
+            elif what["kind"] == "exam":
                 entry = next(
                     e
                     for e in self.exchange.exams()
@@ -139,7 +144,10 @@ class Landing:
     def _close_quiz(self) -> None:
         if self.app is not None:
             self.app.close()
+        if self.launcher is not None:
+            self.launcher.close()
         self.app = None
+        self.launcher = None
         self.entry = None
 
     def show_home(self) -> None:
@@ -172,14 +180,44 @@ class Landing:
         except ServiceAway:
             return None
 
-    def _exams_part(self) -> list[w.Widget]:
+    def _service_exams(self) -> tuple[list[w.Widget], set[str]]:
+        """On the hub: the exams the service holds, as tiles (and their names). The service lists
+        them and hands out each paper on 开始考试; nbgrader's exchange is not asked about them."""
+        from exam_tools.service.client import ServiceAway
+
+        if self.service is None:
+            return [], set()
         try:
-            exams = self.exchange.exams()
+            exams = self.service.exams()
+        except ServiceAway:
+            note = "暂时连不上考试服务，考试稍后再看：请稍后刷新页面。"
+            return [w.HTML(f'<div class="et-wrong">{note}</div>')], set()
         except ExamToolsError as exc:
-            return [section("待考"), w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>')]
-        if not exams:
+            return [w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>')], set()
+        tiles: list[w.Widget] = []
+        for e in exams:
+            course = f"（{e['course']}）" if e.get("course") else ""
+            state = service_exam_state(e)
+            style = "" if e.get("submitted") else "primary"
+            tiles.append(self._button(f"{e['title']}{course}\n{state}",
+                                      partial(self.open_service_exam, str(e["exam"])), style))  # fmt: skip
+        return tiles, {str(e["exam"]) for e in exams}
+
+    def _exams_part(self) -> list[w.Widget]:
+        held, names = self._service_exams()
+        try:
+            exams = [e for e in self.exchange.exams() if e.assignment_id not in names]
+        except ExamToolsError as exc:
+            if held:  # the service's exams stand on their own
+                exams = []
+            else:
+                return [
+                    section("待考"),
+                    w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>'),
+                ]
+        if not exams and not held:
             return [section("待考"), w.HTML('<div class="et-sub">现在没有要参加的考试。</div>')]
-        tiles: list[w.Widget] = [section("待考")]
+        tiles: list[w.Widget] = [section("待考"), *held]
         for entry in exams:
             title = entry_title(entry)
             state = exam_state(entry, self.home)
@@ -282,17 +320,54 @@ class Landing:
                 self.exchange.fetch(entry)
             app = open_exam(entry.spec, member=self.member, on_submitted=self._hand_in, intro=True)
             self.entry = entry
-            self._show_quiz(
-                app,
-                {"kind": "exam", "course": entry.course_id, "assignment": entry.assignment_id},
-            )
+            what = {"kind": "exam", "course": entry.course_id, "assignment": entry.assignment_id}
+            if not isinstance(app, QuizApp):  # the service's 开始考试 screen
+                self._show_launcher(app, what)
+                return
+            self._show_quiz(app, what)
             if app.submitted and not entry.submitted:
                 self._hand_in(app)  # submitted before a reload, never handed in
 
+    def open_service_exam(self, exam: str) -> None:
+        """An exam the service holds: its 开始考试 screen, then the paper the service hands out."""
+        from exam_tools.service.quiz import open_service_exam
+
+        assert self.service is not None
+        paper_file = self.home / "考试" / exam / "exam.paper.json"
+        with self._lock:
+            app = open_service_exam(self.service, exam, paper_file, intro=True, required=True,
+                                    on_submitted=self._hand_in)  # fmt: skip
+            assert app is not None  # required: a refusal is raised
+            what = {"kind": "service-exam", "exam": exam}
+            if isinstance(app, QuizApp):
+                self._show_quiz(app, what)
+            else:
+                self._show_launcher(app, what)
+
+    def _show_launcher(self, launcher: ServiceExamLauncher, what: dict[str, Any]) -> None:
+        """The rules and 开始考试 of a service exam; the quiz takes its place once started."""
+        with self._lock:
+            self._close_quiz()
+            self.launcher = launcher
+            self._remember(what)
+            launcher.on_started = lambda app: self._show_quiz(app, what)
+            back = self._button("◀ 返回我的学习", self.show_home)
+            back.add_class("et-back")
+            self.body.children = [back, launcher.widget]
+
     def _hand_in(self, app: QuizApp) -> None:
-        """交卷 done: hand the paper in through nbgrader's exchange."""
+        """交卷 done: for an exam the service holds, the service has it (nothing goes through
+        nbgrader, and grading reads the service only); otherwise hand the paper in through
+        nbgrader's exchange."""
+        from exam_tools.service.quiz import ServiceResponseStore
+
+        if app is not self.app:
+            return
+        if isinstance(app.store, ServiceResponseStore):
+            self._status("试卷已交给考试服务。成绩由老师发布后，在“我的学习”里查看。", "et-right")
+            return
         entry = self.entry
-        if entry is None or app is not self.app:
+        if entry is None:
             return
         self._status("正在把试卷交给老师……", "et-sub")
         try:

@@ -73,6 +73,28 @@ def exam_state(entry: ExamEntry, home: Path | None = None, now: float | None = N
     return "点这里开始考试"
 
 
+def service_exam_state(e: dict[str, Any], now: float | None = None) -> str:
+    """One line under a service exam's title (from the service's list: times and attempts)."""
+    from datetime import datetime
+
+    now = time.time() if now is None else now
+    if e.get("submitted"):
+        return "已交卷"
+    deadline = e.get("deadline")
+    if e.get("attempts") and deadline:
+        left = float(deadline) - now
+        if left > 0:
+            return f"正在作答，还剩约 {max(1, int(left // 60))} 分钟：点这里接着答"
+    elif e.get("attempts"):
+        return "正在作答：点这里接着答"
+    opens = e.get("opens_at")
+    if opens and now < float(opens):
+        return f"{datetime.fromtimestamp(float(opens)).strftime('%m月%d日 %H:%M')} 开考"
+    if not e.get("open", True):
+        return "考试已经结束"
+    return "点这里开始考试"
+
+
 def feedback_page(title: str, page: Path) -> str:
     """nbgrader's feedback page shown inside 我的学习 (its own styles kept apart in a frame)."""
     text = page.read_text(encoding="utf-8")

@@ -77,6 +77,10 @@ class ServiceClient:
         except (OSError, ValueError):  # URLError, refused, reset, timeout, half a reply
             raise ServiceAway(AWAY_NOTICE) from None
 
+    def exams(self) -> list[dict[str, Any]]:
+        """The exams the service holds for 待考: open or opening later, and what the member did."""
+        return list(self.call("GET", "exams")["exams"])
+
     def state(self, exam: str) -> dict[str, Any]:
         return self.call("GET", f"exams/{exam}")
 

@@ -21,6 +21,7 @@ from exam_tools.service.store import ServiceStore
 PAPER = "exam.paper.json"  # the names show_exam and exam-tools grade use
 RESPONSES = "exam.paper.responses.json"
 MARK = "exam-service.json"
+MANIFEST_FORMAT = "exam-tools/service-export"
 
 
 def _iso(ts: float | None) -> str | None:
@@ -70,29 +71,70 @@ def responses(store: ServiceStore, exam: str, member: str) -> dict[str, Any]:
 
 def export_submissions(
     store: ServiceStore, exam: str, course_dir: Path, name: str | None = None
-) -> list[str]:
-    """Write every member's submission of ``exam`` under ``course_dir/submitted/``; the members.
+) -> tuple[list[str], list[str]]:
+    """Write the submission of every member who started ``exam`` at the service; (those members,
+    those who drew a paper but never started: absent).
 
-    The paper and responses files a folder already has (from ``nbgrader collect``, i.e. from the
-    member's own folder) are replaced: the service's record wins. nbgrader's own files there
-    (``timestamp.txt``, ``submission_secret.txt``, the notebook) stay, so feedback can be released;
-    a folder nbgrader never collected gets a ``timestamp.txt`` with the service's hand-in time.
+    Each goes twice: beside the key (``exam_tools/service/NAME/<member>/``, instructors only),
+    which is what ``exam-tools grade`` reads, with a manifest naming exactly these members and
+    attempts (``exam_tools/NAME.service.json``); and into ``submitted/<member>/NAME/`` for
+    nbgrader's tools. ``nbgrader collect`` replaces ``submitted/`` from the exchange, whose
+    names a member can forge, so grading never reads it for a service exam (issue 16). nbgrader's
+    own files in ``submitted/`` (``timestamp.txt``, the notebook) stay; a folder nbgrader never
+    collected gets a ``timestamp.txt`` with the service's hand-in time.
     """
+    from exam_tools.grading.assign import (
+        KEY_DIR,
+        NOTEBOOK,
+        owned_like_course,
+        service_folder,
+        service_manifest,
+    )
 
     name = name or exam
-    members = store.members(exam)
-    for member in members:
+    members, absent = [], []
+    written: list[Path] = []
+    manifest: dict[str, Any] = {}
+    released = course_dir / "release" / name / NOTEBOOK
+    for member in store.members(exam):
+        attempts = store.attempts(exam, member)
+        if not attempts:
+            absent.append(member)
+            continue
+        members.append(member)
+        paper = store.paper(exam, member)
+        doc = json.dumps(responses(store, exam, member), ensure_ascii=False, indent=1)
+        done = [a for a in attempts if a.submitted_at is not None]
+        stamp = None
+        if done:
+            at = datetime.fromtimestamp(done[-1].submitted_at or 0, UTC)
+            stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+        kept = service_folder(course_dir, name, member)
+        kept.mkdir(mode=0o700, parents=True, exist_ok=True)
+        written += [kept, kept / PAPER, kept / RESPONSES]
+        write_atomic(kept / PAPER, paper.to_json(), private=True)
+        write_atomic(kept / RESPONSES, doc, private=True)
+        if stamp:
+            write_atomic(kept / "timestamp.txt", stamp, private=True)
+        if released.exists():  # the notebook formgrader shows: the instructors' own release
+            write_atomic(kept / NOTEBOOK, released.read_bytes(), private=True)
+        manifest[member] = {"paper": paper.id, "attempts": len(attempts)}
         folder = course_dir / "submitted" / member / name
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / PAPER, store.paper(exam, member).to_json())
-        doc = responses(store, exam, member)
-        write_atomic(folder / RESPONSES, json.dumps(doc, ensure_ascii=False, indent=1))
+        write_atomic(folder / PAPER, paper.to_json())
+        write_atomic(folder / RESPONSES, doc)
         write_atomic(folder / MARK, json.dumps({"exam": exam, "source": str(store.path)}))
-        done = [a for a in store.attempts(exam, member) if a.submitted_at is not None]
-        if done and not (folder / "timestamp.txt").exists():
-            at = datetime.fromtimestamp(done[-1].submitted_at or 0, UTC)
-            write_atomic(folder / "timestamp.txt", at.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
-    return members
+        if stamp and not (folder / "timestamp.txt").exists():
+            write_atomic(folder / "timestamp.txt", stamp)
+    write_atomic(service_manifest(course_dir, name), json.dumps({
+        "format": MANIFEST_FORMAT, "exam": exam, "assignment": name, "source": str(store.path),
+        "exported_at": _iso(store.clock()), "members": manifest, "absent": absent,
+    }, ensure_ascii=False, indent=1), private=True)  # fmt: skip
+    base = course_dir / KEY_DIR / "service"
+    written += [base, base / name, service_manifest(course_dir, name)]
+    written += [p for m in members for p in service_folder(course_dir, name, m).iterdir()]
+    owned_like_course(course_dir, *written)
+    return members, absent
 
 
 def published(record: Any) -> dict[str, Any]:

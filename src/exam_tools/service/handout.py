@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 def assignment_handout(course_dir: Path, name: str) -> tuple[ExamSpec, str, dict[str, Any]]:
     """The assignment ``name`` that ``exam-tools assign`` wrote under ``course_dir``."""
     from exam_tools.course.pool import read_exam_spec
-    from exam_tools.grading.assign import SPEC
+    from exam_tools.grading.assign import spec_file
     from exam_tools.grading.grade import read_assignment_key
 
-    spec_file = course_dir / "source" / name / SPEC
-    spec, text = read_exam_spec(spec_file), spec_file.read_text("utf-8")
+    path = spec_file(course_dir, name)  # kept beside the key once handed to the service
+    spec, text = read_exam_spec(path), path.read_text("utf-8")
     key = {qid: dict(v) for qid, v in read_assignment_key(course_dir, name).key.items()}
     return spec, text, key
 

@@ -224,36 +224,154 @@ def exam_name(spec_path: str | Path) -> str:
     return Path(spec_path).resolve().parent.name
 
 
+def _quiz(
+    client: ServiceClient, exam: str, state: dict[str, Any], paper_file: Path, *,
+    clock: Clock, timer: bool, on_submitted: Callable[[QuizApp], None] | None, intro: bool,
+) -> QuizApp:  # fmt: skip
+    from exam_tools.fileio import write_atomic
+    from exam_tools.quiz import responses_path
+    from exam_tools.quiz.app import QuizApp
+
+    paper = Paper.from_dict(state["paper_json"], "考试服务")
+    write_atomic(paper_file, paper.to_json())  # a copy for the member to look at; never read back
+    store = ServiceResponseStore(responses_path(paper_file), paper, client, exam, clock=clock,
+                                 state=state)  # fmt: skip
+    return QuizApp(paper, store, clock=clock, timer=timer, on_submitted=on_submitted,
+                   intro=intro)  # fmt: skip
+
+
+class ServiceExamLauncher:
+    """An exam at the service before the member's 开始考试: its rules and the button, no paper.
+
+    The service sends the paper only in its reply to 开始考试 (issue 16), so until the tap nothing
+    of the questions is in this kernel or the member's folder; then :attr:`app` is the quiz and
+    :attr:`widget` shows it. ``on_started`` hears of the quiz (the 我的学习 page shows it)."""
+
+    def __init__(
+        self, client: ServiceClient, exam: str, state: dict[str, Any], paper_file: Path, *,
+        clock: Clock = time.time, timer: bool = True,
+        on_submitted: Callable[[QuizApp], None] | None = None,
+        on_started: Callable[[QuizApp], None] | None = None,
+    ) -> None:  # fmt: skip
+        import html
+
+        import ipywidgets as w
+
+        from exam_tools.quiz.app import CSS
+
+        self.client, self.exam, self.state, self.paper_file = client, exam, state, paper_file
+        self.clock, self.timer, self.on_submitted = clock, timer, on_submitted
+        self.on_started = on_started
+        self.app: QuizApp | None = None
+        self._lock = threading.Lock()
+        s = state.get("summary") or {}
+        limit = f"，限时 {s['time_limit']:g} 分钟" if s.get("time_limit") else ""
+        self.header = w.HTML(
+            f'<div class="et-title">{html.escape(str(s.get("title", exam)))}</div>'
+            f'<div class="et-sub">考试 · {html.escape(str(s.get("course", "")))} · '
+            f"共 {s.get('questions', '?')} 题，满分 {float(s.get('total_points') or 0):g} 分"
+            f"{limit}</div>"
+        )
+        lines = []
+        if s.get("time_limit"):
+            lines.append(f"限时 {s['time_limit']:g} 分钟：点“开始考试”后开始计时，中途离开或关掉页面"
+                         "时间照走，时间到自动交卷。")  # fmt: skip
+        allowed = state.get("attempts_allowed")
+        left = None if allowed is None else max(0, int(allowed) - len(state.get("attempts", [])))
+        lines.append(f"可以作答 {left} 次，交卷后不能修改。" if left is not None
+                     else "交卷后不能修改。")  # fmt: skip
+        self.intro = w.HTML('<div class="et-box">'
+                            + "".join(f"<div>{html.escape(x)}</div>" for x in lines) + "</div>")  # fmt: skip
+        self.begin_button = w.Button(description="开始考试", button_style="success",
+                                     tooltip="开始考试", layout=w.Layout(width="auto"))  # fmt: skip
+        self.begin_button.on_click(lambda _b: self.begin())
+        self.message = w.HTML()
+        self.widget = w.VBox([w.HTML(CSS), self.header, self.intro, self.begin_button,
+                              self.message])  # fmt: skip
+        self.widget.add_class("exam-tools-quiz")
+
+    @property
+    def attempt(self) -> Any:
+        return None if self.app is None else self.app.attempt
+
+    @property
+    def submitted(self) -> bool:
+        return self.app is not None and self.app.submitted
+
+    @property
+    def started(self) -> bool:
+        return self.app is not None
+
+    def begin(self) -> None:
+        """开始考试 tapped: the attempt starts, or the service's reason is shown."""
+        import html
+
+        problem = self.start()
+        self.message.value = (
+            "" if problem is None else f'<div class="et-box et-wrong">{html.escape(problem)}</div>'
+        )
+
+    def start(self) -> str | None:
+        """Ask the service to start the attempt; its reply hands out the paper. The reason when
+        it does not (not open yet, closed, no attempts left, away)."""
+        with self._lock:
+            if self.app is not None:
+                return None  # a second tap
+            try:
+                state = self.client.start(self.exam, str(self.state["paper"]))
+            except ServiceAway:
+                return "暂时连不上考试服务，无法开始作答，请稍后再试。"
+            except ServiceRefused as exc:
+                return str(exc)
+            if "paper_json" not in state:
+                return "考试服务没有发来试卷，请稍后再试。"
+            self.app = _quiz(self.client, self.exam, state, self.paper_file, clock=self.clock,
+                             timer=self.timer, on_submitted=self.on_submitted, intro=False)  # fmt: skip
+            self.widget.children = [self.app.widget]
+        if self.on_started is not None:
+            self.on_started(self.app)
+        return None
+
+    def close(self) -> None:
+        if self.app is not None:
+            self.app.close()
+
+
 def open_service_exam(
     client: ServiceClient,
-    spec_path: str | Path,
+    exam: str,
+    paper_file: str | Path,
     *,
     clock: Clock = time.time,
     timer: bool = True,
     on_submitted: Callable[[QuizApp], None] | None = None,
     intro: bool = False,
-) -> QuizApp | None:
-    """The quiz for this member's paper as the service drew it (the released exam.json is not
-    read: what it says about time or attempts changes nothing); None if the service does not
-    hold this exam (an assignment the instructors did not ``exam open``)."""
-    from exam_tools.fileio import write_atomic
-    from exam_tools.quiz import responses_path
-    from exam_tools.quiz.app import QuizApp
-    from exam_tools.quiz.exam import paper_path
-
-    exam = exam_name(spec_path)
+    required: bool = False,
+) -> QuizApp | ServiceExamLauncher | None:
+    """The member's exam ``exam`` at the service. With ``intro`` and no attempt yet: the
+    :class:`ServiceExamLauncher` (rules and 开始考试, no paper); otherwise the quiz for the paper
+    the service drew (starting the attempt now if none is running). The released exam.json is
+    never read: what it says about time or attempts changes nothing. ``paper_file``: where the
+    member's copy of the paper goes once handed out. None if the service does not hold this exam
+    (an assignment the instructors did not ``exam open``), unless ``required``."""
+    paper_file = Path(paper_file)
     try:
         state = client.state(exam)
     except ServiceAway:
         raise QuizError("暂时连不上考试服务，请稍后刷新页面再打开考试。") from None
     except ServiceRefused as exc:
-        if exc.code == "no-such-exam":
+        if exc.code == "no-such-exam" and not required:
             return None  # not handed to the service: the files decide, as without a hub
         raise
-    paper = Paper.from_dict(state["paper_json"], "考试服务")
-    target = paper_path(spec_path)
-    write_atomic(target, paper.to_json())  # a copy for the member to look at; never read back
-    store = ServiceResponseStore(responses_path(target), paper, client, exam, clock=clock,
-                                 state=state)  # fmt: skip
-    return QuizApp(paper, store, clock=clock, timer=timer, on_submitted=on_submitted,
-                   intro=intro)  # fmt: skip
+    if "paper_json" not in state:  # no attempt yet: the paper comes with 开始考试
+        launcher = ServiceExamLauncher(client, exam, state, paper_file, clock=clock, timer=timer,
+                                       on_submitted=on_submitted)  # fmt: skip
+        if intro:
+            return launcher
+        problem = launcher.start()
+        if problem is not None:
+            raise QuizError(problem)
+        assert launcher.app is not None
+        return launcher.app
+    return _quiz(client, exam, state, paper_file, clock=clock, timer=timer,
+                 on_submitted=on_submitted, intro=intro)  # fmt: skip

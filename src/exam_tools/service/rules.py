@@ -87,6 +87,29 @@ def check_window(rules: ExamRules, now: float) -> None:
         raise Refused("closed", "考试已经结束，不能再开始或作答。", 409)
 
 
+def check_opened(rules: ExamRules, now: float) -> None:
+    """Nothing of an exam (not even the member's paper) before its opening time (issue 16)."""
+    if rules.opens_at is not None and now < rules.opens_at:
+        raise Refused(
+            "not-open", f"考试还没有开始，请到开考时间（{_clock(rules.opens_at)}）再来。", 409
+        )
+
+
+def is_open(rules: ExamRules, now: float) -> bool:
+    """Whether a new attempt could start now as far as the exam's times go."""
+    try:
+        check_window(rules, now)
+    except Refused:
+        return False
+    return True
+
+
+def _clock(ts: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(ts).strftime("%m月%d日 %H:%M")
+
+
 def attempts_allowed(rules: ExamRules, extra: int) -> int | None:
     """How many attempts this member may make: the exam's limit plus granted extras."""
     return None if rules.attempts is None else rules.attempts + extra

@@ -90,12 +90,14 @@ class BaseHandler(web.RequestHandler):
 
 class StateHandler(BaseHandler):
     async def get(self, exam: str) -> None:
-        def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
-            state = self.store.state(exam, member)
-            state["paper_json"] = self.store.paper(exam, member).to_dict()
-            return state
+        # the questions only after the member's 开始考试 (or for practice): see ServiceStore.state
+        await self.run(exam, lambda member, _d: self.store.state(exam, member))
 
-        await self.run(exam, act)
+
+class ExamListHandler(BaseHandler):
+    async def get(self) -> None:
+        """The exams for the member's 待考: titles and times, never a question."""
+        await self.run("", lambda member, _d: {"exams": self.store.exam_list(member)})
 
 
 class StartHandler(BaseHandler):
@@ -176,6 +178,7 @@ def make_app(store: ServiceStore, hub_auth: Any, prefix: str = "/") -> web.Appli
     exam = r"([A-Za-z0-9_.-]{1,64})"
     p = prefix.rstrip("/")
     return web.Application([
+        (rf"{p}/api/exams", ExamListHandler, args),
         (rf"{p}/api/exams/{exam}", StateHandler, args),
         (rf"{p}/api/exams/{exam}/start", StartHandler, args),
         (rf"{p}/api/exams/{exam}/answers", AnswerHandler, args),

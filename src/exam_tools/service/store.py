@@ -186,7 +186,9 @@ class ServiceStore:
         return paper
 
     def own_paper(self, exam: str, member: str, paper_id: str) -> Paper:
-        """The member's paper, refused unless ``paper_id`` (from the request) names it."""
+        """The member's paper, refused unless ``paper_id`` (from the request) names it; before
+        the exam opens, refused without drawing it."""
+        R.check_opened(self.rules(exam), self.clock())
         paper = self.paper(exam, member)
         R.check_paper(paper.id, paper_id)
         return paper
@@ -270,10 +272,15 @@ class ServiceStore:
         return out
 
     def state(self, exam: str, member: str) -> dict[str, Any]:
-        """What the quiz shows: the paper id, every attempt, the time left, attempts left."""
-        paper = self.paper(exam, member)
+        """What the quiz shows: the paper id, every attempt, the time left, attempts left.
+
+        The questions (``paper_json``) only once the member has started an attempt (an exam's
+        开始考试), or for practice; before the exam opens nothing at all (issue 16): the paper
+        reaches a member's kernel after 开始考试, never before."""
         now = self.clock()
         rules = self.rules(exam)
+        R.check_opened(rules, now)
+        paper = self.paper(exam, member)
         attempts = self.attempts(exam, member)
         submitted_by = {
             r[0]: r[1]
@@ -284,7 +291,7 @@ class ServiceStore:
         }
         _, extra = self.granted(exam, member)
         allowed = R.attempts_allowed(rules, extra)
-        return {
+        out: dict[str, Any] = {
             "exam": exam,
             "member": member,
             "paper": paper.id,
@@ -292,6 +299,7 @@ class ServiceStore:
             "now": now,
             "grace": rules.grace,
             "attempts_allowed": allowed,
+            "summary": self.summary(exam, paper),
             "attempts": [
                 {
                     "number": a.number,
@@ -306,6 +314,43 @@ class ServiceStore:
                 for a in attempts
             ],
         }
+        if attempts or rules.mode == "practice":
+            out["paper_json"] = paper.to_dict()
+        return out
+
+    def summary(self, exam: str, paper: Paper) -> dict[str, Any]:
+        """What the 开始考试 screen says before the paper is handed out: titles, sizes, times."""
+        rules = self.rules(exam)
+        title = paper.title
+        if not R.is_review(exam):
+            title = str(self._exam_row(exam)["title"])
+        return {"title": title, "course": paper.course_title, "questions": len(paper),
+                "total_points": paper.total_points, "time_limit": rules.time_limit,
+                "opens_at": rules.opens_at, "closes_at": rules.closes_at}  # fmt: skip
+
+    def exam_list(self, member: str) -> list[dict[str, Any]]:
+        """The exams (not practice) a member's 待考 lists: open now or opening later, with what
+        the member has done at each; no paper is drawn and no question is sent."""
+        now = self.clock()
+        rows = self.db.execute("select id, title, spec, time_limit, opens_at, closes_at, grace "
+                               "from exams where mode = 'exam' order by id")  # fmt: skip
+        out = []
+        for r in rows:
+            attempts = self.attempts(r["id"], member)
+            if r["closes_at"] is not None and now > r["closes_at"] + r["grace"] and not attempts:
+                continue  # over, never taken: nothing to show
+            course = json.loads(r["spec"]).get("course") or {}
+            last = attempts[-1] if attempts else None
+            rules = self.rules(r["id"])
+            out.append({
+                "exam": r["id"], "title": r["title"], "course": course.get("title", ""),
+                "time_limit": r["time_limit"], "opens_at": r["opens_at"],
+                "closes_at": r["closes_at"], "open": R.is_open(rules, now),
+                "attempts": len(attempts),
+                "submitted": last is not None and R.is_over(last, rules, now),
+                "deadline": None if last is None else last.deadline,
+            })  # fmt: skip
+        return out
 
     # ---- practice -------------------------------------------------------------------------------
 
