@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.fileio import write_atomic
+from exam_tools.grading.assign import NOTEBOOK
 from exam_tools.quiz.store import RESPONSES_FORMAT, RESPONSES_VERSION
+from exam_tools.service.notebook import service_notebook
 from exam_tools.service.store import ServiceStore
 
 PAPER = "exam.paper.json"  # the names show_exam and exam-tools grade use
@@ -74,17 +76,27 @@ def export_submissions(
     """Write every member's submission of ``exam`` under ``course_dir/submitted/``; the members.
 
     The paper and responses files a folder already has (from ``nbgrader collect``, i.e. from the
-    member's own folder) are replaced: the service's record wins. nbgrader's own files there
-    (``timestamp.txt``, ``submission_secret.txt``, the notebook) stay, so feedback can be released;
-    a folder nbgrader never collected gets a ``timestamp.txt`` with the service's hand-in time.
+    member's own folder) are replaced: the service's record wins. So is the notebook: the one
+    formgrader shows is the released notebook with the service's record of the answers, every
+    value escaped (:mod:`exam_tools.service.notebook`), never what the member handed in.
+    nbgrader's own files there (``timestamp.txt``, ``submission_secret.txt``) stay, so feedback
+    can be released; a folder nbgrader never collected gets a ``timestamp.txt`` with the
+    service's hand-in time.
     """
 
     name = name or exam
     members = store.members(exam)
+    released = _released(course_dir, name)
     for member in members:
         folder = course_dir / "submitted" / member / name
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / PAPER, store.paper(exam, member).to_json())
+        paper = store.paper(exam, member)
+        write_atomic(folder / PAPER, paper.to_json())
+        # the notebook formgrader shows: made from the service's data, never the member's file
+        attempts = [(a.number, store.answers(exam, member, a.number))
+                    for a in store.attempts(exam, member)]  # fmt: skip
+        nb = service_notebook(released, paper, attempts)
+        write_atomic(folder / NOTEBOOK, json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
         doc = responses(store, exam, member)
         write_atomic(folder / RESPONSES, json.dumps(doc, ensure_ascii=False, indent=1))
         write_atomic(folder / MARK, json.dumps({"exam": exam, "source": str(store.path)}))
@@ -93,6 +105,19 @@ def export_submissions(
             at = datetime.fromtimestamp(done[-1].submitted_at or 0, UTC)
             write_atomic(folder / "timestamp.txt", at.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
     return members
+
+
+def _released(course_dir: Path, name: str) -> Any:
+    """The course's released notebook of ``name`` (nbgrader generate_assignment's), parsed; None
+    if there is none yet."""
+    for folder in ("release", "source"):
+        path = course_dir / folder / name / NOTEBOOK
+        if path.is_file():
+            try:
+                return json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                return None
+    return None
 
 
 def published(record: Any) -> dict[str, Any]:
