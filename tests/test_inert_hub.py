@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import time
@@ -192,6 +193,31 @@ def test_feedback_pages_show_names_and_answers_as_text(bank: Bank, tmp_path: Pat
     page = feedback_html(paper, result, answer_key(paper, bank), name=hostile)
     assert member_scripts(page) == []
     assert page.count(html.escape(hostile)) > len(paper.items)  # name and each answer, as text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changes owners (CI runs as root)")
+def test_hub_init_does_not_adopt_a_course_folder_someone_else_made(tmp_path: Path) -> None:
+    """A member may create folders in the sticky root before a course is added: hub init moves
+    such a folder aside (root's, 700) and makes the grader's own, instead of adopting its contents."""
+    import pwd
+
+    from exam_tools.hub.setup import EXCHANGE_MODE, InitReport, claim_course_folder
+
+    root = tmp_path / "exchange"
+    root.mkdir()
+    root.chmod(EXCHANGE_MODE)
+    squatted = root / "newcourse"
+    (squatted / "outbound" / "fake").mkdir(parents=True)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(squatted, nobody.pw_uid, nobody.pw_gid)
+    report = InitReport()
+    claim_course_folder(squatted, "root", report)
+    assert squatted.stat().st_uid == 0 and list(squatted.iterdir()) == []
+    [aside] = [p for p in root.iterdir() if p.name.startswith("newcourse.untrusted-")]
+    assert (aside / "outbound" / "fake").is_dir() and aside.stat().st_mode & 0o777 == 0o700
+    assert "不属于阅卷账号" in report.warnings[0]
+    claim_course_folder(squatted, "root", report)  # the grader's own folder is kept
+    assert len(report.warnings) == 1 and squatted.is_dir()
 
 
 # ---- on a real hub ---------------------------------------------------------------------------
