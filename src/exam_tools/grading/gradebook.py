@@ -24,6 +24,7 @@ from typing import Any
 from exam_tools.errors import ExamToolsError, PaperError
 from exam_tools.grading.assign import NOTEBOOK
 from exam_tools.grading.grade import SubmissionResult
+from exam_tools.grading.inert import sanitize_folder
 
 GRADEBOOK = "gradebook.db"
 # Two-character surnames, so that formgrader's "last name, first name" reads 欧阳, 修 not 欧, 阳修.
@@ -59,6 +60,8 @@ def _autograded_copy(course_dir: Path, result: SubmissionResult, submitted: Path
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(submitted, target, symlinks=True)  # a member's link is copied, not followed
+    # what formgrader renders is inert however the submission reached submitted/ (issue 16 item 3)
+    sanitize_folder(target)
     notebook = target / NOTEBOOK
     if notebook.is_symlink():
         return  # never write through a link a member made

@@ -217,6 +217,11 @@ def grader_server_config(cfg: Mapping[str, Any], csp: str) -> dict[str, Any]:
     }
 
 
+#: nbgrader's collect with every collected notebook made inert (exam_tools.grading.nbcollect): what
+#: members wrote never runs in formgrader, i.e. on the grader's origin (issue 16 item 3)
+SANITIZING_COLLECT = "exam_tools.grading.nbcollect.SanitizingCollect"
+
+
 def nbgrader_common(cfg: Mapping[str, Any], plugin: str) -> dict[str, Any]:
     """nbgrader's multi-course settings: one exchange, course in the path. Members and
     instructors know their courses from JupyterHub groups (nbgrader-<course>, formgrade-<course>);
@@ -235,6 +240,8 @@ def grader_nbgrader_config(course: Mapping[str, Any], root: str) -> str:
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.root = {root!r}\n"
         f"c.CourseDirectory.course_id = {course['id']!r}\n"
+        "# collected submissions are made inert before formgrader shows them (issue 16 item 3)\n"
+        f"c.ExchangeFactory.collect = {SANITIZING_COLLECT!r}\n"
     )
 
 
@@ -285,8 +292,15 @@ def hub_files(cfg: Mapping[str, Any], csp: str) -> dict[str, str]:
         "templates/login.html": LOGIN_HTML,
         "templates/spawn_pending.html": SPAWN_PENDING_HTML,
         "jupyter/member/nbgrader_config.json": dumps(nbgrader_common(cfg, HUB_AUTH)),
-        "jupyter/instructor/nbgrader_config.json": dumps(nbgrader_common(cfg, HUB_AUTH)),
-        "jupyter/grader/nbgrader_config.json": dumps(nbgrader_common(cfg, "NoAuthPlugin")),
+        "jupyter/instructor/nbgrader_config.json": dumps(
+            {**nbgrader_common(cfg, HUB_AUTH), "ExchangeFactory": {"collect": SANITIZING_COLLECT}}
+        ),
+        "jupyter/grader/nbgrader_config.json": dumps(
+            {
+                **nbgrader_common(cfg, "NoAuthPlugin"),
+                "ExchangeFactory": {"collect": SANITIZING_COLLECT},
+            }
+        ),
         "jupyter/member/jupyter_server_config.json": dumps(member_server_config(cfg)),
         "jupyter/instructor/jupyter_server_config.json": dumps(instructor_server_config(cfg, csp)),
         "jupyter/grader/jupyter_server_config.json": dumps(grader_server_config(cfg, csp)),

@@ -185,6 +185,32 @@ def find_font_awesome() -> Path | None:
     return None
 
 
+#: the exchange root: world-writable and sticky (``/tmp``'s mode)
+EXCHANGE_MODE = 0o1777
+
+
+def claim_course_folder(folder: Path, grader: str, report: InitReport) -> None:
+    """``folder`` (a course's exchange folder) owned by ``grader``, mode 755. A folder someone else
+    made there first (a member may create folders in the sticky root before a course is added)
+    is moved aside to ``<folder>.untrusted-<time>`` rather than adopted with its contents."""
+    import time
+
+    if folder.is_symlink() or (folder.exists() and folder.stat().st_uid != pwd_uid(grader)):
+        aside = folder.with_name(f"{folder.name}.untrusted-{time.strftime('%Y%m%d%H%M%S')}")
+        folder.rename(aside)
+        os.chown(aside, 0, 0, follow_symlinks=False)
+        if not aside.is_symlink():
+            aside.chmod(0o700)
+        report.warnings.append(f"交换目录 {folder} 不属于阅卷账号 {grader}，已移到 {aside}")
+    system.make_dir(folder, 0o755, grader)
+
+
+def pwd_uid(name: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(name).pw_uid
+
+
 def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) -> None:
     """Groups, instructor and grader accounts, the exchange and course directories."""
     system.require_root()
@@ -201,7 +227,11 @@ def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) ->
             system.set_password(name, password)
             report.passwords[name] = password
     exchange = Path(cfg["exchange"]["root"])
-    system.make_dir(exchange, 0o777)  # nbgrader's documented exchange permissions
+    # nbgrader's documented 777 plus the sticky bit, as /tmp (issue 16 item 4): anyone may still
+    # create a folder there (nbgrader checks only that the root is writable, and compares only the
+    # low nine bits when it releases), but only a folder's owner may rename or remove it, so no
+    # member can move a course's folder aside and put their own in its place
+    system.make_dir(exchange, EXCHANGE_MODE)
     for course in cfg["courses"]:
         grader = grader_name(cfg, course["id"])
         system.ensure_user(grader, [], users["home_base"])
@@ -215,7 +245,7 @@ def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) ->
                 report.written.append(path)
             shutil.chown(path, grader, grader)
         # nbgrader insists that the course's exchange folder belongs to its grader
-        system.make_dir(exchange / course["id"], 0o755, grader)
+        claim_course_folder(exchange / course["id"], grader, report)
     from exam_tools.service import hubconfig
 
     if hubconfig.enabled(cfg):  # the exam service's own account and private home (issue 12)

@@ -24,7 +24,7 @@ h1 { font-size: 28px; } .sum { font-size: 22px; padding: 12px 16px; background: 
 """
 
 
-def _answer_text(item: PaperItem, value: Any) -> str:
+def answer_text(item: PaperItem, value: Any) -> str:
     if value is None:
         return "（未作答）"
     if item.type is QType.JUDGE:
@@ -75,7 +75,7 @@ def feedback_html(
         body.append(
             f'<div class="q"><div class="head">第 {item.n} 题（{item.type.label}，{item.points:g} 分）'
             f" {mark}</div><div>{html.escape(item.stem)}</div>{options}"
-            f"<div>你的答案：{html.escape(_answer_text(item, r.response))}</div>"
+            f"<div>你的答案：{html.escape(answer_text(item, r.response))}</div>"
             f"<div>正确答案：{html.escape(k.answer_text(item.options))}</div>{explanation}{source}</div>"
         )
     return (

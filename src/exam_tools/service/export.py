@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.fileio import write_atomic
+from exam_tools.grading.assign import NOTEBOOK
 from exam_tools.quiz.store import RESPONSES_FORMAT, RESPONSES_VERSION
+from exam_tools.service.notebook import service_notebook
 from exam_tools.service.store import ServiceStore
 
 PAPER = "exam.paper.json"  # the names show_exam and exam-tools grade use
@@ -78,14 +80,15 @@ def export_submissions(
     Each goes twice: beside the key (``exam_tools/service/NAME/<member>/``, instructors only),
     which is what ``exam-tools grade`` reads, with a manifest naming exactly these members and
     attempts (``exam_tools/NAME.service.json``); and into ``submitted/<member>/NAME/`` for
-    nbgrader's tools. ``nbgrader collect`` replaces ``submitted/`` from the exchange, whose
+    nbgrader's tools. The notebook formgrader shows is the released notebook with the service's
+    record of the answers, every value escaped (:mod:`exam_tools.service.notebook`), never what
+    the member handed in. ``nbgrader collect`` replaces ``submitted/`` from the exchange, whose
     names a member can forge, so grading never reads it for a service exam (issue 16). nbgrader's
-    own files in ``submitted/`` (``timestamp.txt``, the notebook) stay; a folder nbgrader never
+    own files in ``submitted/`` (``timestamp.txt``, ``submission_secret.txt``) stay; a folder nbgrader never
     collected gets a ``timestamp.txt`` with the service's hand-in time.
     """
     from exam_tools.grading.assign import (
         KEY_DIR,
-        NOTEBOOK,
         owned_like_course,
         service_folder,
         service_manifest,
@@ -95,7 +98,7 @@ def export_submissions(
     members, absent = [], []
     written: list[Path] = []
     manifest: dict[str, Any] = {}
-    released = course_dir / "release" / name / NOTEBOOK
+    released = _released(course_dir, name)
     for member in store.members(exam):
         attempts = store.attempts(exam, member)
         if not attempts:
@@ -104,6 +107,9 @@ def export_submissions(
         members.append(member)
         paper = store.paper(exam, member)
         doc = json.dumps(responses(store, exam, member), ensure_ascii=False, indent=1)
+        # the notebook formgrader shows: made from the service's data, never the member's file
+        answers = [(a.number, store.answers(exam, member, a.number)) for a in attempts]
+        nb = json.dumps(service_notebook(released, paper, answers), ensure_ascii=False, indent=1)
         done = [a for a in attempts if a.submitted_at is not None]
         stamp = None
         if done:
@@ -116,12 +122,12 @@ def export_submissions(
         write_atomic(kept / RESPONSES, doc, private=True)
         if stamp:
             write_atomic(kept / "timestamp.txt", stamp, private=True)
-        if released.exists():  # the notebook formgrader shows: the instructors' own release
-            write_atomic(kept / NOTEBOOK, released.read_bytes(), private=True)
+        write_atomic(kept / NOTEBOOK, nb + "\n", private=True)
         manifest[member] = {"paper": paper.id, "attempts": len(attempts)}
         folder = course_dir / "submitted" / member / name
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / PAPER, paper.to_json())
+        write_atomic(folder / NOTEBOOK, nb + "\n")
         write_atomic(folder / RESPONSES, doc)
         write_atomic(folder / MARK, json.dumps({"exam": exam, "source": str(store.path)}))
         if stamp and not (folder / "timestamp.txt").exists():
@@ -135,6 +141,19 @@ def export_submissions(
     written += [p for m in members for p in service_folder(course_dir, name, m).iterdir()]
     owned_like_course(course_dir, *written)
     return members, absent
+
+
+def _released(course_dir: Path, name: str) -> Any:
+    """The course's released notebook of ``name`` (nbgrader generate_assignment's), parsed; None
+    if there is none yet."""
+    for folder in ("release", "source"):
+        path = course_dir / folder / name / NOTEBOOK
+        if path.is_file():
+            try:
+                return json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                return None
+    return None
 
 
 def published(record: Any) -> dict[str, Any]:
