@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
         "server_idle_timeout": 1800,
     },
     "instructor": {"locale": "zh_CN"},
+    # logins on shared PCs (issue 17 item 2): the login ends when the browser closes, after this
+    # many minutes without a tap, and on a site PC (kiosk) a few seconds after each 交卷
+    "session": {"idle_minutes": 30.0, "kiosk": False},
     # the exam service (issue 12): name, port (0: off), user, db; see exam_tools.service.hubconfig
     "exam_service": {"name": "exam", "port": 8090, "user": "exam-service", "db": ""},
 }
@@ -97,6 +100,10 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
                 got = value.get(key)
                 if isinstance(default, bool | int) and not isinstance(got, int):
                     bad(f"{section}.{key}", f"应为整数，现在是 {got!r}")
+                elif isinstance(default, float) and (
+                    isinstance(got, bool) or not isinstance(got, int | float) or got <= 0
+                ):
+                    bad(f"{section}.{key}", f"应为大于 0 的数，现在是 {got!r}")
                 elif isinstance(default, str) and not isinstance(got, str):
                     bad(f"{section}.{key}", f"应为文字，现在是 {got!r}")
                 elif isinstance(default, list) and not isinstance(got, list):

@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from exam_tools.hub import pages, session
+
 #: Lab extensions that throw errors inside Voilà pages (hub-notes 7); members need none of them.
 VOILA_EXTENSION_DENYLIST = [
     "@jupyter/nbgrader",
@@ -61,6 +63,11 @@ courses: []
 member:
   # 党员首页等笔记本所在目录（复制到每位党员的主目录）
   notebooks: ""
+session:
+  # 多少分钟没有点按就自动退出登录（关闭浏览器也会退出）
+  idle_minutes: 30
+  # 站点公用电脑设为 true：每次交卷后几秒自动退出登录，下一位要重新登录
+  kiosk: false
 """
 
 
@@ -71,7 +78,7 @@ def dumps(data: Any) -> str:
 def voila_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "extension_denylist": VOILA_EXTENSION_DENYLIST,
-        "template": VOILA_TEMPLATE,
+        "template": pages.VOILA_MEMBER_TEMPLATE,  # VOILA_TEMPLATE with Chinese loading texts
         "show_tracebacks": False,
     }
 
@@ -94,6 +101,8 @@ def member_server_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "cull_connected": False,
         },
         "VoilaConfiguration": voila_config(cfg),
+        # an expired or logged-out login is not served from the server's token cache for long
+        "HubOAuth": {"cache_max_age": session.token_cache_seconds(cfg)},
     }
 
 
@@ -158,7 +167,7 @@ LOGIN_HTML = """\
   <div class="auth-form-body m-auto" style="font-size: 1.25em">
     {% if login_error %}<p class="login_error">登录名或密码不对，请再试一次</p>{% endif %}
     <input type="hidden" name="_xsrf" value="{{ xsrf }}" />
-    <label for="username_input">登录名（登录卡上的，如 dy123456）</label>
+    <label for="username_input">登录名（见登录卡）</label>
     <input id="username_input" type="text" autocapitalize="off" autocorrect="off"
            autocomplete="username" class="form-control" name="username"
            value="{{ username }}" autofocus="autofocus" style="min-height: 48px" />
@@ -173,19 +182,14 @@ LOGIN_HTML = """\
 {% endblock login_container %}
 """
 
-#: The page shown while a member's server starts (it can take a minute at an exam's start).
-SPAWN_PENDING_HTML = """\
-{% extends "templates/spawn_pending.html" %}
-{% block message %}<p style="font-size: 1.25em">正在为您准备学习页面，请稍候，不要关闭本页……</p>{% endblock %}
-"""
-
 
 def hub_files(cfg: Mapping[str, Any], csp: str) -> dict[str, str]:
     """Relative path under DIR → text of every generated file."""
     return {
         "jupyterhub_config.py": CONFIG_PY,
         "templates/login.html": LOGIN_HTML,
-        "templates/spawn_pending.html": SPAWN_PENDING_HTML,
+        **pages.hub_templates(),  # Chinese hub pages, Voilà's loading page (issue 17 item 3)
+        **pages.voila_member_files(),
         "jupyter/member/nbgrader_config.json": dumps(nbgrader_common(cfg, HUB_AUTH)),
         "jupyter/instructor/nbgrader_config.json": dumps(nbgrader_common(cfg, HUB_AUTH)),
         "jupyter/grader/nbgrader_config.json": dumps(nbgrader_common(cfg, "NoAuthPlugin")),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from exam_tools.hub import pages, session
 from exam_tools.hub.config import grader_name, role_dir, state_dir
 from exam_tools.service import hubconfig
 
@@ -95,6 +96,8 @@ def spawn_settings(
             env["EXAM_TOOLS_ROSTER_ID"] = member_id
         if hubconfig.enabled(cfg):  # the quiz's exam service (issue 12)
             env["EXAM_TOOLS_SERVICE_URL"] = hubconfig.service_url(cfg)
+        env |= session.member_environment(cfg)  # idle minutes, kiosk (issue 17 item 2)
+        env["JUPYTER_PATH"] = str(directory / pages.MEMBER_DATA)  # Voilà's Chinese loading page
         return {"default_url": landing_url(cfg), "environment": env}
     return {"default_url": "/lab", "environment": env}
 
@@ -224,3 +227,4 @@ def apply(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     update_spawner(c, cfg, directory)
     update_roles(c, cfg)
     update_services(c, cfg, directory)
+    session.update_session(c, cfg)
