@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
         "prefix": "/opt/exam-tools-hub",
         # the hub's own database and cookie secret (root only); empty: DIR/state
         "state_dir": "",
+        # the zone every time is read and shown in (exam times, hand-in times, records)
+        "timezone": "Asia/Shanghai",
     },
     "users": {
         # login names are <member_prefix><6 digits>, so they never collide with system accounts
@@ -111,6 +113,14 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
     for key in cfg:
         if key not in DEFAULTS:
             bad(key, f"未知设置；可用的有 {'、'.join(DEFAULTS)}")
+    hub = cfg.get("hub")
+    if isinstance(hub, Mapping) and isinstance(hub.get("timezone"), str):
+        from exam_tools.timezone import zone
+
+        try:
+            zone(hub["timezone"])
+        except InvalidInputError:
+            bad("hub.timezone", f"时区 {hub['timezone']!r} 不认识（应如 Asia/Shanghai）")
     users = cfg.get("users")
     if isinstance(users, Mapping):
         for name in users.get("instructors") or []:

@@ -50,6 +50,8 @@ hub:
   port: 8000
   # 印在登录卡和二维码上的网址（如 https://xuexi.example.cn/）；空着则用 http://本机:端口/
   public_url: ""
+  # 时区：开考、截止、交卷等时间都按它读写和显示（默认北京时间）
+  timezone: Asia/Shanghai
 users:
   # 党员的登录名是 前缀+6位数字，如 dy381920，不会与系统账号重名
   member_prefix: dy

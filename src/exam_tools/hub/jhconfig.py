@@ -157,7 +157,8 @@ def update_spawner(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     c.Spawner.pre_spawn_hook = make_hooks(cfg, directory)[1]
     c.LocalProcessSpawner.shell_cmd = []
     # the venv's bin first, so kernels and nbgrader run from it
-    c.Spawner.environment = {"PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+    c.Spawner.environment = {"PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+                             "EXAM_TOOLS_TZ": cfg["hub"]["timezone"]}  # fmt: skip
 
 
 def update_roles(c: Any, cfg: Mapping[str, Any]) -> None:
@@ -217,6 +218,8 @@ def update_services(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
         )
     if hubconfig.enabled(cfg):
         services.append(hubconfig.service_entry(cfg))
+    for s in services:  # the exam service's messages and the graders' records (issue 17 item 7)
+        s["environment"] = {**s.get("environment", {}), "EXAM_TOOLS_TZ": cfg["hub"]["timezone"]}
     c.JupyterHub.services = services
 
 
@@ -228,3 +231,4 @@ def apply(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     update_roles(c, cfg)
     update_services(c, cfg, directory)
     session.update_session(c, cfg)
+    pages.update_pages(c)

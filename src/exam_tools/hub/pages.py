@@ -17,6 +17,7 @@ widget..." is never seen.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 #: Added to members' ``JUPYTER_PATH``; Voilà finds templates in ``<it>/voila/templates``.
 MEMBER_DATA = "share"
@@ -247,6 +248,12 @@ VOILA_SETUP_MACRO = """\
 </script>
 {%- endmacro %}
 """
+
+
+def update_pages(c: Any) -> None:
+    """Members always see the Chinese progress page while their server starts (JupyterHub waits
+    10 s on a blank page first, then shows its own)."""
+    c.JupyterHub.slow_spawn_timeout = 0
 
 
 def hub_templates() -> dict[str, str]:

@@ -11,7 +11,6 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as w
@@ -101,7 +100,10 @@ def clock_text(seconds: float) -> str:
 
 
 def _when(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
+    """A time a member reads, in the hub's zone (``EXAM_TOOLS_TZ``; issue 17 item 7)."""
+    from exam_tools.timezone import show
+
+    return show(ts, named=False) if ts else ""
 
 
 class QuizApp:
