@@ -301,3 +301,25 @@ def test_kiosk_logs_out_after_hand_in(hub: LocalHub, browser: Any) -> None:
     other.goto(f"{hub.url}/user/{name}/", timeout=WAIT)
     expect_login_page(other)
     context.close()
+
+
+def test_instructors_keep_the_hubs_own_home_and_token_pages(hub: LocalHub) -> None:
+    """The Chinese frame tells instructors from members by their hub group: an instructor's home
+    and token pages are JupyterHub's own (start button, API tokens), a member's are not."""
+    from exam_tools.hub.client import HubSession
+
+    for name, staff in ((hub.teacher, True), (hub.logins[1], False)):
+        s = HubSession(hub.url, name)
+        r = s.http.post(f"{hub.url}/hub/login?next=", allow_redirects=False, timeout=120,
+                        data={"username": name, "password": hub.passwords[name],
+                              "_xsrf": s._hub_xsrf()})  # fmt: skip
+        assert r.status_code == 302, r.text[:300]
+        r_home = s.http.get(f"{hub.url}/hub/home", timeout=60)
+        r_token = s.http.get(f"{hub.url}/hub/token", timeout=60)
+        assert r_home.status_code == r_token.status_code == 200
+        home, token = r_home.content.decode(), r_token.content.decode()  # no charset in the header
+        assert "退出登录" in home and "退出登录" in token
+        assert ("My Server" in home) is staff  # JupyterHub's Start/Stop My Server
+        assert ("Request new API token" in token) is staff
+        assert ("进入我的学习" in home) is not staff
+        s.http.get(f"{hub.url}/hub/logout", timeout=60)
