@@ -165,6 +165,9 @@ def test_chinese_all_the_way_in_and_logout_leaves_nothing_behind(
         if "#loading_text" in sizes:  # Voilà's loading page (it may pass faster than a sample)
             assert sizes["#loading_text"] >= 18
         shot(page, "landing")
+        # the members' Voilà template drew it (Chinese loading page, shown once widgets drew)
+        setup = page.evaluate("String(window.update_loading_text) + String(window.display_cells)")
+        assert "et-loading-bar" in setup and "Loading widget" in setup
         landing = page.locator(".et-landing")
         logout = landing.get_by_role("link", name="退出登录")
         expect(logout).to_be_visible()
