@@ -111,11 +111,16 @@ def log_in_watching(page: Any, hub: LocalHub, name: str) -> list[tuple[str, str]
     page.fill("#password_input", hub.passwords[name])
     page.click("#login_submit", no_wait_after=True)
     seen: list[tuple[str, str]] = []
+    shots: set[str] = set()
     deadline = time.monotonic() + WAIT / 1000
     while time.monotonic() < deadline:
         now = sample(page)
         seen.append((page.url, now.pop("text")))
         seen += [(sel, f"size:{px}") for sel, px in now.items()]
+        for sel, what in (("#et-loading-text", "spawn"), ("#loading_text", "voila-loading")):
+            if sel in now and what not in shots:  # the way in, as the member saw it
+                shots.add(what)
+                shot(page, what)
         if page.locator(".et-landing a.et-logout").count():
             break
         page.wait_for_timeout(150)
