@@ -85,7 +85,9 @@ def test_roles_from_unix_groups() -> None:
     assert member["default_url"] == landing_url(cfg)
     assert member["environment"] == {
         "JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/member", "EXAM_TOOLS_ROSTER_ID": "m-001",
-        "EXAM_TOOLS_SERVICE_URL": "http://127.0.0.1:8090/services/exam"}  # fmt: skip
+        "EXAM_TOOLS_SERVICE_URL": "http://127.0.0.1:8090/services/exam",
+        "EXAM_TOOLS_IDLE_MINUTES": "30", "EXAM_TOOLS_KIOSK": "0",
+        "JUPYTER_PATH": "/srv/hub/share"}  # fmt: skip
     teacher = spawn_settings("teacher1", ["exam-instructors"], None, cfg, Path("/srv/hub"))
     assert teacher == {"default_url": "/lab",
                        "environment": {"JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/instructor"}}  # fmt: skip
@@ -122,7 +124,10 @@ def test_generated_jupyter_config_by_role() -> None:
     out = files.hub_files(config(exchange={"root": "/srv/x"}), CSP)
     member = json.loads(out["jupyter/member/jupyter_server_config.json"])
     assert "@jupyter/nbgrader" in member["VoilaConfiguration"]["extension_denylist"]
-    assert member["VoilaConfiguration"]["template"] == "exam-tools"
+    # Voilà's loading page in Chinese, on top of the offline template (issue 17 item 3)
+    assert member["VoilaConfiguration"]["template"] == "exam-tools-member"
+    conf = json.loads(out["share/voila/templates/exam-tools-member/conf.json"])
+    assert conf == {"base_template": "exam-tools"}
     assert member["MappingKernelManager"]["cull_idle_timeout"] == 600
     assert member["MappingKernelManager"]["cull_connected"] is False
     loaded = member["ServerApp"]["jpserver_extensions"]

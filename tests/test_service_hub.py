@@ -209,7 +209,7 @@ def test_edited_exam_json_and_extra_attempts(hub: LocalHub, members: dict[str, M
 
 def test_late_answers_and_replays_are_refused(hub: LocalHub, members: dict[str, Member]) -> None:
     closes = time.time() + 6
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(closes))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(closes))  # with its offset
     open_exam(hub, "quick", "--closes", stamp, "--grace", "2")
     m = members[hub.logins[2]]
     paper = service(hub).paper("quick", m.name).id
@@ -280,7 +280,7 @@ def test_cut_off_and_killed_mid_exam_nothing_is_lost(
     hub: LocalHub, members: dict[str, Member]
 ) -> None:
     closes = time.time() + 600
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(closes))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(closes))  # with its offset
     open_exam(hub, "away", "--closes", stamp, "--grace", "3")
     m = members[hub.logins[2]]
     put_spec(hub, m, "away")
@@ -321,7 +321,7 @@ def test_queued_answers_are_judged_by_the_service_clock(
     """Answers queued before the deadline while the service was unreachable count if they arrive
     within the grace, and not after it, whatever the member's computer says."""
     closes = time.time() + 12
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(closes))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(closes))  # with its offset
     open_exam(hub, "lag", "--closes", stamp, "--grace", "4")
     early, late = members[hub.logins[0]], members[hub.logins[2]]
     for m in (early, late):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,12 +56,16 @@ def _hub_service_db(service_db: Path | None, hub_dir: Path | None) -> Path:
 
 
 def _when(text: str | None) -> float | None:
+    """A time the organiser typed, in the configured zone (issue 17 item 7), as epoch seconds."""
+    from exam_tools.errors import InvalidInputError
+    from exam_tools.timezone import parse
+
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        raise click.BadParameter(f"时间“{text}”看不懂，请写成 2026-12-01T09:00") from None
+        return parse(text)
+    except InvalidInputError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _login_pairs(
@@ -79,7 +82,10 @@ def _login_pairs(
 
 
 def _show(ts: float | None) -> str:
-    return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+    """``2026-12-01 09:00:00（北京时间）``: every time shown names its zone."""
+    from exam_tools.timezone import show
+
+    return show(ts, seconds=True)
 
 
 def _store(path: Path) -> ServiceStore:
@@ -100,8 +106,22 @@ def _store(path: Path) -> ServiceStore:
 
 
 @click.group(cls=ExamToolsGroup)
-def exam() -> None:
+@click.option("--tz", envvar="EXAM_TOOLS_TZ", default=None, metavar="时区",
+              help="读入和显示时间用的时区（默认 Asia/Shanghai，即北京时间；"
+                   "也可用环境变量 EXAM_TOOLS_TZ）。")  # fmt: skip
+def exam(tz: str | None) -> None:
     """考试服务：开考、给个别党员延时或加一次机会（记入审计日志）、导出作答供阅卷、导入练习记录。"""
+    import os
+
+    from exam_tools.errors import InvalidInputError
+    from exam_tools.timezone import ENV, zone
+
+    if tz:
+        try:
+            zone(tz)
+        except InvalidInputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--tz") from None
+        os.environ[ENV] = tz  # every time read or shown below, the library's included
 
 
 @exam.command("open", cls=ExamToolsCommand)
@@ -112,8 +132,10 @@ def exam() -> None:
 @click.option("--practice", "practice", default=None, metavar="COURSE/ASSESSMENT",
               help="不用作业，直接把课程的练习（如 shuidao/practice）交给服务：对错和解析由服务回答。")  # fmt: skip
 @hub_service_db
-@click.option("--opens", default=None, help="开考时间，如 2026-12-01T09:00（默认立即）。")
-@click.option("--closes", default=None, help="截止时间（默认不限）。")
+@click.option("--opens", default=None,
+              help="开考时间，如 2026-12-01T09:00 或 09:00（今天），按 --tz 的时区（默认北京时间）；"
+                   "默认立即。")  # fmt: skip
+@click.option("--closes", default=None, help="截止时间，写法同 --opens（默认不限）。")
 @click.option("--grace", type=float, default=30, show_default=True,
               help="截止后为网络延迟多等的秒数。")  # fmt: skip
 @click.option("--title", default=None,
@@ -307,7 +329,10 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
     if not service_db.exists():
         raise click.UsageError(f"找不到考试服务的数据库：{service_db}")
     click.echo(pull_practice(service_db, open_db(db_file), logins, hub_dir).message())
-    year = year or datetime.now().year
+    if year is None:
+        from exam_tools.timezone import this_year
+
+        year = this_year()
     records = load_all_records(open_db(db_file), year, standards, certs)
     by_id = {r.member["id"]: published(r) for r in records}
     mapping = record_logins(by_id, logins, hub_dir)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from exam_tools.grading.grade import SubmissionResult
 from exam_tools.grading.itemstats import Row
 from exam_tools.records.db import transaction
+from exam_tools.timezone import stamp as zone_iso
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -73,7 +74,7 @@ def recording(
 ) -> Iterator[Callable[[SubmissionResult], None]]:
     """A function that writes one result; all of them are committed together when the block ends
     (and none if it raises, Ctrl-C included)."""
-    graded_at = datetime.now().astimezone().isoformat(timespec="seconds")
+    graded_at = zone_iso(time.time(), timespec="seconds")  # in the configured zone
     conn = db if isinstance(db, sqlite3.Connection) else db.conn
     with transaction(conn):
 

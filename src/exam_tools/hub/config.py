@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
         # server): the hub then paces wrong passwords by the client address that proxy forwards
         # (X-Forwarded-For) instead of by the proxy's own, which every member would share
         "trusted_proxies": [],
+        # the zone every time is read and shown in (exam times, hand-in times, records)
+        "timezone": "Asia/Shanghai",
     },
     "users": {
         # login names are <member_prefix><6 digits>, so they never collide with system accounts
@@ -71,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
         "server_idle_timeout": 1800,
     },
     "instructor": {"locale": "zh_CN"},
+    # logins on shared PCs (issue 17 item 2): the login ends when the browser closes, after this
+    # many minutes without a tap, and on a site PC (kiosk) a few seconds after each 交卷
+    "session": {"idle_minutes": 30.0, "kiosk": False},
     # the exam service (issue 12): name, port (0: off), user, db; see exam_tools.service.hubconfig
     "exam_service": {"name": "exam", "port": 8090, "user": "exam-service", "db": ""},
 }
@@ -109,6 +114,10 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
                 got = value.get(key)
                 if isinstance(default, bool | int) and not isinstance(got, int):
                     bad(f"{section}.{key}", f"应为整数，现在是 {got!r}")
+                elif isinstance(default, float) and (
+                    isinstance(got, bool) or not isinstance(got, int | float) or got <= 0
+                ):
+                    bad(f"{section}.{key}", f"应为大于 0 的数，现在是 {got!r}")
                 elif isinstance(default, str) and not isinstance(got, str):
                     bad(f"{section}.{key}", f"应为文字，现在是 {got!r}")
                 elif isinstance(default, list) and not isinstance(got, list):
@@ -116,6 +125,14 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
     for key in cfg:
         if key not in DEFAULTS:
             bad(key, f"未知设置；可用的有 {'、'.join(DEFAULTS)}")
+    hub = cfg.get("hub")
+    if isinstance(hub, Mapping) and isinstance(hub.get("timezone"), str):
+        from exam_tools.timezone import zone
+
+        try:
+            zone(hub["timezone"])
+        except InvalidInputError:
+            bad("hub.timezone", f"时区 {hub['timezone']!r} 不认识（应如 Asia/Shanghai）")
     users = cfg.get("users")
     if isinstance(users, Mapping):
         for name in users.get("instructors") or []:

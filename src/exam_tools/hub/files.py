@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from exam_tools.hub import pages, session
+
 #: Lab extensions that throw errors inside Voilà pages (hub-notes 7); members need none of them.
 VOILA_EXTENSION_DENYLIST = [
     "@jupyter/nbgrader",
@@ -72,6 +74,11 @@ hub:
   prefix: {hub.prefix}
   # Hub 自己的数据库和 cookie 密钥所在目录（只有 root 能读）；空着则用本目录下的 state/
   state_dir: {hub.state_dir}
+  # 前面若有处理 HTTPS 的反向代理（如本机的 nginx），写上它的地址，如 ["127.0.0.1"]：
+  # 这样按党员设备的地址限制输错密码，而不是按代理的地址（否则一台设备输错，人人都要等）
+  trusted_proxies: {hub.trusted_proxies}
+  # 时区：开考、截止、交卷等时间都按它读写和显示（默认北京时间）
+  timezone: {hub.timezone}
 users:
   # 党员的登录名是 前缀+6位数字，如 dy381920，不会与系统账号重名
   member_prefix: {users.member_prefix}
@@ -84,6 +91,11 @@ users:
   home_base: {users.home_base}
   # 党校教师的登录名（hub init 建立系统账号并显示初始密码），如 [teacher1, teacher2]
   instructors: {users.instructors}
+login:
+  # 同一账号密码连续输错几次就锁定（网页登录和 su 合计），锁定多少分钟；
+  # 组织委员可提前解锁：exam-tools hub unlock 本目录 登录名
+  max_failures: {login.max_failures}
+  lock_minutes: {login.lock_minutes}
 exchange:
   # nbgrader 的作业交换目录（发布、收取作业）
   root: {exchange.root}
@@ -107,6 +119,11 @@ member:
   cull_interval: {member.cull_interval}
   # 党员的服务器无人使用多少秒后停止
   server_idle_timeout: {member.server_idle_timeout}
+session:
+  # 多少分钟没有点按就自动退出登录（关闭浏览器也会退出）
+  idle_minutes: {session.idle_minutes}
+  # 站点公用电脑设为 true：每次交卷后几秒自动退出登录，下一位要重新登录
+  kiosk: {session.kiosk}
 instructor:
   # 教师 JupyterLab 的界面语言
   locale: {instructor.locale}
@@ -164,7 +181,7 @@ def dumps(data: Any) -> str:
 def voila_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "extension_denylist": VOILA_EXTENSION_DENYLIST,
-        "template": VOILA_TEMPLATE,
+        "template": pages.VOILA_MEMBER_TEMPLATE,  # VOILA_TEMPLATE with Chinese loading texts
         "show_tracebacks": False,
     }
 
@@ -192,6 +209,8 @@ def member_server_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "cull_connected": False,
         },
         "VoilaConfiguration": voila_config(cfg),
+        # an expired or logged-out login is not served from the server's token cache for long
+        "HubOAuth": {"cache_max_age": session.token_cache_seconds(cfg)},
     }
 
 
@@ -263,7 +282,7 @@ LOGIN_HTML = """\
   <div class="auth-form-body m-auto" style="font-size: 1.25em">
     {% if login_error %}<p class="login_error">登录名或密码不对，请再试一次</p>{% endif %}
     <input type="hidden" name="_xsrf" value="{{ xsrf }}" />
-    <label for="username_input">登录名（登录卡上的，如 dy123456）</label>
+    <label for="username_input">登录名（见登录卡）</label>
     <input id="username_input" type="text" autocapitalize="off" autocorrect="off"
            autocomplete="username" class="form-control" name="username"
            value="{{ username }}" autofocus="autofocus" style="min-height: 48px" />
@@ -278,19 +297,14 @@ LOGIN_HTML = """\
 {% endblock login_container %}
 """
 
-#: The page shown while a member's server starts (it can take a minute at an exam's start).
-SPAWN_PENDING_HTML = """\
-{% extends "templates/spawn_pending.html" %}
-{% block message %}<p style="font-size: 1.25em">正在为您准备学习页面，请稍候，不要关闭本页……</p>{% endblock %}
-"""
-
 
 def hub_files(cfg: Mapping[str, Any], csp: str) -> dict[str, str]:
     """Relative path under DIR → text of every generated file."""
     return {
         "jupyterhub_config.py": CONFIG_PY,
         "templates/login.html": LOGIN_HTML,
-        "templates/spawn_pending.html": SPAWN_PENDING_HTML,
+        **pages.hub_templates(),  # Chinese hub pages, Voilà's loading page (issue 17 item 3)
+        **pages.voila_member_files(),
         "jupyter/member/nbgrader_config.json": dumps(nbgrader_common(cfg, HUB_AUTH)),
         "jupyter/instructor/nbgrader_config.json": dumps(
             {**nbgrader_common(cfg, HUB_AUTH), "ExchangeFactory": {"collect": SANITIZING_COLLECT}}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from exam_tools.hub import pages, session
 from exam_tools.hub.config import grader_name, role_dir, state_dir
 from exam_tools.hub.pam import SERVICE as PAM_SERVICE
 from exam_tools.service import hubconfig
@@ -93,6 +94,8 @@ def spawn_settings(
             env["EXAM_TOOLS_ROSTER_ID"] = member_id
         if hubconfig.enabled(cfg):  # the quiz's exam service (issue 12)
             env["EXAM_TOOLS_SERVICE_URL"] = hubconfig.service_url(cfg)
+        env |= session.member_environment(cfg)  # idle minutes, kiosk (issue 17 item 2)
+        env["JUPYTER_PATH"] = str(directory / pages.MEMBER_DATA)  # Voilà's Chinese loading page
         return {"default_url": landing_url(cfg), "environment": env}
     return {"default_url": "/lab", "environment": env}
 
@@ -135,8 +138,9 @@ def update_network(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
 def cookie_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """The hub's cookies: HttpOnly (JupyterHub's default, kept), SameSite=Lax (a link from a QR
     code or a chat still logs in; a form posted from another site does not carry them), and
-    Secure when members reach the hub by https (hub-notes 16)."""
-    options: dict[str, Any] = {"httponly": True, "samesite": "Lax"}
+    Secure when members reach the hub by https (hub-notes 16); and no expiry date, so they end
+    when the browser closes (a shared PC, issue 17: :mod:`exam_tools.hub.session`)."""
+    options: dict[str, Any] = {"httponly": True, "samesite": "Lax", "expires_days": None}
     if str(cfg["hub"]["public_url"]).startswith("https://"):
         options["secure"] = True
     return options
@@ -179,7 +183,8 @@ def update_spawner(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     c.Spawner.pre_spawn_hook = make_hooks(cfg, directory)[1]
     c.LocalProcessSpawner.shell_cmd = []
     # the venv's bin first, so kernels and nbgrader run from it
-    c.Spawner.environment = {"PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
+    c.Spawner.environment = {"PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+                             "EXAM_TOOLS_TZ": cfg["hub"]["timezone"]}  # fmt: skip
 
 
 def update_roles(c: Any, cfg: Mapping[str, Any]) -> None:
@@ -239,6 +244,8 @@ def update_services(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
         )
     if hubconfig.enabled(cfg):
         services.append(hubconfig.service_entry(cfg))
+    for s in services:  # the exam service's messages and the graders' records (issue 17 item 7)
+        s["environment"] = {**s.get("environment", {}), "EXAM_TOOLS_TZ": cfg["hub"]["timezone"]}
     c.JupyterHub.services = services
 
 
@@ -249,3 +256,5 @@ def apply(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     update_spawner(c, cfg, directory)
     update_roles(c, cfg)
     update_services(c, cfg, directory)
+    session.update_session(c, cfg)
+    pages.update_pages(c)

@@ -98,6 +98,7 @@ class LocalHub:
     notebooks: dict[str, Path] = field(default_factory=dict)  # more files for members' homes
     env: dict[str, str] = field(default_factory=dict)  # for the CLI (EXAM_TOOLS_ROOT …)
     member: dict[str, int | str] = field(default_factory=dict)  # more of config.yaml's member:
+    extra_config: str = ""  # more sections of config.yaml (e.g. "session: {kiosk: true}")
     # the hub is stopped after this many seconds whatever happens, so that a request hanging
     # on it ends (its connection closes) instead of holding a test run until CI's time runs out
     watchdog: float = 1200
@@ -172,7 +173,7 @@ courses:
   - {{id: {self.course}, title: 测试课程, instructors: [{self.teacher}], port: {self.port + 3}}}
 member: {{notebooks: {b / "nb"}{"".join(f", {k}: {v}" for k, v in self.member.items())}}}
 exam_service: {{port: {self.port + 4}, user: {p}svc}}
-"""
+{self.extra_config}"""
 
     def write_roster(self, db: Path) -> None:
         from exam_tools.records.db import open_db

@@ -11,7 +11,6 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as w
@@ -20,6 +19,7 @@ from exam_tools.course.model import Mode
 from exam_tools.course.paper import Paper
 from exam_tools.errors import QuizError
 from exam_tools.quiz.items import ItemView
+from exam_tools.quiz.session import touch
 from exam_tools.quiz.store import ResponseStore
 
 if TYPE_CHECKING:
@@ -100,7 +100,10 @@ def clock_text(seconds: float) -> str:
 
 
 def _when(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
+    """A time a member reads, in the hub's zone (``EXAM_TOOLS_TZ``; issue 17 item 7)."""
+    from exam_tools.timezone import show
+
+    return show(ts, named=False) if ts else ""
 
 
 class QuizApp:
@@ -210,7 +213,12 @@ class QuizApp:
 
     def _button(self, text: str, handler: Callable[[], None], style: str = "") -> w.Button:
         b = w.Button(description=text, button_style=style, tooltip=text)
-        b.on_click(lambda _b: handler())
+
+        def tapped(_b: w.Button) -> None:
+            touch()  # the member is here: the idle logout waits (issue 17 item 2)
+            handler()
+
+        b.on_click(tapped)
         return b
 
     def _card_button(self, n: int) -> w.Button:
@@ -334,6 +342,7 @@ class QuizApp:
         self.goto(self.current - 1)
 
     def _changed(self, n: int) -> None:
+        touch()  # the member is here: the idle logout waits (issue 17 item 2)
         with self._lock:
             if self.submitted:
                 return

@@ -38,6 +38,7 @@ from exam_tools.quiz.landing_parts import (
     service_exam_state,
 )
 from exam_tools.quiz.record_client import NotPublished, RecordClient, practice_line
+from exam_tools.quiz.session import member_session, touch
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
@@ -77,7 +78,10 @@ class Landing:
         self._lock = threading.RLock()
         self.heartbeat = Heartbeat()
         self.body = w.VBox(layout=w.Layout(width="100%"))
-        self.widget = w.VBox([w.HTML(CSS + LANDING_CSS), self.heartbeat.widget, self.body])
+        # on the hub: 退出登录 above every view, idle and kiosk logouts (issue 17 item 2)
+        self.session = member_session()
+        top = [self.session.widget] if self.session is not None else []
+        self.widget = w.VBox([w.HTML(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.body])
         self.widget.add_class("exam-tools-quiz")
         self.widget.add_class("et-landing")
         if not self._resume():
@@ -133,6 +137,7 @@ class Landing:
 
     def _safely(self, handler: Callable[[], None]) -> None:
         """Run a tap's action; a failure becomes a Chinese message on the page, never a traceback."""
+        touch()
         try:
             handler()
         except ExamToolsError as exc:
@@ -379,6 +384,12 @@ class Landing:
         self.retry.layout.display = "none"
         self._status("试卷已交给老师。成绩由老师发布后，在“我的学习”里查看。", "et-right")
         self._remember(None)
+        self._handed_in()
+
+    def _handed_in(self, _app: QuizApp | None = None) -> None:
+        """交卷 confirmed: a site PC (kiosk) logs the member out a few seconds later."""
+        if self.session is not None:
+            self.session.handed_in()
 
     def _status(self, text: str, cls: str) -> None:
         self.status.value = f'<div class="et-box {cls}">{html.escape(text)}</div>'
@@ -438,6 +449,8 @@ class Landing:
                 self.app.close()
             self.app = app
             self._remember(what)
+            if what["kind"] != "exam" and app.on_submitted is None:
+                app.on_submitted = self._handed_in  # practice: handed in when the store says so
             self.status = w.HTML()
             self.retry = self._button("重新提交", lambda: self._hand_in(app), "warning")
             self.retry.layout.display = "none"

@@ -84,7 +84,9 @@ def read_responses(path: Path) -> Any:
 def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="milliseconds")
+    from exam_tools.timezone import iso
+
+    return iso(ts)  # with the configured zone's offset (issue 17 item 7)
 
 
 def _ts(text: Any) -> float | None:

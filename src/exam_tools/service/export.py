@@ -19,6 +19,7 @@ from exam_tools.grading.assign import NOTEBOOK
 from exam_tools.quiz.store import RESPONSES_FORMAT, RESPONSES_VERSION
 from exam_tools.service.notebook import service_notebook
 from exam_tools.service.store import ServiceStore
+from exam_tools.timezone import iso as zone_iso
 
 PAPER = "exam.paper.json"  # the names show_exam and exam-tools grade use
 RESPONSES = "exam.paper.responses.json"
@@ -28,9 +29,7 @@ MANIFEST_FORMAT = "exam-tools/service-export"
 
 def _iso(ts: float | None) -> str | None:
     return (
-        None
-        if ts is None
-        else datetime.fromtimestamp(ts).astimezone().isoformat("T", "milliseconds")
+        None if ts is None else zone_iso(ts)  # with the configured zone's offset (issue 17 item 7)
     )
 
 

@@ -19,7 +19,6 @@ import sqlite3
 from collections import Counter
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +60,9 @@ class PullResult:
 
 def local_iso(ts: float) -> str:
     """The service's epoch time as local ISO date-time with milliseconds and offset."""
-    return datetime.fromtimestamp(ts).astimezone().isoformat("T", "milliseconds")
+    from exam_tools.timezone import stamp
+
+    return stamp(ts)  # with the configured zone's offset (issue 17 item 7)
 
 
 def _open_service(path: Path) -> sqlite3.Connection:

@@ -82,7 +82,10 @@ def check_paper(expected: str, given: str) -> None:
 def check_window(rules: ExamRules, now: float) -> None:
     """The exam is open: after its opening time and before its closing time."""
     if rules.opens_at is not None and now < rules.opens_at:
-        raise Refused("not-open", "考试还没有开始，请到开考时间再来。", 409)
+        from exam_tools.timezone import show
+
+        opens = show(rules.opens_at)  # in the hub's zone (issue 17 item 7)
+        raise Refused("not-open", f"考试还没有开始，开考时间：{opens}。请到时再来。", 409)
     if rules.closes_at is not None and now > rules.closes_at + rules.grace:
         raise Refused("closed", "考试已经结束，不能再开始或作答。", 409)
 

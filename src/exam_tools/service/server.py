@@ -14,7 +14,6 @@ import argparse
 import json
 import logging
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,6 +22,7 @@ from tornado import ioloop, web
 
 from exam_tools.service import rules as R
 from exam_tools.service.store import ServiceStore
+from exam_tools.timezone import year_start
 
 log = logging.getLogger("exam_tools.service")
 
@@ -147,10 +147,9 @@ class MistakesHandler(BaseHandler):
         """How many questions the member's 错题本 holds, and this year's practice so far."""
 
         def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
-            year = datetime.now().astimezone().replace(month=1, day=1, hour=0, minute=0,
-                                                       second=0, microsecond=0)  # fmt: skip
+            year = year_start()  # 1 January in the hub's zone (issue 17 item 7)
             return {"count": len(self.store.mistakes(member)),
-                    "practice": self.store.practice_tally(member, year.timestamp())}  # fmt: skip
+                    "practice": self.store.practice_tally(member, year)}  # fmt: skip
 
         await self.run("", act)
 
