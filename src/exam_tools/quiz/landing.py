@@ -370,6 +370,7 @@ class Landing:
             return
         if isinstance(app.store, ServiceResponseStore):
             self._status("试卷已交给考试服务。成绩由老师发布后，在“我的学习”里查看。", "et-right")
+            self._handed_in()  # the service has it: a site PC (kiosk) logs out
             return
         entry = self.entry
         if entry is None:
