@@ -174,7 +174,14 @@ class HubSession:
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
-                msg = json.loads(ws.recv())
+                # control frames too, so the server's pings (every 30 s) cannot keep this waiting
+                # past the deadline on a kernel that will never answer
+                opcode, frame = ws.recv_data_frame(control_frame=True)
+                if opcode == websocket.ABNF.OPCODE_CLOSE:
+                    raise HubClientError("the kernel's connection closed")
+                if opcode != websocket.ABNF.OPCODE_TEXT:
+                    continue
+                msg = json.loads(frame.data)
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
                 kind, content = msg["msg_type"], msg["content"]

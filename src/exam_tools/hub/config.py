@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.errors import InvalidInputError, Location, Problem
+from exam_tools.hub.limits import parse_size
 
 CONFIG_FILE = "config.yaml"
 
@@ -71,6 +72,11 @@ DEFAULTS: dict[str, Any] = {
         "cull_interval": 60,
         # a member's server with no activity is stopped by the hub after this many seconds
         "server_idle_timeout": 1800,
+        # each member's server and kernels together: memory at most (a kernel that takes more is
+        # killed alone) and processes/threads at most; measured use is about 80 MiB for the server
+        # and 90-130 MiB per open page's kernel (benchmarks/bench_member_server.py, bench_hub.py)
+        "mem_limit": "1G",
+        "pids_limit": 256,
     },
     "instructor": {"locale": "zh_CN"},
     # logins on shared PCs (issue 17 item 2): the login ends when the browser closes, after this
@@ -144,6 +150,12 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
         prefix = users.get("member_prefix")
         if isinstance(prefix, str) and not NAME.match(prefix + "0"):
             bad("users.member_prefix", f"{prefix!r} 不合要求（小写字母开头，字母、数字、-、_）")
+    member = cfg.get("member")
+    if isinstance(member, Mapping) and isinstance(member.get("mem_limit"), str):
+        try:
+            parse_size(member["mem_limit"])
+        except InvalidInputError as exc:
+            bad("member.mem_limit", str(exc))
     courses = cfg.get("courses")
     if isinstance(courses, list):
         seen: set[str] = set()

@@ -114,11 +114,15 @@ member:
   notebooks: {member.notebooks}
   # 党员登录后看到的页面（上面目录里的笔记本）
   landing: {member.landing}
-  # 关掉或丢下的页面，其内核空闲多少秒后关闭；多少秒检查一次
+  # 没有页面连着的内核（页面关掉、刷新、浏览器被关）多少秒后关闭；多少秒检查一次
   cull_idle_timeout: {member.cull_idle_timeout}
   cull_interval: {member.cull_interval}
   # 党员的服务器无人使用多少秒后停止
   server_idle_timeout: {member.server_idle_timeout}
+  # 每位党员的服务器和内核合计最多用多少内存（如 768M、1G；超出时只结束占用过多的那个内核，不影响别人）
+  mem_limit: {member.mem_limit}
+  # 每位党员最多的进程和线程数（防止一个人的程序占满服务器）
+  pids_limit: {member.pids_limit}
 session:
   # 多少分钟没有点按就自动退出登录（关闭浏览器也会退出）
   idle_minutes: {session.idle_minutes}

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from exam_tools.hub import pages, session
 from exam_tools.hub.config import grader_name, role_dir, state_dir
+from exam_tools.hub.limits import parse_size
 from exam_tools.hub.pam import SERVICE as PAM_SERVICE
 from exam_tools.service import hubconfig
 
@@ -96,8 +97,10 @@ def spawn_settings(
             env["EXAM_TOOLS_SERVICE_URL"] = hubconfig.service_url(cfg)
         env |= session.member_environment(cfg)  # idle minutes, kiosk (issue 17 item 2)
         env["JUPYTER_PATH"] = str(directory / pages.MEMBER_DATA)  # Voilà's Chinese loading page
-        return {"default_url": landing_url(cfg), "environment": env}
-    return {"default_url": "/lab", "environment": env}
+        return {"default_url": landing_url(cfg), "environment": env,
+                "mem_limit": parse_size(cfg["member"]["mem_limit"]),
+                "pids_limit": int(cfg["member"]["pids_limit"])}  # fmt: skip
+    return {"default_url": "/lab", "environment": env, "mem_limit": 0, "pids_limit": 0}
 
 
 def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
@@ -115,6 +118,8 @@ def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
         spawner.default_url = settings["default_url"]
         # a new dict: the trait's default is shared between spawners (hub-notes 9)
         spawner.environment = {**spawner.environment, **settings["environment"]}
+        spawner.mem_limit = settings["mem_limit"] or None
+        spawner.pids_limit = settings["pids_limit"]
 
     return post_auth_hook, pre_spawn_hook
 
@@ -174,7 +179,8 @@ def update_auth(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
 
 def update_spawner(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     prefix = Path(cfg["hub"]["prefix"])
-    c.JupyterHub.spawner_class = "localprocess"
+    # LocalProcessSpawner, with members' servers in control groups of their own (limits.py)
+    c.JupyterHub.spawner_class = "exam_tools.hub.spawner.MemberSpawner"
     c.Spawner.cmd = [str(prefix / "bin" / "jupyterhub-singleuser")]
     c.Spawner.notebook_dir = "~"
     c.Spawner.default_url = landing_url(cfg)

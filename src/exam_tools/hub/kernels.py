@@ -15,10 +15,16 @@ Configured for members' servers only (``ServerApp.kernel_manager_class`` in
 
 from __future__ import annotations
 
+import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+#: Kernels' ``oom_score_adj``: +500 counts half the memory limit against a kernel, so a runaway
+#: kernel (or any kernel) goes before the member's server does.
+OOM_SCORE_ADJ = "500"
 
 
 def alone_too_long(alone_since: float | None, connections: int, now: float, timeout: float) -> bool:
@@ -34,7 +40,25 @@ class MemberKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._alone_since: dict[str, float] = {}
 
+    async def start_kernel(  # type: ignore[override]  # the async manager's start is a coroutine
+        self, *args: Any, **kwargs: Any
+    ) -> str:
+        kernel_id: str = await super().start_kernel(*args, **kwargs)
+        self._first_to_go(kernel_id)
+        return kernel_id
+
+    def _first_to_go(self, kernel_id: str) -> None:
+        """When the member's memory limit is reached (hub/limits.py), the kernel that used it up
+        is the one the kernel kills, never the member's server: kernels are marked first to go
+        (an account may raise its own processes' oom_score_adj). Checked again on every cull
+        round, for kernels restarted since."""
+        pid = getattr(getattr(self._kernels.get(kernel_id), "provisioner", None), "pid", None)
+        if isinstance(pid, int):
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{pid}/oom_score_adj").write_text(OOM_SCORE_ADJ)
+
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        self._first_to_go(kernel_id)
         connections = self._kernel_connections.get(kernel_id, 0)
         now = time.monotonic()
         if connections:
