@@ -88,8 +88,10 @@ def test_roles_from_unix_groups() -> None:
         "EXAM_TOOLS_SERVICE_URL": "http://127.0.0.1:8090/services/exam",
         "EXAM_TOOLS_IDLE_MINUTES": "30", "EXAM_TOOLS_KIOSK": "0",
         "JUPYTER_PATH": "/srv/hub/share"}  # fmt: skip
+    # a member's server and kernels together: 1 GiB and 256 tasks at most (hub/limits.py)
+    assert (member["mem_limit"], member["pids_limit"]) == (1024**3, 256)
     teacher = spawn_settings("teacher1", ["exam-instructors"], None, cfg, Path("/srv/hub"))
-    assert teacher == {"default_url": "/lab",
+    assert teacher == {"default_url": "/lab", "mem_limit": 0, "pids_limit": 0,
                        "environment": {"JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/instructor"}}  # fmt: skip
 
 
