@@ -59,8 +59,16 @@ DEFAULTS: dict[str, Any] = {
         "server_idle_timeout": 1800,
     },
     "instructor": {"locale": "zh_CN"},
-    # the exam service (issue 12): name, port (0: off), user, db; see exam_tools.service.hubconfig
-    "exam_service": {"name": "exam", "port": 8090, "user": "exam-service", "db": ""},
+    # the exam service (issue 12): name, port (0: off), user, db, each member's request limit
+    # (rate a second after a burst; issue 16); see exam_tools.service.hubconfig
+    "exam_service": {
+        "name": "exam",
+        "port": 8090,
+        "user": "exam-service",
+        "db": "",
+        "rate": 5,
+        "burst": 20,
+    },
 }
 
 NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
