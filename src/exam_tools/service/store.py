@@ -97,6 +97,7 @@ class ServiceStore:
     def _refusals_table(self) -> None:
         """The counted refusals table; a row-per-request table (before issue 16) is folded into
         it, one row per user, code and minute."""
+
         def columns() -> set[str]:
             return {r[1] for r in self.db.execute("pragma table_info(refusals)")}
 
