@@ -221,15 +221,15 @@ class FakeHubAuth:
 
 
 @pytest.fixture
-def served(store: ServiceStore) -> Iterator[tuple[str, ServiceStore]]:
+def served(store: ServiceStore) -> Iterator[tuple[str, ServiceStore, RateLimiter]]:
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
     from tornado.testing import bind_unused_port
 
     from exam_tools.service.server import make_app
 
-    app = make_app(store, FakeHubAuth({"tok-a": "m1", "tok-b": "m2"}), "/services/exam",
-                   RateLimiter(rate=5, burst=20))  # fmt: skip
+    limiter = RateLimiter(rate=5, burst=20)
+    app = make_app(store, FakeHubAuth({"tok-a": "m1", "tok-b": "m2"}), "/services/exam", limiter)
     sock, port = bind_unused_port()
     loops: list[IOLoop] = []
     started = threading.Event()
@@ -246,7 +246,7 @@ def served(store: ServiceStore) -> Iterator[tuple[str, ServiceStore]]:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     started.wait(10)
-    yield f"http://127.0.0.1:{port}/services/exam", store
+    yield f"http://127.0.0.1:{port}/services/exam", store, limiter
     loops[0].add_callback(loops[0].stop)
     thread.join(10)
 
@@ -257,11 +257,12 @@ def post(url: str, path: str, body: dict[str, Any], token: str = "tok-a") -> req
 
 
 def test_a_flood_is_answered_429_and_counted_and_forged_tokens_write_nothing(
-    served: tuple[str, ServiceStore],
+    served: tuple[str, ServiceStore, RateLimiter],
 ) -> None:
-    url, svc = served
+    url, svc, limiter = served
     paper = svc.paper("cert", "m1").id
     bad = {"member": "m1", "paper": "nope", "attempt": 1, "n": 1, "value": "A"}
+    limiter.rate = 0.1  # one request back every 10 s: the counts below hold on a busy machine
     codes = [post(url, "exams/cert/answers", bad).status_code for _ in range(200)]
     assert codes[:20] == [403] * 20 and codes.count(429) >= 150
     r = post(url, "exams/cert/answers", bad)
@@ -282,9 +283,9 @@ def test_a_flood_is_answered_429_and_counted_and_forged_tokens_write_nothing(
 
 
 def test_a_question_number_with_a_newline_is_refused_400_and_logs_no_forged_line(
-    served: tuple[str, ServiceStore],
+    served: tuple[str, ServiceStore, RateLimiter],
 ) -> None:
-    url, svc = served
+    url, svc, _limiter = served
     paper = svc.paper("cert", "m1").id
     assert post(url, "exams/cert/start", {"member": "m1", "paper": paper}).status_code == 200
     forged_line = "  2026-12-01 09:00:00 t1 → m1（cert）+600 分钟 +5 次：老师同意"
@@ -307,9 +308,9 @@ def test_a_question_number_with_a_newline_is_refused_400_and_logs_no_forged_line
 
 
 def test_the_quiz_keeps_answers_queued_through_429_and_sends_them_later(
-    served: tuple[str, ServiceStore], tmp_path: Path
+    served: tuple[str, ServiceStore, RateLimiter], tmp_path: Path
 ) -> None:
-    url, svc = served
+    url, svc, _limiter = served
     client = ServiceClient(url, "tok-a", "m1")
     state = client.state("cert")
     paper = svc.paper("cert", "m1")
