@@ -263,6 +263,7 @@ def test_a_flood_is_answered_429_and_counted_and_forged_tokens_write_nothing(
     paper = svc.paper("cert", "m1").id
     bad = {"member": "m1", "paper": "nope", "attempt": 1, "n": 1, "value": "A"}
     limiter.rate = 0.1  # one request back every 10 s: the counts below hold on a busy machine
+    limiter.pause = 0  # answer at once (the pause is tested below)
     codes = [post(url, "exams/cert/answers", bad).status_code for _ in range(200)]
     assert codes[:20] == [403] * 20 and codes.count(429) >= 150
     r = post(url, "exams/cert/answers", bad)
@@ -280,6 +281,11 @@ def test_a_flood_is_answered_429_and_counted_and_forged_tokens_write_nothing(
     assert sum(r["count"] for r in got) == 201 and len(got) <= 4  # two minutes at most
     assert svc.db.execute("select count(*) from refusals").fetchone()[0] == len(got)
     assert svc.answers("cert", "m1", 1) == {} and paper
+    limiter.pause = 0.5  # a flood's refusals are answered after a pause: it slows itself
+    t0 = time.perf_counter()
+    assert post(url, "exams/cert/answers", bad).status_code == 429
+    assert post(url, "exams/cert", {"member": "m1"}, token="forged").status_code == 403
+    assert time.perf_counter() - t0 >= 1.0
 
 
 def test_a_question_number_with_a_newline_is_refused_400_and_logs_no_forged_line(

@@ -24,7 +24,7 @@ from exam_tools.bank.model import QType
 from exam_tools.course.key import key_from_compact
 from exam_tools.hub.localhub import LocalHub
 from exam_tools.service import rules as R
-from exam_tools.service.limits import TOO_MANY
+from exam_tools.service.limits import BURST, RATE, TOO_MANY
 
 from .conftest import DATA, ROOT, running_hub
 from .test_service_hub import Member, open_exam, service
@@ -124,7 +124,8 @@ def test_one_members_flood_is_counted_not_stored_and_others_still_save(
             time.sleep(0.25)
         counts = json.loads(running.result().splitlines()[-1])
     assert saves == [200] * 30  # every save of the other member went through
-    assert counts.get("429", 0) > counts.get("403", 0) > 0, counts  # mostly "too many"
+    # past the burst only the member's rate reaches the rules; the rest is 429 (after a pause)
+    assert 0 < counts.get("403", 0) <= BURST + RATE * 14 and counts.get("429"), counts
     assert "error" not in counts, counts
     replies = [flooder.call("POST", "exams/cert/answers", wrong) for _ in range(30)]
     r = next(r for r in replies if r.status_code == 429)  # what the quiz shows the flooder
@@ -151,9 +152,11 @@ def test_made_up_tokens_write_nothing(hub: LocalHub, members: dict[str, Member])
     m.run(FLOOD)
     time.sleep(1.5)  # counts the service still held from earlier tests are written by now
     before_rows, before_bytes = refusal_rows(hub), db_bytes(hub)
-    out = m.run("print(json.dumps(flood(5, 'exams/cert/answers', {'n': 1}, forged=True)))")
+    out = m.run(
+        "print(json.dumps(flood(5, 'exams/cert/answers', {'n': 1}, forged=True, threads=8)))"
+    )
     counts = json.loads(out.splitlines()[-1])
-    assert set(counts) == {"403"} and counts["403"] > 20, counts
+    assert set(counts) == {"403"} and counts["403"] >= 16, counts
     assert refusal_rows(hub) == before_rows  # not a row, not a count
     assert db_bytes(hub) == before_bytes
 

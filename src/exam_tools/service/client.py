@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,7 +42,12 @@ class ServiceAway(QuizError, ConnectionError):
 
 class ServiceBusy(ServiceAway):
     """The service asked to wait (429, too many requests from this member): like away, what
-    waits stays queued and is sent again later; the message is the service's."""
+    waits stays queued and is sent again later; the message is the service's, ``retry_after``
+    (seconds) its Retry-After."""
+
+    def __init__(self, message: str, retry_after: float = 3.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -78,7 +84,11 @@ class ServiceClient:
             except ValueError:
                 err = {}
             if exc.code == 429:
-                raise ServiceBusy(str(err.get("message") or BUSY_NOTICE)) from None
+                try:
+                    wait = min(60.0, max(1.0, float(exc.headers.get("Retry-After") or 3)))
+                except ValueError:
+                    wait = 3.0
+                raise ServiceBusy(str(err.get("message") or BUSY_NOTICE), wait) from None
             if exc.code >= 500 or "message" not in err:
                 raise ServiceAway(AWAY_NOTICE) from None
             raise ServiceRefused(str(err.get("error")), str(err["message"]), exc.code) from None
@@ -139,6 +149,7 @@ class AnswerQueue:
                     continue  # a line cut by a crash: the answer is also in the responses file
         self.refused: list[ServiceRefused] = []
         self.busy = False  # the last flush stopped at a 429 (too many requests), not the network
+        self.busy_until = 0.0  # time.monotonic() before which nothing is sent (Retry-After)
 
     def _write(self) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -162,6 +173,9 @@ class AnswerQueue:
         """Send what waits, in order. True when nothing is left; False when the service is away.
         An answer the service refuses leaves the queue and is kept in ``refused``."""
         with self._lock:
+            if self.pending and time.monotonic() < self.busy_until:
+                self.busy = True  # the service asked to wait: sending now would only be refused
+                return False
             self.busy = False
             try:
                 while self.pending:
@@ -175,6 +189,8 @@ class AnswerQueue:
                 return True
             except ServiceAway as exc:
                 self.busy = isinstance(exc, ServiceBusy)
+                if isinstance(exc, ServiceBusy):
+                    self.busy_until = time.monotonic() + exc.retry_after
                 return False
             finally:
                 self._write()

@@ -22,6 +22,10 @@ from typing import Any
 BURST = 20
 RATE = 5.0
 TOO_MANY = "操作太频繁，请稍等几秒再试。"
+#: A request refused for the rate or for having no valid token is answered after this pause, so
+#: a client that waits for its answers (as floods do) slows itself; at most MAX_HELD at once.
+PAUSE = 1.0
+MAX_HELD = 200
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
@@ -48,12 +52,18 @@ class RateLimiter:
     """Token buckets, one per key (a hub user name), refilled at ``rate`` a second up to ``burst``."""
 
     def __init__(
-        self, rate: float = RATE, burst: int = BURST, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float = RATE,
+        burst: int = BURST,
+        clock: Callable[[], float] = time.monotonic,
+        pause: float = PAUSE,
     ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
         self.rate = rate
         self.burst = burst
+        self.pause = pause  # seconds a refused request's answer waits (see PAUSE)
+        self.held = 0  # answers waiting now
         self.clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
         self._lock = threading.Lock()

@@ -16,6 +16,7 @@ is escaped (:func:`~exam_tools.service.limits.shown`). Run: ``python -m exam_too
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ from urllib.parse import urlparse
 from tornado import ioloop, web
 
 from exam_tools.service import rules as R
-from exam_tools.service.limits import TOO_MANY, LogThrottle, RateLimiter, shown
+from exam_tools.service.limits import MAX_HELD, TOO_MANY, LogThrottle, RateLimiter, shown
 from exam_tools.service.store import ServiceStore
 
 log = logging.getLogger("exam_tools.service")
@@ -52,16 +53,30 @@ class BaseHandler(web.RequestHandler):
         token = self.hub_auth.get_token(self, in_cookie=False)
         model = await self.hub_auth.user_for_token(token, sync=False) if token else None
         if not model or model.get("kind", "user") != "user":
+            await self.pause()
             self.refuse(NO_LOGIN)  # no user to count it against: the database is not touched
             return
         self.user = str(model["name"])
+        if not self.limiter.allow(self.user):
+            self.set_header("Retry-After", str(self.limiter.retry_after(self.user)))
+            await self.pause()
+            self.refuse(R.Refused("too-many", TOO_MANY, 429))
+            return
         if not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
             self.refuse(R.Refused("no-access", "您的账号不能使用考试服务，请联系老师。", 403))
             return
-        if not self.limiter.allow(self.user):
-            self.set_header("Retry-After", str(self.limiter.retry_after(self.user)))
-            self.refuse(R.Refused("too-many", TOO_MANY, 429))
+
+    async def pause(self) -> None:
+        """Hold a refused flood's answer for ``limiter.pause`` seconds (a sleeping request costs
+        no CPU), unless ``MAX_HELD`` are held already."""
+        limiter = self.limiter
+        if limiter.pause <= 0 or limiter.held >= MAX_HELD:
             return
+        limiter.held += 1
+        try:
+            await asyncio.sleep(limiter.pause)
+        finally:
+            limiter.held -= 1
 
     def body(self) -> dict[str, Any]:
         if len(self.request.body) > R.MAX_BODY_BYTES:
