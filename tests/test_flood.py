@@ -76,6 +76,8 @@ def test_the_rate_limiter_allows_a_burst_then_the_rate_per_member() -> None:
     assert limiter.allow("a") and not limiter.allow("a")
     clock.advance(100)  # refilled, never above the burst
     assert sum(limiter.allow("a") for _ in range(10)) == 5
+    assert limiter.allow("a") is False and limiter.allow("c", cost=5) and not limiter.allow("c")
+    assert limiter.retry_after("c", cost=5) == 3  # a costly request waits for all its tokens
     with pytest.raises(ValueError):
         RateLimiter(rate=0)
 

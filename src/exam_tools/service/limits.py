@@ -68,16 +68,17 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
         self._lock = threading.Lock()
 
-    def allow(self, key: str) -> bool:
-        """Take one token for ``key``; False when none is left (the request is refused)."""
+    def allow(self, key: str, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens for ``key`` (a costly request takes more); False when fewer are
+        left (the request is refused, and takes none)."""
         with self._lock:
             now = self.clock()
             tokens, at = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - at) * self.rate)
-            if tokens < 1:
+            if tokens < cost:
                 self._buckets[key] = (tokens, now)
                 return False
-            self._buckets[key] = (tokens - 1, now)
+            self._buckets[key] = (tokens - cost, now)
             if len(self._buckets) > 10_000:  # hub users only, but never unbounded: drop full ones
                 full = [k for k, (t, a) in self._buckets.items()
                         if t + (now - a) * self.rate >= self.burst]  # fmt: skip
@@ -85,11 +86,11 @@ class RateLimiter:
                     del self._buckets[k]
             return True
 
-    def retry_after(self, key: str) -> int:
-        """Whole seconds until ``key`` has a token again (at least 1)."""
+    def retry_after(self, key: str, cost: float = 1.0) -> int:
+        """Whole seconds until ``key`` has ``cost`` tokens again (at least 1)."""
         with self._lock:
             tokens, _ = self._buckets.get(key, (float(self.burst), 0.0))
-        return max(1, int((1 - tokens) / self.rate + 0.999))
+        return max(1, int(max(0.0, cost - tokens) / self.rate + 0.999))
 
 
 class LogThrottle(logging.Filter):

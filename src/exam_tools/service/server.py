@@ -40,6 +40,7 @@ class BaseHandler(web.RequestHandler):
     hub_auth: Any
     limiter: RateLimiter
     user: str | None = None
+    post_cost = 1.0  # tokens a POST takes from the member's bucket (see RateLimiter.allow)
 
     def initialize(self, store: ServiceStore, hub_auth: Any, limiter: RateLimiter) -> None:
         self.store = store
@@ -57,8 +58,9 @@ class BaseHandler(web.RequestHandler):
             self.refuse(NO_LOGIN)  # no user to count it against: the database is not touched
             return
         self.user = str(model["name"])
-        if not self.limiter.allow(self.user):
-            self.set_header("Retry-After", str(self.limiter.retry_after(self.user)))
+        cost = self.post_cost if self.request.method == "POST" else 1.0
+        if not self.limiter.allow(self.user, cost):
+            self.set_header("Retry-After", str(self.limiter.retry_after(self.user, cost)))
             await self.pause()
             self.refuse(R.Refused("too-many", TOO_MANY, 429))
             return
@@ -174,6 +176,8 @@ class PracticeListHandler(BaseHandler):
 
 
 class MistakesHandler(BaseHandler):
+    post_cost = 10.0  # a new 错题本 paper is drawn on the spot: two at once, then one every 2 s
+
     async def get(self) -> None:
         """How many questions the member's 错题本 holds, and this year's practice so far."""
 

@@ -6,7 +6,8 @@ each attempt (start, deadline, hand-in, all by the service's clock), every accep
 receipt time (appended: a changed answer is a new row, the last one counts; a save for the question
 just saved replaces that row, and an attempt keeps at most ``R.ANSWERS_PER_QUESTION`` rows a
 question), the instructors' grants with who, when and why, refused requests counted per hub user,
-code and minute, practice verdicts, and the records the organisers published. Plain ``sqlite3`` with explicit ``BEGIN IMMEDIATE`` transactions: each
+code and minute, practice verdicts, and the records the organisers published. Plain ``sqlite3``
+with explicit ``BEGIN IMMEDIATE`` transactions: each
 accepted answer is committed before the reply, and WAL keeps a committed row through a killed
 process (``synchronous=NORMAL`` can only lose the last commits if the whole machine loses power).
 """
