@@ -116,7 +116,7 @@ def test_a_flood_of_refusals_is_one_row_per_member_code_and_minute(tmp_path: Pat
     assert (first["exam"], first["member"], first["detail"]) == (
         "exam0",
         "x0",
-        "POST /x 0\\nforged",
+        "POST /x 0\nforged",  # as sent (cut); escaped wherever it is shown
     )
     clock.advance(120)  # a new minute: a new row
     s.refuse("m1", "cert", None, "wrong-paper", "y" * 5000)

@@ -490,11 +490,10 @@ class ServiceStore:
     def refuse(self, user: str, exam: str | None, member: str | None, code: str,
                detail: str) -> bool:  # fmt: skip
         """Count a refused request of the hub user ``user``. The first of its user, code and
-        minute is written at once (with ``detail``, escaped and cut; True); later ones only
+        minute is written at once (with ``detail``, cut; True; whoever shows it escapes it, see
+        :func:`~exam_tools.service.limits.shown`); later ones only
         add to a count in memory, written by :meth:`flush_refusals` (at most once a second
         here, and by the server's timer), so a flood costs no write per request."""
-        from exam_tools.service.limits import shown
-
         now = self.clock()
         minute = int(now // 60)
         key = (user, code, minute)
@@ -509,8 +508,7 @@ class ServiceStore:
                     "insert into refusals (at, user, exam, member, code, detail, minute, count, "
                     "last_at) values (?,?,?,?,?,?,?,1,?) on conflict (user, code, minute) "
                     "do update set count = count + 1, last_at = excluded.last_at",
-                    (now, user, exam or "", member or "", code, shown(detail, DETAIL_CHARS),
-                     minute, now),
+                    (now, user, exam or "", member or "", code, detail[:DETAIL_CHARS], minute, now),
                 )  # fmt: skip
             self._counted[key] = 0
             return True
