@@ -260,7 +260,9 @@ def main(argv: list[str] | None = None) -> None:
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:18150"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     app = make_app(store, auth, prefix, RateLimiter(args.rate, args.burst))
-    app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True)
+    # a body far over the largest request is cut off by tornado before it is read (default 100 MB)
+    app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True,
+               max_body_size=4 * R.MAX_BODY_BYTES)  # fmt: skip
     ioloop.PeriodicCallback(store.flush_refusals, 1000).start()  # refusals counted in memory
     log.info("exam service on %s%s, database %s, each member %g requests/s after %d at once",
              url.netloc, prefix, shown(args.db), args.rate, args.burst)  # fmt: skip
