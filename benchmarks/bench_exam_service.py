@@ -40,15 +40,15 @@ VENV = Path("/opt/exam-tools-hub")
 PORT = 18110  # hub, hub API, proxy API, service
 
 
-def hub_config(base: Path, admin: str) -> str:
+def hub_config(base: Path, admin: str, port: int = PORT) -> str:
     service = [str(VENV / "bin" / "python"), "-m", "exam_tools.service.server",
                "--db", str(base / "service.sqlite")]  # fmt: skip
     return f"""
 c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {PORT}
+c.JupyterHub.port = {port}
 c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {PORT + 1}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{PORT + 2}"
+c.JupyterHub.hub_port = {port + 1}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{port + 2}"
 c.ConfigurableHTTPProxy.pid_file = {str(base / "proxy.pid")!r}
 c.JupyterHub.db_url = "sqlite:///{base / "jupyterhub.sqlite"}"
 c.JupyterHub.cookie_secret_file = {str(base / "cookie_secret")!r}
@@ -58,7 +58,7 @@ c.JupyterHub.load_roles = [
     {{"name": "user", "scopes": ["self", "access:services!service=exam"]}},
     {{"name": "bench-admin", "services": ["bench-admin"], "scopes": ["admin:users", "tokens"]}},
 ]
-c.JupyterHub.services = [{{"name": "exam", "url": "http://127.0.0.1:{PORT + 3}",
+c.JupyterHub.services = [{{"name": "exam", "url": "http://127.0.0.1:{port + 3}",
                            "command": {service!r},
                            "environment": {{"PYTHONPATH": {str(ROOT / "src")!r}}}}},
                          {{"name": "bench-admin", "api_token": {admin!r}}}]
@@ -152,12 +152,12 @@ def stop_service(db: Path) -> None:
             os.kill(pid, signal.SIGTERM)
 
 
-def make_users(admin: str, names: list[str]) -> dict[str, str]:
+def make_users(admin: str, names: list[str], port: int = PORT) -> dict[str, str]:
     """Hub users and a token for each, made through the hub's REST API: token → name."""
     import urllib.error
     import urllib.request
 
-    api = f"http://127.0.0.1:{PORT + 1}/hub/api"
+    api = f"http://127.0.0.1:{port + 1}/hub/api"
 
     def call(method: str, path: str, body: dict) -> dict:
         req = urllib.request.Request(f"{api}/{path}", data=json.dumps(body).encode(),

@@ -101,8 +101,9 @@ def test_attempts_window_owner_and_paper() -> None:
     [
         (0, "A", "no-such-question"),
         (11, "A", "no-such-question"),
-        ("1", "A", "no-such-question"),
-        (True, "A", "no-such-question"),
+        ("1", "A", "bad-request"),  # not a whole number: malformed, never echoed
+        (True, "A", "bad-request"),
+        ("1\n2026-12-01 grant", "A", "bad-request"),
         (1, {"x": 1}, "bad-answer"),
         (1, [["A"]], "bad-answer"),
         (1, ["A"] * 27, "bad-answer"),
@@ -135,9 +136,10 @@ def test_an_exam_through_the_store(store: ServiceStore, clock: FakeClock, course
     a = store.start("cert", "dy1", paper.id)
     assert (a.number, a.deadline) == (1, clock.now + 20 * 60)
     store.save("cert", "dy1", paper.id, 1, 1, "A")
-    store.save("cert", "dy1", paper.id, 1, 1, "B")  # changed: a new row, the last one counts
     store.save("cert", "dy1", paper.id, 1, 2, "C")
-    store.save("cert", "dy1", paper.id, 1, 2, None)  # cleared
+    store.save("cert", "dy1", paper.id, 1, 1, "B")  # changed later: a new row, the last counts
+    store.save("cert", "dy1", paper.id, 1, 2, "X")
+    store.save("cert", "dy1", paper.id, 1, 2, None)  # changed again at once: replaces that row
     clock.advance(20 * 60 + 30)
     store.save("cert", "dy1", paper.id, 1, 3, "D")  # the last second of the grace
     clock.advance(1)
@@ -145,7 +147,7 @@ def test_an_exam_through_the_store(store: ServiceStore, clock: FakeClock, course
         store.save("cert", "dy1", paper.id, 1, 4, "A")
     assert store.answers("cert", "dy1", 1) == {1: "B", 3: "D"}
     rows = store.db.execute("select count(*) from answers").fetchone()[0]
-    assert rows == 5  # append-only: every accepted answer kept, the refused one not at all
+    assert rows == 5  # appended (a change straight after replaced), the refused one not at all
     done = store.submit("cert", "dy1", paper.id, 1)
     assert done.submitted_at == a.deadline  # after the grace: handed in by the clock
     state = store.state("cert", "dy1")
@@ -247,14 +249,16 @@ def test_a_killed_service_keeps_every_answer_it_confirmed(
     store: ServiceStore, tmp_path: Path
 ) -> None:
     """SIGKILL in the middle of a burst of saves: every answer confirmed before it is there."""
-    store.paper("cert", "dy1")
+    store.paper("practice", "dy1")
     store.close()
-    code = (
+    code = (  # a new attempt every 100 saves: an attempt keeps 20 answers a question at most
         "import sys\nfrom exam_tools.service.store import ServiceStore\n"
         f"s = ServiceStore({str(store.path)!r})\n"
-        "p = s.paper('cert', 'dy1')\ns.start('cert', 'dy1', p.id)\n"
+        "p = s.paper('practice', 'dy1')\na = s.start('practice', 'dy1', p.id).number\n"
         "i = 0\nwhile True:\n"
-        "    i += 1\n    s.save('cert', 'dy1', p.id, 1, 1 + i % 10, str(i))\n"
+        "    i += 1\n    if i % 100 == 0:\n        s.submit('practice', 'dy1', p.id, a)\n"
+        "        a = s.start('practice', 'dy1', p.id).number\n"
+        "    s.save('practice', 'dy1', p.id, a, 1 + i % 6, str(i))\n"
         "    print(i, flush=True)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

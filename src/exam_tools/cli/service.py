@@ -243,7 +243,10 @@ def exam_extend(name: str, member: str, service_db: Path, minutes: float, attemp
 @service_db
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
-    """审计日志：谁、何时、为何给谁延时或加机会；以及被拒绝的请求。"""
+    """审计日志：谁、何时、为何给谁延时或加机会；以及被拒绝的请求（每人每种原因每分钟一条，附次数）。
+
+    党员写的内容（名字、题号、请求）一律转义后显示，每条一行，换行写作 \\n。"""
+    from exam_tools.service.limits import shown
 
     store = _store(service_db)
     grants, refused = store.audit(name), store.refusals(name)
@@ -252,11 +255,14 @@ def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
         return
     click.echo(f"延时和加机会 {len(grants)} 条：")
     for g in grants:
-        click.echo(f"  {_show(g['at'])} {g['by']} → {g['member']}（{g['exam']}）"
-                   f"+{g['minutes']:g} 分钟 +{g['attempts']} 次：{g['reason']}")  # fmt: skip
-    click.echo(f"被拒绝的请求 {len(refused)} 条：")
+        click.echo(f"  {_show(g['at'])} {shown(g['by'])} → {shown(g['member'])}（{shown(g['exam'])}）"
+                   f"+{g['minutes']:g} 分钟 +{g['attempts']} 次：{shown(g['reason'])}")  # fmt: skip
+    total = sum(r["count"] for r in refused)
+    click.echo(f"被拒绝的请求 {total} 次（按人、原因、分钟合并为 {len(refused)} 条）：")
     for r in refused:
-        click.echo(f"  {_show(r['at'])} {r['user'] or '-'} {r['code']} {r['detail']}")
+        times = "" if r["count"] == 1 else f" ×{r['count']}（至 {_show(r['last_at'])[11:]}）"
+        click.echo(f"  {_show(r['at'])} {shown(r['user'])} {shown(r['code'])}{times} "
+                   f"{shown(r['detail'])}")  # fmt: skip
 
 
 @exam.command("status", cls=ExamToolsCommand)
@@ -265,6 +271,7 @@ def exam_log(name: str | None, service_db: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def exam_status_cmd(name: str, service_db: Path, as_json: bool) -> None:
     """考试 NAME 的现场情况：每名打开了试卷的党员作答到第几次、答了几题、还剩多少时间、是否已交卷（按服务器时钟）。"""
+    from exam_tools.service.limits import shown
     from exam_tools.service.status import exam_status, summary
 
     rows = exam_status(_store(service_db), name)
@@ -281,7 +288,7 @@ def exam_status_cmd(name: str, service_db: Path, as_json: bool) -> None:
         )
         done = f"，{_show(r['submitted_at'])} 交卷" if r["submitted_at"] else ""
         answered = f"，已答 {r['answered']} / {r['questions']} 题" if r["attempt"] else ""
-        click.echo(f"  {r['member']}：{r['state']}" + (f"，{tries}" if r["attempt"] else "")
+        click.echo(f"  {shown(r['member'])}：{r['state']}" + (f"，{tries}" if r["attempt"] else "")
                    + f"{answered}{left}{done}")  # fmt: skip
 
 

@@ -82,8 +82,16 @@ DEFAULTS: dict[str, Any] = {
     # logins on shared PCs (issue 17 item 2): the login ends when the browser closes, after this
     # many minutes without a tap, and on a site PC (kiosk) a few seconds after each 交卷
     "session": {"idle_minutes": 30.0, "kiosk": False},
-    # the exam service (issue 12): name, port (0: off), user, db; see exam_tools.service.hubconfig
-    "exam_service": {"name": "exam", "port": 8090, "user": "exam-service", "db": ""},
+    # the exam service (issue 12): name, port (0: off), user, db, each member's request limit
+    # (rate a second after a burst; issue 16); see exam_tools.service.hubconfig
+    "exam_service": {
+        "name": "exam",
+        "port": 8090,
+        "user": "exam-service",
+        "db": "",
+        "rate": 5,
+        "burst": 20,
+    },
 }
 
 NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")

@@ -138,6 +138,9 @@ exam_service:
   user: {exam_service.user}
   # 考试服务的数据库；空着则用该账号主目录下的 exam-service.sqlite
   db: {exam_service.db}
+  # 每位党员每秒最多几次请求（先可连续 burst 次）；超出时答“操作太频繁，请稍等几秒再试”，答案先存在本机
+  rate: {exam_service.rate}
+  burst: {exam_service.burst}
 """
 
 

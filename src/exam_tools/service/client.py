@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +24,7 @@ from typing import Any
 from exam_tools.errors import QuizError
 
 AWAY_NOTICE = "网络暂时不通，答案已先保存在本机，连通后会自动送达，请继续作答。"
+BUSY_NOTICE = "操作太频繁，答案已先保存在本机，几秒后会自动送达，请继续作答。"
 
 
 class ServiceRefused(QuizError):
@@ -36,6 +38,16 @@ class ServiceRefused(QuizError):
 
 class ServiceAway(QuizError, ConnectionError):
     """The service could not be reached (network, restart)."""
+
+
+class ServiceBusy(ServiceAway):
+    """The service asked to wait (429, too many requests from this member): like away, what
+    waits stays queued and is sent again later; the message is the service's, ``retry_after``
+    (seconds) its Retry-After."""
+
+    def __init__(self, message: str, retry_after: float = 3.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -71,6 +83,12 @@ class ServiceClient:
                 err = json.loads(exc.read() or b"{}")
             except ValueError:
                 err = {}
+            if exc.code == 429:
+                try:
+                    wait = min(60.0, max(1.0, float(exc.headers.get("Retry-After") or 3)))
+                except ValueError:
+                    wait = 3.0
+                raise ServiceBusy(str(err.get("message") or BUSY_NOTICE), wait) from None
             if exc.code >= 500 or "message" not in err:
                 raise ServiceAway(AWAY_NOTICE) from None
             raise ServiceRefused(str(err.get("error")), str(err["message"]), exc.code) from None
@@ -134,6 +152,8 @@ class AnswerQueue:
                 except ValueError:
                     continue  # a line cut by a crash: the answer is also in the responses file
         self.refused: list[ServiceRefused] = []
+        self.busy = False  # the last flush stopped at a 429 (too many requests), not the network
+        self.busy_until = 0.0  # time.monotonic() before which nothing is sent (Retry-After)
 
     def _write(self) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -145,7 +165,11 @@ class AnswerQueue:
         tmp.replace(self.path)
 
     def put(self, attempt: int, n: int, value: Any) -> None:
+        """Queue an answer; one still waiting for the same question is replaced (only the last
+        answer to a question counts, and typing sends one per keystroke)."""
         with self._lock:
+            self.pending = [p for p in self.pending
+                            if (p.get("attempt"), p.get("n")) != (attempt, n)]  # fmt: skip
             self.pending.append({"attempt": attempt, "n": n, "value": value})
             self._write()
 
@@ -153,6 +177,10 @@ class AnswerQueue:
         """Send what waits, in order. True when nothing is left; False when the service is away.
         An answer the service refuses leaves the queue and is kept in ``refused``."""
         with self._lock:
+            if self.pending and time.monotonic() < self.busy_until:
+                self.busy = True  # the service asked to wait: sending now would only be refused
+                return False
+            self.busy = False
             try:
                 while self.pending:
                     item = self.pending[0]
@@ -163,7 +191,10 @@ class AnswerQueue:
                         self.refused.append(exc)
                     self.pending.pop(0)
                 return True
-            except ServiceAway:
+            except ServiceAway as exc:
+                self.busy = isinstance(exc, ServiceBusy)
+                if isinstance(exc, ServiceBusy):
+                    self.busy_until = time.monotonic() + exc.retry_after
                 return False
             finally:
                 self._write()

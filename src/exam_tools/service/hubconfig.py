@@ -1,7 +1,9 @@
 """The exam service in the hub's deployment: its config section, account, JupyterHub entries.
 
-``config.yaml`` may set ``exam_service: {name, port, user, db, grace}``; ``port: 0`` turns the
-service off. JupyterHub runs it as a managed service under its own Unix account (the database in
+``config.yaml`` may set ``exam_service: {name, port, user, db, rate, burst}``; ``port: 0`` turns
+the service off; ``rate`` and ``burst`` are each member's request limit (requests a second after a
+burst of ``burst``; see :mod:`exam_tools.service.limits`).
+JupyterHub runs it as a managed service under its own Unix account (the database in
 that account's private home), members' servers learn its address from ``EXAM_TOOLS_SERVICE_URL``,
 and every hub user's token may use it (scope ``access:services!service=<name>``): the service
 itself lets each member act only for themself.
@@ -19,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "user": "exam-service",
     # the service's database; empty: <home_base>/<user>/exam-service.sqlite
     "db": "",
+    "rate": 5,  # requests a second each member may make, after
+    "burst": 20,  # this many at once (exam_tools.service.limits)
 }
 
 
@@ -55,6 +59,10 @@ def service_entry(cfg: Mapping[str, Any]) -> dict[str, Any]:
             str(prefix / "bin" / "python"),
             "-m",
             "exam_tools.service.server",
+            "--rate",
+            str(s["rate"]),
+            "--burst",
+            str(s["burst"]),
             "--db",
             str(db_path(cfg)),
         ],

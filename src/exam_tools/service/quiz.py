@@ -19,8 +19,10 @@ from exam_tools.errors import QuizError
 from exam_tools.quiz.store import Attempt, Clock, ResponseStore
 from exam_tools.service.client import (
     AWAY_NOTICE,
+    BUSY_NOTICE,
     AnswerQueue,
     ServiceAway,
+    ServiceBusy,
     ServiceClient,
     ServiceRefused,
 )
@@ -110,18 +112,22 @@ class ServiceResponseStore(ResponseStore):
         with self._mutex:
             return self._sync()
 
+    def _away(self) -> None:
+        """What waits stays queued: the notice says why, the retry thread sends it later."""
+        self.notice = BUSY_NOTICE if self.queue.busy else AWAY_NOTICE
+        self._retry_later()
+
     def _sync(self) -> bool:
         if not self.queue.flush():
-            self.notice = AWAY_NOTICE
-            self._retry_later()
+            self._away()
             return False
         try:
             if self._submit_pending and self.current is not None:
                 self.client.submit(self.exam, self.paper.id, self.current.number)
                 self._submit_pending = False
             self._apply(self.client.state(self.exam))
-        except ServiceAway:
-            self.notice = AWAY_NOTICE
+        except ServiceAway as exc:
+            self.notice = BUSY_NOTICE if isinstance(exc, ServiceBusy) else AWAY_NOTICE
             self._retry_later()
             return False
         self.notice = ""
@@ -162,6 +168,8 @@ class ServiceResponseStore(ResponseStore):
             raise QuizError("已经没有剩余的作答次数了" if self.current else "无法开始作答")
         try:
             self._apply(self.client.start(self.exam, self.paper.id))
+        except ServiceBusy as exc:
+            raise QuizError(str(exc)) from None
         except ServiceAway:
             raise QuizError("暂时连不上考试服务，无法开始作答，请稍后再试。") from None
         assert self.current is not None
@@ -183,8 +191,7 @@ class ServiceResponseStore(ResponseStore):
         self.queue.put(cur.number, n, value)
         refused_before = len(self.queue.refused)
         if not self.queue.flush():
-            self.notice = AWAY_NOTICE
-            self._retry_later()
+            self._away()
             return
         self.notice = ""
         if len(self.queue.refused) > refused_before:
@@ -206,7 +213,7 @@ class ServiceResponseStore(ResponseStore):
             self._submit_pending = True
         if not self.sync() or self._submit_pending:
             # away: shown as handed in here; the service judges it by its clock when it arrives
-            self.notice = AWAY_NOTICE
+            self.notice = self.notice or AWAY_NOTICE
             cur.submitted_at = self.clock() + self.skew
             if cur.deadline is not None:
                 cur.submitted_at = min(cur.submitted_at, cur.deadline)

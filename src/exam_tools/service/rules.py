@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,17 @@ MAX_ANSWER_BYTES = 4000
 MAX_BODY_BYTES = 16000
 #: Default grace for network delay after a deadline, seconds.
 DEFAULT_GRACE = 30.0
+#: Answers kept per attempt: this many times the paper's questions. A save of the question the
+#: attempt's last kept answer is for replaces that answer (typing, changing a choice), so only
+#: moving between questions counts; at most ANSWERS_PER_QUESTION * MAX_ANSWER_BYTES (80 KB) a
+#: question per attempt.
+ANSWERS_PER_QUESTION = 20
+#: New 错题本 papers per member per day (the service's local day).
+REVIEWS_PER_DAY = 20
+#: Names as the service accepts them: exams (the URL's pattern), members (hub logins).
+EXAM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MEMBER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}")
+BAD_REQUEST = "请求格式不对。"
 REVIEW_PREFIX = "_review-"  # a member's 错题本 practice papers: "_review-1", "_review-2", …
 NO_REVIEW = "没有找到这份错题练习，请从“我的学习”重新打开错题本。"
 
@@ -67,8 +79,10 @@ class AttemptState:
     submitted_at: float | None = None
 
 
-def check_member(user: str, member: str) -> None:
-    """A member acts only for themself."""
+def check_member(user: str, member: Any) -> None:
+    """A member acts only for themself; ``member`` (from the request) must look like a login."""
+    if not isinstance(member, str) or not MEMBER_NAME.fullmatch(member):
+        raise Refused("bad-request", BAD_REQUEST, 400)
     if user != member:
         raise Refused("other-member", "只能查看和作答自己的试卷，不能替别人作答。")
 
@@ -164,8 +178,11 @@ def check_open_attempt(
 
 
 def check_answer(n: Any, value: Any, paper_length: int) -> str:
-    """The question is on the paper and the answer is data of a sane size; its JSON text."""
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= paper_length:
+    """The question is on the paper and the answer is data of a sane size; its JSON text. A
+    question number that is not a whole number is a malformed request (400), never echoed."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise Refused("bad-request", BAD_REQUEST, 400)
+    if not 1 <= n <= paper_length:
         raise Refused("no-such-question", f"试卷上没有第 {n} 题。", 422)
     if value is not None and not _plain(value):
         raise Refused("bad-answer", f"第 {n} 题的答案格式不对。", 422)
@@ -175,6 +192,33 @@ def check_answer(n: Any, value: Any, paper_length: int) -> str:
             "too-large", f"第 {n} 题的答案太长了（最多约 {MAX_ANSWER_BYTES // 3} 个汉字）。", 413
         )
     return text
+
+
+def check_answer_count(kept: int, paper_length: int) -> None:
+    """Another answer may be kept for the attempt (see :data:`ANSWERS_PER_QUESTION`)."""
+    if kept >= ANSWERS_PER_QUESTION * paper_length:
+        raise Refused(
+            "too-many-answers",
+            f"这次作答保存的答案已达上限（{ANSWERS_PER_QUESTION * paper_length} 次），"
+            "之后的修改不再保存，请检查后交卷。",
+            409,
+        )
+
+
+def check_reviews_today(made_today: int) -> None:
+    """Another 错题本 paper may be made for the member today (see :data:`REVIEWS_PER_DAY`)."""
+    if made_today >= REVIEWS_PER_DAY:
+        raise Refused(
+            "too-many-reviews",
+            f"今天已经出了 {REVIEWS_PER_DAY} 份错题练习，请先做完已有的，明天再来。",
+            409,
+        )
+
+
+def check_exam_name(exam: str) -> None:
+    """An exam name as the service's URLs accept it."""
+    if not EXAM_NAME.fullmatch(exam):
+        raise Refused("bad-request", BAD_REQUEST, 400)
 
 
 def _plain(value: Any, depth: int = 0) -> bool:

@@ -3,14 +3,20 @@
 Every request carries a JupyterHub token (the member's server has it as ``JUPYTERHUB_API_TOKEN``);
 :class:`jupyterhub.services.auth.HubAuth` asks the hub whose it is (cached for a few minutes) and
 whether it may use this service (scope ``access:services!service=<name>``). The member named in a
-request must be the token's user. Every refusal is answered with a Chinese message for the quiz and
-logged in the database. Run: ``python -m exam_tools.service.server --db FILE`` (JupyterHub sets
-``JUPYTERHUB_SERVICE_URL``, ``JUPYTERHUB_SERVICE_PREFIX`` and the service's own API token).
+request must be the token's user. Every refusal is answered with a Chinese message for the quiz;
+a hub user's refusals are counted in the database (one row per user, code and minute), while a
+request with no valid token writes nothing (the process log says so, a few lines a minute at most).
+Each hub user has a token bucket (:class:`~exam_tools.service.limits.RateLimiter`): beyond it the
+answer is 429 with :data:`~exam_tools.service.limits.TOO_MANY`. Every value the process log prints
+is escaped (:func:`~exam_tools.service.limits.shown`). Run: ``python -m exam_tools.service.server
+--db FILE [--rate R --burst B]`` (JupyterHub sets ``JUPYTERHUB_SERVICE_URL``,
+``JUPYTERHUB_SERVICE_PREFIX`` and the service's own API token).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -21,20 +27,25 @@ from urllib.parse import urlparse
 from tornado import ioloop, web
 
 from exam_tools.service import rules as R
+from exam_tools.service.limits import MAX_HELD, TOO_MANY, LogThrottle, RateLimiter, shown
 from exam_tools.service.store import ServiceStore
 from exam_tools.timezone import year_start
 
 log = logging.getLogger("exam_tools.service")
+NO_LOGIN = R.Refused("no-login", "登录已过期，请重新登录后再打开考试。", 403)
 
 
 class BaseHandler(web.RequestHandler):
     store: ServiceStore
     hub_auth: Any
+    limiter: RateLimiter
     user: str | None = None
+    post_cost = 1.0  # tokens a POST takes from the member's bucket (see RateLimiter.allow)
 
-    def initialize(self, store: ServiceStore, hub_auth: Any) -> None:
+    def initialize(self, store: ServiceStore, hub_auth: Any, limiter: RateLimiter) -> None:
         self.store = store
         self.hub_auth = hub_auth
+        self.limiter = limiter
 
     def check_xsrf_cookie(self) -> None:
         """Token-authenticated API calls only (no cookies are read), so no XSRF to check."""
@@ -43,12 +54,31 @@ class BaseHandler(web.RequestHandler):
         token = self.hub_auth.get_token(self, in_cookie=False)
         model = await self.hub_auth.user_for_token(token, sync=False) if token else None
         if not model or model.get("kind", "user") != "user":
-            self.refuse(R.Refused("no-login", "登录已过期，请重新登录后再打开考试。", 403))
+            await self.pause()
+            self.refuse(NO_LOGIN)  # no user to count it against: the database is not touched
+            return
+        self.user = str(model["name"])
+        cost = self.post_cost if self.request.method == "POST" else 1.0
+        if not self.limiter.allow(self.user, cost):
+            self.set_header("Retry-After", str(self.limiter.retry_after(self.user, cost)))
+            await self.pause()
+            self.refuse(R.Refused("too-many", TOO_MANY, 429))
             return
         if not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
             self.refuse(R.Refused("no-access", "您的账号不能使用考试服务，请联系老师。", 403))
             return
-        self.user = str(model["name"])
+
+    async def pause(self) -> None:
+        """Hold a refused flood's answer for ``limiter.pause`` seconds (a sleeping request costs
+        no CPU), unless ``MAX_HELD`` are held already."""
+        limiter = self.limiter
+        if limiter.pause <= 0 or limiter.held >= MAX_HELD:
+            return
+        limiter.held += 1
+        try:
+            await asyncio.sleep(limiter.pause)
+        finally:
+            limiter.held -= 1
 
     def body(self) -> dict[str, Any]:
         if len(self.request.body) > R.MAX_BODY_BYTES:
@@ -64,13 +94,18 @@ class BaseHandler(web.RequestHandler):
     def member(self, data: dict[str, Any] | None = None) -> str:
         member = (data or {}).get("member") if data is not None else self.get_argument("member", "")
         assert self.user is not None
-        R.check_member(self.user, str(member))
+        R.check_member(self.user, member)
         return self.user
 
     def refuse(self, exc: R.Refused, exam: str | None = None, member: str | None = None) -> None:
+        """Answer a refusal. A hub user's is counted in the database; the process log has the
+        first of each user, code and minute; a request without a valid token is logged only
+        (throttled: see :class:`LogThrottle`)."""
         detail = f"{self.request.method} {self.request.path} {exc}"
-        self.store.refuse(self.user, exam, member, exc.code, detail)
-        log.warning("refused %s for %s: %s", exc.code, self.user, detail)
+        if self.user is None:
+            log.warning("refused %s without a valid token: %s", exc.code, shown(detail, 200))
+        elif self.store.refuse(self.user, exam, member, exc.code, detail):
+            log.warning("refused %s for %s: %s", exc.code, shown(self.user), shown(detail, 300))
         self.set_status(exc.status)
         self.finish({"error": exc.code, "message": str(exc)})
 
@@ -143,6 +178,8 @@ class PracticeListHandler(BaseHandler):
 
 
 class MistakesHandler(BaseHandler):
+    post_cost = 10.0  # a new 错题本 paper is drawn on the spot: two at once, then one every 2 s
+
     async def get(self) -> None:
         """How many questions the member's 错题本 holds, and this year's practice so far."""
 
@@ -172,8 +209,25 @@ def _int(value: Any) -> int:
     return value
 
 
-def make_app(store: ServiceStore, hub_auth: Any, prefix: str = "/") -> web.Application:
-    args = {"store": store, "hub_auth": hub_auth}
+def log_request(handler: web.RequestHandler) -> None:
+    """Tornado's access log, escaped; refusals are logged (and throttled) by ``refuse``."""
+    status = handler.get_status()
+    if 400 <= status < 500:
+        return
+    r = handler.request
+    line = "%d %s %s (%s) %.2fms"
+    args = (status, shown(r.method), shown(r.uri, 300), shown(r.remote_ip), 1000 * r.request_time())
+    access = logging.getLogger("tornado.access")
+    if status < 400:
+        access.info(line, *args)
+    else:
+        access.error(line, *args)
+
+
+def make_app(
+    store: ServiceStore, hub_auth: Any, prefix: str = "/", limiter: RateLimiter | None = None
+) -> web.Application:
+    args = {"store": store, "hub_auth": hub_auth, "limiter": limiter or RateLimiter()}
     exam = r"([A-Za-z0-9_.-]{1,64})"
     p = prefix.rstrip("/")
     return web.Application([
@@ -186,7 +240,7 @@ def make_app(store: ServiceStore, hub_auth: Any, prefix: str = "/") -> web.Appli
         (rf"{p}/api/record", RecordHandler, args),
         (rf"{p}/api/practice", PracticeListHandler, args),
         (rf"{p}/api/mistakes", MistakesHandler, args),
-    ])  # fmt: skip
+    ], log_function=log_request)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -194,16 +248,26 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description="exam-tools exam service (run by JupyterHub)")
     parser.add_argument("--db", required=True)
+    parser.add_argument("--rate", type=float, default=RateLimiter().rate,
+                        help="requests a second each member may make, after the burst")  # fmt: skip
+    parser.add_argument("--burst", type=int, default=RateLimiter().burst,
+                        help="requests each member may make at once")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:  # HubAuth logs every unknown token: throttle all
+        handler.addFilter(LogThrottle())
     store = ServiceStore(args.db)
     Path(args.db).chmod(0o600)  # answers and keys: the service's account only
     auth = HubAuth(cache_max_age=300)
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:18150"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-    app = make_app(store, auth, prefix)
-    app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True)
-    log.info("exam service on %s%s, database %s", url.netloc, prefix, args.db)
+    app = make_app(store, auth, prefix, RateLimiter(args.rate, args.burst))
+    # a body far over the largest request is cut off by tornado before it is read (default 100 MB)
+    app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True,
+               max_body_size=4 * R.MAX_BODY_BYTES)  # fmt: skip
+    ioloop.PeriodicCallback(store.flush_refusals, 1000).start()  # refusals counted in memory
+    log.info("exam service on %s%s, database %s, each member %g requests/s after %d at once",
+             url.netloc, prefix, shown(args.db), args.rate, args.burst)  # fmt: skip
     ioloop.IOLoop.current().start()
 
 

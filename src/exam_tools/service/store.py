@@ -3,9 +3,11 @@
 It holds, per exam: the settings (times, limits, grace), the keyless spec the papers are drawn
 from and the key (never sent to a member); per member: the paper drawn here from the member's id,
 each attempt (start, deadline, hand-in, all by the service's clock), every accepted answer with its
-receipt time (append-only: a changed answer is a new row, the last one counts), the instructors'
-grants with who, when and why, every refused request, practice verdicts, and the records the
-organisers published. Plain ``sqlite3`` with explicit ``BEGIN IMMEDIATE`` transactions: each
+receipt time (appended: a changed answer is a new row, the last one counts; a save for the question
+just saved replaces that row, and an attempt keeps at most ``R.ANSWERS_PER_QUESTION`` rows a
+question), the instructors' grants with who, when and why, refused requests counted per hub user,
+code and minute, practice verdicts, and the records the organisers published. Plain ``sqlite3``
+with explicit ``BEGIN IMMEDIATE`` transactions: each
 accepted answer is committed before the reply, and WAL keeps a committed row through a killed
 process (``synchronous=NORMAL`` can only lose the last commits if the whole machine loses power).
 """
@@ -45,9 +47,6 @@ create index if not exists answers_by_attempt on answers (exam, member, attempt,
 create table if not exists grants (
   id integer primary key, at real not null, exam text not null, member text not null,
   by text not null, reason text not null, minutes real not null, attempts integer not null);
-create table if not exists refusals (
-  id integer primary key, at real not null, user text, exam text, member text,
-  code text not null, detail text not null);
 create table if not exists practice (
   id integer primary key, at real not null, exam text not null, member text not null,
   attempt integer not null, n integer not null, qid text not null, correct integer);
@@ -59,6 +58,20 @@ create table if not exists reviews (
   member text not null, exam text not null, key text not null, made_at real not null,
   primary key (member, exam));
 """
+
+# Refused requests, counted: one row per hub user, refusal code and minute (``minute`` =
+# floor(at / 60)) holding how many there were, the first one's time, exam, member and detail
+# (escaped, cut), and the last one's time. The columns a row-per-request table had keep their
+# names; ``exam`` and ``member`` are the minute's first request's.
+REFUSALS = """
+create table if not exists refusals (
+  id integer primary key, at real not null, user text not null default '',
+  exam text not null default '', member text not null default '', code text not null,
+  detail text not null, minute integer not null default 0, count integer not null default 1,
+  last_at real);
+create unique index if not exists refusals_by_minute on refusals (user, code, minute);
+"""
+DETAIL_CHARS = 300
 
 
 class ServiceStoreError(ExamToolsError, LookupError):
@@ -79,8 +92,38 @@ class ServiceStore:
         self.db.executescript(SCHEMA)
         self._lock = threading.RLock()
         self._papers: dict[tuple[str, str], Paper] = {}
+        self._counted: dict[tuple[str, str, int], int] = {}  # refusals not yet written: count
+        self._flushed_at = 0.0
+        self._refusals_table()
+
+    def _refusals_table(self) -> None:
+        """The counted refusals table; a row-per-request table (before issue 16) is folded into
+        it, one row per user, code and minute."""
+
+        def columns() -> set[str]:
+            return {r[1] for r in self.db.execute("pragma table_info(refusals)")}
+
+        if "count" in columns() or not columns():
+            self.db.executescript(REFUSALS)  # "if not exists": nothing written when there
+            return
+        with self.tx() as db:
+            if "count" in columns():  # another process folded it meanwhile
+                return
+            db.execute("alter table refusals rename to refusals_old")
+            for statement in REFUSALS.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "insert into refusals (at, user, exam, member, code, detail, minute, count, "
+                "last_at) select min(at), coalesce(user, ''), coalesce(exam, ''), "
+                "coalesce(member, ''), code, detail, cast(at / 60 as integer), count(*), "
+                "max(at) from refusals_old group by coalesce(user, ''), code, "
+                "cast(at / 60 as integer) order by min(id)"
+            )
+            db.execute("drop table refusals_old")
 
     def close(self) -> None:
+        self.flush_refusals()
         self.db.close()
 
     @contextmanager
@@ -112,6 +155,10 @@ class ServiceStore:
         names it in members' lists in place of the assessment's title."""
         a = spec.assessment
         name = exam or a.id
+        if not R.EXAM_NAME.fullmatch(name):
+            raise ServiceStoreError(
+                f"考试名 {name!r} 不合要求：只能用英文字母、数字和 _ . -，最长 64 个字符。"
+            )
         if R.is_review(name):
             raise ServiceStoreError(
                 f"考试名不能以“{R.REVIEW_PREFIX}”开头（留给党员的错题本），请换一个名字。"
@@ -227,13 +274,26 @@ class ServiceStore:
     def save(
         self, exam: str, member: str, paper_id: str, attempt: int, n: Any, value: Any
     ) -> float:
-        """Record one answer; the receipt time. Refused answers are never stored."""
+        """Record one answer; the receipt time. Refused answers are never stored. Answers are
+        appended, except that a save for the question the attempt's last kept answer is for
+        replaces it (so typing or changing a choice keeps one row, with the latest receipt
+        time); an attempt keeps at most ``R.ANSWERS_PER_QUESTION`` times its questions."""
         paper = self.own_paper(exam, member, paper_id)
         text = R.check_answer(n, value, len(paper))
         with self.tx() as db:
             now = self.clock()
             rules = self.rules(exam)
             R.check_open_attempt(rules, self.attempts(exam, member), attempt, now)
+            where = (exam, member, attempt)
+            last = db.execute("select id, n from answers where exam = ? and member = ? and "
+                              "attempt = ? order by id desc limit 1", where).fetchone()  # fmt: skip
+            if last is not None and last["n"] == n:  # the same question again: typing, a change
+                db.execute("update answers set value = ?, received_at = ? where id = ?",
+                           (text, now, last["id"]))  # fmt: skip
+                return float(now)
+            kept = db.execute("select count(*) from answers where exam = ? and member = ? and "
+                              "attempt = ?", where).fetchone()[0]  # fmt: skip
+            R.check_answer_count(kept, len(paper))
             db.execute("insert into answers (exam, member, attempt, n, value, received_at) "
                        "values (?,?,?,?,?,?)", (exam, member, attempt, n, text, now))  # fmt: skip
         return float(now)
@@ -412,6 +472,11 @@ class ServiceStore:
         from exam_tools.service.review import review_paper
 
         with self._lock:
+            day = time.localtime(self.clock())
+            midnight = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
+            today = self.db.execute("select count(*) from reviews where member = ? and "
+                                    "made_at >= ?", (member, midnight)).fetchone()[0]  # fmt: skip
+            R.check_reviews_today(today)
             made = review_paper(self, member)
             if made is None:
                 return None
@@ -444,6 +509,8 @@ class ServiceStore:
             raise ServiceStoreError("请写明原因（--reason），它会记入审计日志。")
         if minutes < 0 or attempts < 0 or (minutes == 0 and attempts == 0):
             raise ServiceStoreError("请给出要增加的分钟数（--minutes）或次数（--attempts）。")
+        if not R.MEMBER_NAME.fullmatch(member):
+            raise ServiceStoreError(f"登录名 {member!r} 不合要求（字母、数字、_ . @ -）。")
         self._exam_row(exam)
         with self.tx() as db:
             now = self.clock()
@@ -465,16 +532,53 @@ class ServiceStore:
                                (exam,) if exam else ())  # fmt: skip
         return [dict(r) for r in rows]
 
-    def refuse(self, user: str | None, exam: str | None, member: str | None, code: str,
-               detail: str) -> None:  # fmt: skip
-        with self.tx() as db:
-            db.execute("insert into refusals (at, user, exam, member, code, detail) "
-                       "values (?,?,?,?,?,?)",
-                       (self.clock(), user, exam, member, code, detail[:500]))  # fmt: skip
+    def refuse(self, user: str, exam: str | None, member: str | None, code: str,
+               detail: str) -> bool:  # fmt: skip
+        """Count a refused request of the hub user ``user``. The first of its user, code and
+        minute is written at once (with ``detail``, cut; True; whoever shows it escapes it, see
+        :func:`~exam_tools.service.limits.shown`); later ones only
+        add to a count in memory, written by :meth:`flush_refusals` (at most once a second
+        here, and by the server's timer), so a flood costs no write per request."""
+        now = self.clock()
+        minute = int(now // 60)
+        key = (user, code, minute)
+        with self._lock:
+            if key in self._counted:
+                self._counted[key] += 1
+                if now - self._flushed_at >= 1.0:
+                    self.flush_refusals()
+                return False
+            with self.tx() as db:
+                db.execute(
+                    "insert into refusals (at, user, exam, member, code, detail, minute, count, "
+                    "last_at) values (?,?,?,?,?,?,?,1,?) on conflict (user, code, minute) "
+                    "do update set count = count + 1, last_at = excluded.last_at",
+                    (now, user, exam or "", member or "", code, detail[:DETAIL_CHARS], minute, now),
+                )  # fmt: skip
+            self._counted[key] = 0
+            return True
+
+    def flush_refusals(self) -> None:
+        """Write the refusals counted in memory since the last flush."""
+        with self._lock:
+            now = self.clock()
+            self._flushed_at = now
+            pending = [(n, now, u, c, m) for (u, c, m), n in self._counted.items() if n]
+            if pending:
+                with self.tx() as db:
+                    db.executemany("update refusals set count = count + ?, last_at = ? "
+                                   "where user = ? and code = ? and minute = ?", pending)  # fmt: skip
+            current = int(now // 60)
+            self._counted = {k: 0 for k in self._counted if k[2] >= current - 1}
 
     def refusals(self, exam: str | None = None) -> list[dict[str, Any]]:
-        sql = "select at, user, exam, member, code, detail from refusals"
-        rows = self.db.execute(sql + (" where exam = ?" if exam else "") + " order by id",
+        """Refused requests, one entry per user, code and minute: ``at`` (the first), ``count``,
+        ``last_at``, and the first one's ``exam``, ``member`` and ``detail``."""
+        self.flush_refusals()
+        sql = ("select at, nullif(user, '') as user, nullif(exam, '') as exam, "
+               "nullif(member, '') as member, code, detail, count, coalesce(last_at, at) "
+               "as last_at from refusals")  # fmt: skip
+        rows = self.db.execute(sql + (" where exam = ?" if exam else "") + " order by at, id",
                                (exam,) if exam else ())  # fmt: skip
         return [dict(r) for r in rows]
 
