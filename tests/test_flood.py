@@ -20,15 +20,15 @@ import requests
 
 from exam_tools.bank.model import QType
 from exam_tools.course.key import key_from_compact
-from exam_tools.service import rules as R
-from exam_tools.service.client import (
+from exam_tools.quiz.online.client import (
     BUSY_NOTICE,
     AnswerQueue,
     ServiceBusy,
     ServiceClient,
 )
+from exam_tools.quiz.online.exam import ServiceResponseStore
+from exam_tools.service import rules as R
 from exam_tools.service.limits import LogThrottle, RateLimiter, shown
-from exam_tools.service.quiz import ServiceResponseStore
 from exam_tools.service.store import ServiceStore
 
 from .conftest import FakeClock

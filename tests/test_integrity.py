@@ -19,8 +19,8 @@ from exam_tools.course.key import key_from_compact
 from exam_tools.course.pool import LAUNCHER_FORMAT, launcher_exam, read_exam_spec
 from exam_tools.errors import QuizError
 from exam_tools.grading.assign import KEY_DIR, SPEC, service_folder, service_manifest
+from exam_tools.quiz.online.client import ServiceRefused
 from exam_tools.service import rules as R
-from exam_tools.service.client import ServiceRefused
 from exam_tools.service.export import export_submissions
 from exam_tools.service.store import ServiceStore
 
@@ -43,7 +43,7 @@ def exam_open(course_dir: Path, db: Path, *options: str) -> str:
 
 
 class StoreClient:
-    """What :class:`~exam_tools.service.client.ServiceClient` gets from the server, straight from
+    """What :class:`~exam_tools.quiz.online.client.ServiceClient` gets from the server, straight from
     the store (the server's handlers are this thin): a refusal comes back as ServiceRefused."""
 
     def __init__(self, store: ServiceStore, member: str) -> None:
@@ -153,7 +153,7 @@ def test_the_quiz_gets_its_paper_on_start_and_not_before(
 ) -> None:
     import ipywidgets  # noqa: F401  # the launcher's widgets (the member page has them)
 
-    from exam_tools.service.quiz import ServiceExamLauncher, open_service_exam
+    from exam_tools.quiz.online.exam import ServiceExamLauncher, open_service_exam
 
     s = _store(course_dir, tmp_path, clock, opens=clock.now + 60)
     client = StoreClient(s, "dy1")

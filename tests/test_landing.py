@@ -183,7 +183,7 @@ def test_on_the_hub_with_the_service_away_the_page_says_so_in_chinese(classroom:
     Chinese notice; the page still opens and the exams are still listed."""
     import socket
 
-    from exam_tools.service.client import ServiceClient
+    from exam_tools.quiz.online.client import ServiceClient
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))

@@ -32,12 +32,13 @@ from exam_tools.records.record import certifications, exam_titles, load_record
 from exam_tools.records.standards import load_standards
 from exam_tools.service.practice_export import pull_practice
 from exam_tools.service.store import ServiceStore
+from exam_tools.timezone import zone
 
 from .conftest import DATA, ROOT, FakeClock
 
 COURSES = check_courses(DATA / "courses", None).courses
 STD = load_standards()
-DEC_1 = datetime(2026, 12, 1, 9, 0).timestamp()  # local time, as the service's clock reads it
+DEC_1 = datetime(2026, 12, 1, 9, 0, tzinfo=zone()).timestamp()  # 09:00 in the configured zone
 
 ORGS = [
     ("T1", "城关镇党委", "乡镇", None, "城关镇党委"),
@@ -146,7 +147,7 @@ def test_verdicts_come_over_once_per_member_and_unknown_accounts_are_named(
     assert [r["correct"] for r in got] == [None if v is None else int(v) for v in mine]
     first = datetime.fromisoformat(got[0]["at"])
     assert first.timestamp() == pytest.approx(DEC_1 + 20, abs=0.001)
-    assert got[0]["at"].startswith("2026-12-01T09:00:20")  # local wall-clock time
+    assert got[0]["at"].startswith("2026-12-01T09:00:20")  # wall-clock time in the zone
 
     again = pull_practice(store.path, open_db(records))
     assert (again.imported, again.members, again.already) == (0, 0, len(mine))
@@ -260,7 +261,7 @@ def test_the_record_says_how_much_the_member_practised_this_year(
 
     store, clock = service
     practise(store, clock, "a")
-    clock.now = datetime(2026, 12, 31, 23, 58).timestamp()
+    clock.now = datetime(2026, 12, 31, 23, 58, tzinfo=zone()).timestamp()
     practise(store, clock, "a")  # the last questions are answered on 2027-01-01, local time
     pull_practice(store.path, open_db(records))
     items, graded, correct = verdict_counts(records, "a", 2026)
@@ -302,7 +303,7 @@ def test_the_record_says_how_much_the_member_practised_this_year(
 def test_the_hub_client_reads_practice_from_the_published_record(
     service: tuple[ServiceStore, FakeClock], records: Path
 ) -> None:
-    from exam_tools.service.records_client import ServiceRecordClient
+    from exam_tools.quiz.online.records import ServiceRecordClient
 
     class Answers:  # the service's JSON reply, as ServiceClient.record() returns it
         member = "a"

@@ -27,7 +27,7 @@ from exam_tools.bank.model import QType
 from exam_tools.course.key import key_from_compact
 from exam_tools.hub.client import HubSession
 from exam_tools.hub.localhub import LocalHub
-from exam_tools.service.client import AWAY_NOTICE
+from exam_tools.quiz.online.client import AWAY_NOTICE
 from exam_tools.service.store import ServiceStore
 
 from .conftest import DATA, ROOT, running_hub
@@ -371,8 +371,8 @@ def test_practice_is_checked_by_the_service(hub: LocalHub, members: dict[str, Me
     explanation = s.key("drill")[paper.item(n).qid]["explanation"]
     s.close()
     out = m.run(
-        "import os, json\nfrom exam_tools.service.client import ServiceClient\n"
-        "from exam_tools.service.practice import open_service_practice\n"
+        "import os, json\nfrom exam_tools.quiz.online.client import ServiceClient\n"
+        "from exam_tools.quiz.online.practice import open_service_practice\n"
         "client = ServiceClient.from_env(os.environ['JUPYTERHUB_USER'])\n"
         "app = open_service_practice(client, 'drill', os.path.expanduser('~'))\n"
         f"app.goto({n})\napp.store.set_answer({n}, {not key[n].answer!r})\napp.check_current()\n"
@@ -481,7 +481,7 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
     assert held["quiz"]  # the quiz is open in this kernel
     assert held["found"] == 0 and held["classes"] == [] and held["modules"] == [], held
     modules = m.run("import sys\nprint(' '.join(sorted(sys.modules)))").split()
-    assert "exam_tools.service.practice" in modules
+    assert "exam_tools.quiz.online.practice" in modules
     assert not [
         x for x in modules if x.startswith(("exam_tools.bank.load", "exam_tools.course.key"))
     ]

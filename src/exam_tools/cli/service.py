@@ -50,7 +50,7 @@ def _hub_service_db(service_db: Path | None, hub_dir: Path | None) -> Path:
     if hub_dir is None:
         raise click.UsageError("请给出 --service-db 文件，或在 Hub 服务器上给出 --hub 目录")
     from exam_tools.hub.config import read_config
-    from exam_tools.service.hubconfig import db_path
+    from exam_tools.hub.examservice import db_path
 
     return db_path(read_config(hub_dir.resolve()))
 
@@ -323,6 +323,7 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
     发布前先导入考试服务记下的练习（同 pull-practice），档案里的练习题次是最新的。"""
     from exam_tools.cli.common import content
     from exam_tools.course.load import check_courses
+    from exam_tools.hub.logins import hub_map
     from exam_tools.records.db import open_db
     from exam_tools.records.record import certifications, load_all_records
     from exam_tools.records.standards import load_standards
@@ -335,14 +336,14 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
     standards = load_standards(None)
     if not service_db.exists():
         raise click.UsageError(f"找不到考试服务的数据库：{service_db}")
-    click.echo(pull_practice(service_db, open_db(db_file), logins, hub_dir).message())
+    click.echo(pull_practice(service_db, open_db(db_file), logins, hub_map(hub_dir)).message())
     if year is None:
         from exam_tools.timezone import this_year
 
         year = this_year()
     records = load_all_records(open_db(db_file), year, standards, certs)
     by_id = {r.member["id"]: published(r) for r in records}
-    mapping = record_logins(by_id, logins, hub_dir)
+    mapping = record_logins(by_id, logins, hub_map(hub_dir))
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
     click.echo(f"已发布 {n} 名党员 {year} 年的档案。")
 
@@ -361,8 +362,9 @@ def exam_pull_practice(
 
     只读考试服务的数据库，不影响正在练习的党员。可重复运行，已导入的不会重复计算。
     名册中没有的账号的练习不导入，会列出这些账号，补登名册（或用 --login）后再运行即可。"""
+    from exam_tools.hub.logins import hub_map
     from exam_tools.records.db import open_db
     from exam_tools.service.practice_export import pull_practice
 
-    result = pull_practice(service_db, open_db(db_file), logins, hub_dir)
+    result = pull_practice(service_db, open_db(db_file), logins, hub_map(hub_dir))
     click.echo(result.message())

@@ -83,7 +83,7 @@ DEFAULTS: dict[str, Any] = {
     # many minutes without a tap, and on a site PC (kiosk) a few seconds after each 交卷
     "session": {"idle_minutes": 30.0, "kiosk": False},
     # the exam service (issue 12): name, port (0: off), user, db, each member's request limit
-    # (rate a second after a burst; issue 16); see exam_tools.service.hubconfig
+    # (rate a second after a burst; issue 16); see exam_tools.hub.examservice
     "exam_service": {
         "name": "exam",
         "port": 8090,

@@ -19,15 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from exam_tools.hub import pages, session
+from exam_tools.hub import examservice, pages, session
 from exam_tools.hub.config import grader_name, role_dir, state_dir
 from exam_tools.hub.limits import parse_size
 from exam_tools.hub.pam import SERVICE as PAM_SERVICE
-from exam_tools.service import hubconfig
 
 #: A frame-ancestors policy that lets JupyterLab show formgrader in a frame (nbgrader #1870).
 CSP = "frame-ancestors 'self'; report-uri /hub/security/csp-report"
-MEMBER_ID_TAG = "exam-tools member "
 
 
 def landing_url(cfg: Mapping[str, Any]) -> str:
@@ -93,8 +91,8 @@ def spawn_settings(
         # EXAM_TOOLS_MEMBER is unset; the roster id is there for pages that look up records
         if member_id:
             env["EXAM_TOOLS_ROSTER_ID"] = member_id
-        if hubconfig.enabled(cfg):  # the quiz's exam service (issue 12)
-            env["EXAM_TOOLS_SERVICE_URL"] = hubconfig.service_url(cfg)
+        if examservice.enabled(cfg):  # the quiz's exam service (issue 12)
+            env["EXAM_TOOLS_SERVICE_URL"] = examservice.service_url(cfg)
         env |= session.member_environment(cfg)  # idle minutes, kiosk (issue 17 item 2)
         env["JUPYTER_PATH"] = str(directory / pages.MEMBER_DATA)  # Voilà's Chinese loading page
         return {"default_url": landing_url(cfg), "environment": env,
@@ -218,8 +216,8 @@ def update_roles(c: Any, cfg: Mapping[str, Any]) -> None:
                 "scopes": ["list:services", f"read:services!service={cid}"],
             }
         )
-    if hubconfig.enabled(cfg):
-        roles.append(hubconfig.user_role(cfg))
+    if examservice.enabled(cfg):
+        roles.append(examservice.user_role(cfg))
     c.JupyterHub.load_roles = roles
 
 
@@ -248,8 +246,8 @@ def update_services(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
                 "oauth_no_confirm": True,
             }
         )
-    if hubconfig.enabled(cfg):
-        services.append(hubconfig.service_entry(cfg))
+    if examservice.enabled(cfg):
+        services.append(examservice.service_entry(cfg))
     for s in services:  # the exam service's messages and the graders' records (issue 17 item 7)
         s["environment"] = {**s.get("environment", {}), "EXAM_TOOLS_TZ": cfg["hub"]["timezone"]}
     c.JupyterHub.services = services

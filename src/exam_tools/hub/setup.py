@@ -246,10 +246,10 @@ def apply_system(directory: Path, cfg: Mapping[str, Any], report: InitReport) ->
             shutil.chown(path, grader, grader)
         # nbgrader insists that the course's exchange folder belongs to its grader
         claim_course_folder(exchange / course["id"], grader, report)
-    from exam_tools.service import hubconfig
+    from exam_tools.hub import examservice
 
-    if hubconfig.enabled(cfg):  # the exam service's own account and private home (issue 12)
-        hubconfig.ensure_account(cfg)
+    if examservice.enabled(cfg):  # the exam service's own account and private home (issue 12)
+        examservice.ensure_account(cfg)
 
 
 def init_hub(directory: Path, cfg: Mapping[str, Any]) -> InitReport:

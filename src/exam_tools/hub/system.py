@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from exam_tools.errors import ExamToolsError
-from exam_tools.hub.jhconfig import MEMBER_ID_TAG
 
 
 class HubSetupError(ExamToolsError, RuntimeError):
@@ -50,6 +49,11 @@ def ensure_group(name: str) -> None:
         grp.getgrnam(name)
     except KeyError:
         _run("groupadd", "--force", name)
+
+
+#: How an account's comment (GECOS) named its roster id before ``accounts.json`` (read only to carry
+#: such deployments over; the member can change it).
+MEMBER_ID_TAG = "exam-tools member "
 
 
 def member_comment(member_id: str) -> str:

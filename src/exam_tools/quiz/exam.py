@@ -21,7 +21,7 @@ from exam_tools.quiz import open_quiz, show
 from exam_tools.quiz.app import QuizApp
 
 if TYPE_CHECKING:
-    from exam_tools.service.quiz import ServiceExamLauncher
+    from exam_tools.quiz.online.exam import ServiceExamLauncher
 
 
 def member_id() -> str:
@@ -60,11 +60,11 @@ def open_exam(
     target = paper_path(spec_path)
     at_service = launcher_exam(spec_path)
     # --- exam service (issue 12) ---
-    from exam_tools.service.client import ServiceClient
+    from exam_tools.quiz.online.client import ServiceClient
 
     client = ServiceClient.from_env(member or member_id())
     if client is not None:
-        from exam_tools.service.quiz import exam_name, open_service_exam
+        from exam_tools.quiz.online.exam import exam_name, open_service_exam
 
         app = open_service_exam(client, at_service or exam_name(spec_path), target, clock=clock,
                                 timer=timer, on_submitted=on_submitted, intro=intro,

@@ -42,8 +42,8 @@ from exam_tools.quiz.session import member_session, touch
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
-    from exam_tools.service.client import ServiceClient
-    from exam_tools.service.quiz import ServiceExamLauncher
+    from exam_tools.quiz.online.client import ServiceClient
+    from exam_tools.quiz.online.exam import ServiceExamLauncher
 
 RESUME_FILE = "当前.json"
 
@@ -176,7 +176,7 @@ class Landing:
 
     def _service_progress(self) -> dict[str, Any] | None:
         """On the hub: the 错题本 count and this year's practice, from the service (None if away)."""
-        from exam_tools.service.client import ServiceAway
+        from exam_tools.quiz.online.client import ServiceAway
 
         if self.service is None:
             return None
@@ -188,7 +188,7 @@ class Landing:
     def _service_exams(self) -> tuple[list[w.Widget], set[str]]:
         """On the hub: the exams the service holds, as tiles (and their names). The service lists
         them and hands out each paper on 开始考试; nbgrader's exchange is not asked about them."""
-        from exam_tools.service.client import ServiceAway
+        from exam_tools.quiz.online.client import ServiceAway
 
         if self.service is None:
             return [], set()
@@ -261,7 +261,7 @@ class Landing:
 
     def _service_practice_part(self, service: ServiceClient) -> list[w.Widget]:
         """The practice papers the instructors handed to the exam service (``exam open --practice``)."""
-        from exam_tools.service.client import ServiceAway
+        from exam_tools.quiz.online.client import ServiceAway
 
         tiles: list[w.Widget] = [section("练习")]
         try:
@@ -335,7 +335,7 @@ class Landing:
 
     def open_service_exam(self, exam: str) -> None:
         """An exam the service holds: its 开始考试 screen, then the paper the service hands out."""
-        from exam_tools.service.quiz import open_service_exam
+        from exam_tools.quiz.online.exam import open_service_exam
 
         assert self.service is not None
         paper_file = self.home / "考试" / exam / "exam.paper.json"
@@ -364,7 +364,7 @@ class Landing:
         """交卷 done: for an exam the service holds, the service has it (nothing goes through
         nbgrader, and grading reads the service only); otherwise hand the paper in through
         nbgrader's exchange."""
-        from exam_tools.service.quiz import ServiceResponseStore
+        from exam_tools.quiz.online.exam import ServiceResponseStore
 
         if app is not self.app:
             return
@@ -405,7 +405,7 @@ class Landing:
 
     def open_service_practice(self, exam: str) -> None:
         """A practice paper drawn and checked by the exam service (issue 12: no key here)."""
-        from exam_tools.service.practice import open_service_practice
+        from exam_tools.quiz.online.practice import open_service_practice
 
         assert self.service is not None
         folder = self.home / "练习"
@@ -415,7 +415,7 @@ class Landing:
 
     def open_service_review(self) -> None:
         """The 错题本 on the hub: the service draws a paper of the questions answered wrong."""
-        from exam_tools.service.client import ServiceAway
+        from exam_tools.quiz.online.client import ServiceAway
 
         assert self.service is not None
         try:
@@ -482,7 +482,7 @@ def show_landing(**options: Any) -> Landing:
 
 def _service_client(member: str) -> ServiceClient | None:
     """The exam service when the page runs on the hub (``EXAM_TOOLS_SERVICE_URL``), else None."""
-    from exam_tools.service.client import ServiceClient
+    from exam_tools.quiz.online.client import ServiceClient
 
     return ServiceClient.from_env(member)
 
@@ -491,6 +491,6 @@ def _service_records(client: ServiceClient | None) -> RecordClient | None:
     """我的档案 from the exam service when the page runs on the hub (issue 12)."""
     if client is None:
         return None
-    from exam_tools.service.records_client import ServiceRecordClient
+    from exam_tools.quiz.online.records import ServiceRecordClient
 
     return ServiceRecordClient(client)

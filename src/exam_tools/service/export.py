@@ -10,6 +10,7 @@ paper or exam.json changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -176,16 +177,14 @@ def published(record: Any) -> dict[str, Any]:
 
 
 def record_logins(
-    record_ids: Any, explicit: dict[str, str], hub_dir: Path | None = None
+    record_ids: Any, explicit: Mapping[str, str], accounts: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """login → roster id for the records to publish: ``explicit`` pairs, then the hub's map
-    (``DIR/accounts.json``, which only root writes: :mod:`exam_tools.hub.logins`), then ids
-    that are logins."""
-    from exam_tools.hub.logins import hub_map
-
+    """login → roster id for the records to publish: ``explicit`` pairs, then ``accounts``, the
+    hub's map (``DIR/accounts.json``, which only root writes; the CLI reads it with
+    :func:`exam_tools.hub.logins.hub_map`), then ids that are logins."""
     ids = set(record_ids)
     out = {login: mid for login, mid in explicit.items() if mid in ids}
-    for login, mid in hub_map(hub_dir).items():
+    for login, mid in (accounts or {}).items():
         if mid in ids and login not in out:
             out[login] = mid
     for mid in ids - set(out.values()):

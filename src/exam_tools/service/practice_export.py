@@ -151,13 +151,13 @@ def pull_practice(
     service_db: Path,
     db: sqlite_utils.Database,
     explicit: Mapping[str, str] | None = None,
-    hub_dir: Path | None = None,
+    accounts: Mapping[str, str] | None = None,
 ) -> PullResult:
     """Carry the service's practice verdicts into ``db``; what was imported and left out.
 
     ``explicit``: login → roster id pairs (``--login``); every id must be on the roster. Other
-    logins map as for 我的档案 (:func:`~exam_tools.service.export.record_logins`): the account's
-    entry in the hub's ``accounts.json``, else a login that is itself a roster id.
+    logins map as for 我的档案 (:func:`~exam_tools.service.export.record_logins`): ``accounts``
+    (the hub's ``accounts.json``, as the CLI reads it), else a login that is itself a roster id.
     """
     explicit = dict(explicit or {})
     roster = {r[0] for r in db.execute("select id from members")}
@@ -168,7 +168,7 @@ def pull_practice(
         )
     from exam_tools.service.export import record_logins
 
-    mapping = record_logins(roster, explicit, hub_dir)
+    mapping = record_logins(roster, explicit, accounts)
     unmapped: Counter[str] = Counter()
     read = 0
 

@@ -21,7 +21,6 @@ from exam_tools.service import rules as R
 if TYPE_CHECKING:
     from exam_tools.course.paper import Paper
     from exam_tools.course.pool import PublicQuestion
-    from exam_tools.service.store import ServiceStore
 
 REVIEW_SIZE = 20
 
@@ -48,7 +47,7 @@ def mistakes(db: sqlite3.Connection, member: str) -> list[dict[str, Any]]:
 
 
 def review_paper(
-    store: ServiceStore, member: str, size: int = REVIEW_SIZE
+    db: sqlite3.Connection, member: str, seed: int, size: int = REVIEW_SIZE
 ) -> tuple[Paper, dict[str, Any]] | None:
     """A 错题本 paper for the member and its key (with 解析); None when nothing is in the book.
 
@@ -60,10 +59,10 @@ def review_paper(
     sources: dict[str, tuple[dict[str, PublicQuestion], dict[str, Any]] | None] = {}
     drawn: list[tuple[PublicQuestion, float]] = []
     key: dict[str, Any] = {}
-    for entry in mistakes(store.db, member):
+    for entry in mistakes(db, member):
         exam, qid = entry["exam"], entry["qid"]
         if exam not in sources:
-            row = store.db.execute("select spec, key from exams where id = ?", (exam,)).fetchone()
+            row = db.execute("select spec, key from exams where id = ?", (exam,)).fetchone()
             sources[exam] = None
             if row is not None:
                 spec = ExamSpec.from_dict(json.loads(row[0]), "考试服务")
@@ -80,5 +79,5 @@ def review_paper(
         return None
     course = Course(id="mistakes", title="错题本", category="", lessons=(), assessments=())
     a = Assessment(id="review", title="错题本练习", mode=Mode.PRACTICE, rules=(), attempts=None)
-    paper = assemble_paper(drawn, course, a, member=member, seed=int(store.clock() * 1000))
+    paper = assemble_paper(drawn, course, a, member=member, seed=seed)
     return paper, key

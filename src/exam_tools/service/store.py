@@ -477,7 +477,7 @@ class ServiceStore:
             today = self.db.execute("select count(*) from reviews where member = ? and "
                                     "made_at >= ?", (member, midnight)).fetchone()[0]  # fmt: skip
             R.check_reviews_today(today)
-            made = review_paper(self, member)
+            made = review_paper(self.db, member, int(self.clock() * 1000))
             if made is None:
                 return None
             paper, key = made

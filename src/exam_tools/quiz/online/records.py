@@ -3,8 +3,8 @@ the 我的学习 page uses on the hub. The service answers with the asking membe
 
 from __future__ import annotations
 
+from exam_tools.quiz.online.client import ServiceAway, ServiceClient
 from exam_tools.quiz.record_client import ExamResult, PublishedRecord
-from exam_tools.service.client import ServiceAway, ServiceClient
 
 
 class ServiceRecordClient:

@@ -3,7 +3,7 @@
 :class:`ServiceResponseStore` is a :class:`~exam_tools.quiz.store.ResponseStore` (the quiz needs
 nothing else) whose attempts, deadlines and hand-ins come from the service. Each answer is written
 to the local responses file and the queue, then sent; if the service is away the member sees
-:data:`~exam_tools.service.client.AWAY_NOTICE` and a background thread keeps trying. A hand-in
+:data:`~exam_tools.quiz.online.client.AWAY_NOTICE` and a background thread keeps trying. A hand-in
 while the service is away is queued after the answers and sent with them.
 """
 
@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from exam_tools.course.paper import Paper
 from exam_tools.errors import QuizError
-from exam_tools.quiz.store import Attempt, Clock, ResponseStore
-from exam_tools.service.client import (
+from exam_tools.quiz.online.client import (
     AWAY_NOTICE,
     BUSY_NOTICE,
     AnswerQueue,
@@ -26,6 +25,7 @@ from exam_tools.service.client import (
     ServiceClient,
     ServiceRefused,
 )
+from exam_tools.quiz.store import Attempt, Clock, ResponseStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from exam_tools.course.paper import Paper
 from exam_tools.course.verdict import Verdict
 from exam_tools.errors import QuizError
-from exam_tools.service.client import ServiceAway, ServiceClient
-from exam_tools.service.quiz import ServiceResponseStore
+from exam_tools.quiz.online.client import ServiceAway, ServiceClient
+from exam_tools.quiz.online.exam import ServiceResponseStore
 
 if TYPE_CHECKING:
     from exam_tools.quiz.app import QuizApp
