@@ -20,7 +20,6 @@ a hub.
 from __future__ import annotations
 
 import http.client
-import json
 import pwd
 import re
 import shutil
@@ -32,7 +31,6 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -47,6 +45,7 @@ from exam_tools.hub.logins import fits_name, from_comments, read_map
 from exam_tools.hub.throttle import TALLY_RECORD, Backoff, account_wait
 
 from .conftest import DATA, ROOT, running_hub
+from .test_service_hub import Member
 
 COURSE = "etaccc"
 PORT = 18260
@@ -241,31 +240,6 @@ def test_account_locks_after_wrong_passwords_until_unlocked(hub: LocalHub) -> No
     unlock(hub, b)
     status, seconds, _ = raw_login(hub, b, hub.passwords[b], "127.0.4.201")
     assert status == 302 and seconds < 5
-
-
-class Member:
-    """A logged-in member with a kernel in their own server, and that server's hub token."""
-
-    def __init__(self, hub: LocalHub, name: str) -> None:
-        self.name = name
-        self.session = hub.session(name)
-        self.session.follow(self.session.user_url())
-        self.kernel = self.session.start_kernel()
-        env = self.run("import os\nprint(os.environ['JUPYTERHUB_API_TOKEN'])\n"
-                       "print(os.environ['EXAM_TOOLS_SERVICE_URL'])")  # fmt: skip
-        self.token, self.url = env.split()
-
-    def run(self, code: str, timeout: float = 120) -> str:
-        out = self.session.execute(self.kernel, code, timeout)
-        assert out["error"] is None, out
-        return str(out["stdout"])
-
-    def call(self, method: str, path: str, body: dict[str, Any]) -> Any:
-        import requests
-
-        data = json.dumps({"member": self.name, **body}).encode()
-        return requests.request(method, f"{self.url}/api/{path}", data=data, timeout=30,
-                                headers={"Authorization": f"token {self.token}"})  # fmt: skip
 
 
 @pytest.fixture(scope="module")
