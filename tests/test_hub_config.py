@@ -215,3 +215,34 @@ def test_login_cards() -> None:
     assert "已设置过" in page.split('class="card"')[1]
     assert "<script>" not in page and html.escape("<script>") in page
     assert html.escape("<b>支部") in page
+
+
+def test_prestart_starts_a_few_at_a_time_and_names_failures() -> None:
+    from exam_tools.hub.prestart import Outcome, PrestartError, prestart
+
+    class FakeHub:
+        def __init__(self) -> None:
+            self.started: dict[str, int] = {}
+            self.most = 0
+            self.polls = 0
+
+        def start(self, login: str) -> None:
+            if login == "dy000003":
+                raise PrestartError("Hub 拒绝启动（HTTP 403）")
+            self.started[login] = 0
+
+        def ready(self, login: str) -> bool:
+            self.started[login] += 1
+            running = [k for k, v in self.started.items() if v < 2]
+            self.most = max(self.most, len(running))
+            return self.started[login] >= 2
+
+    fake = FakeHub()
+    logins = [f"dy00000{i}" for i in range(1, 8)]
+    done: list[str] = []
+    out = prestart(fake, [*logins, "dy000001"], parallel=2, tick=done.append)  # type: ignore[arg-type]
+    assert isinstance(out, Outcome)
+    assert sorted(out.ready) == [x for x in logins if x != "dy000003"]
+    assert out.failed == {"dy000003": "Hub 拒绝启动（HTTP 403）"}
+    assert fake.most <= 2 and sorted(done) == sorted(logins)  # never more than 2 starting
+    assert "1 名没有启动成功：dy000003（Hub 拒绝启动（HTTP 403））" in out.message()

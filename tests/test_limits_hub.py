@@ -40,6 +40,32 @@ def test_parse_size() -> None:
         limits.parse_size("lots")
 
 
+def test_prestart_starts_the_sitting_before_anyone_logs_in(hub: LocalHub) -> None:
+    """`hub prestart` (issue 18): the members' servers are up before they log in, started by the
+    hub's own admin service a few at a time; a member then finds 我的学习 ready."""
+    from exam_tools.hub.config import read_config, state_dir
+    from exam_tools.hub.prestart import HubAPI, read_token
+
+    hubdir = hub.base / "hub"
+    out = hub.cli("hub", "prestart", str(hubdir), *hub.logins, "--parallel", "2")
+    assert out.strip().startswith(f"已提前启动 {len(hub.logins)} 名党员的学习页面")
+    cfg = read_config(hubdir)
+    token = read_token(state_dir(cfg, hubdir))
+    assert token and (state_dir(cfg, hubdir) / "admin-api-token").stat().st_mode & 0o077 == 0
+    api = HubAPI(f"http://127.0.0.1:{cfg['hub']['hub_port']}/hub/api", token)
+    assert all(api.ready(login) for login in hub.logins)
+    # the token may start servers, not read the hub's other secrets or act as a member
+    status, _ = api.call("GET", "/services")
+    assert status == 403
+    session = hub.session(hub.logins[0])
+    page = session.follow(session.user_url())
+    assert page.status_code == 200 and "/voila/render/" in page.url  # no spawn page, no wait
+    # prestarting again is harmless: already running
+    assert (
+        hub.cli("hub", "prestart", str(hubdir), hub.logins[0]).strip().startswith("已提前启动 1 名")
+    )
+
+
 def test_a_kernel_that_allocates_without_end_is_killed_alone(hub: LocalHub) -> None:
     where = limits.layout()
     assert where is not None, "this machine has no cgroup memory and pids controllers"

@@ -192,3 +192,48 @@ def hub_unlock(directory: Path, logins: tuple[str, ...]) -> None:
             continue
         unlock(login)
         click.echo(f"{login}：已解除锁定")
+
+
+@hub.command("prestart")
+@dir_argument
+@click.argument("logins", nargs=-1)
+@click.option("--org", default=None,
+              help="花名册里这个党组织（及其下级）的党员，如 城关镇党委；和 LOGINS 可以一起用。")  # fmt: skip
+@click.option("--parallel", type=click.IntRange(1, 50), default=3, show_default=True,
+              help="同时启动几位党员的页面（每位约需 2 秒 CPU；两核的服务器 2-3 位为宜）。")  # fmt: skip
+@db_option
+def hub_prestart(directory: Path, logins: tuple[str, ...], org: str | None, parallel: int,
+                 db_file: Path | None) -> None:  # fmt: skip
+    """考试前提前启动党员的学习页面：党员（登录名 LOGINS，或 --org 党组织的全体党员）开考时一登录，
+    “我的学习”马上就能打开，不必排队等服务器启动。Hub 要在运行；几位几位地启动，不会压垮服务器。
+    页面在 config.yaml 的 member.server_idle_timeout 秒内没人用会自动停止，所以请在开考前不久运行。"""
+    from exam_tools.hub.accounts import members_of_org
+    from exam_tools.hub.config import read_config, state_dir
+    from exam_tools.hub.logins import read_map
+    from exam_tools.hub.prestart import HubAPI, prestart, read_token
+    from exam_tools.records.db import open_db
+
+    hub_dir = directory.resolve()
+    cfg = read_config(hub_dir)
+    token = read_token(state_dir(cfg, hub_dir))
+    if token is None:
+        raise click.UsageError(f"{hub_dir} 还没有提前启动用的令牌：请以 root 运行 exam-tools hub "
+                               f"init {hub_dir}，再重启 JupyterHub")  # fmt: skip
+    wanted = list(logins)
+    if org is not None:
+        by_id = {mid: login for login, mid in read_map(hub_dir).items()}
+        members = members_of_org(open_db(db_file), org)
+        wanted += [by_id[m["id"]] for m in members if m["id"] in by_id]
+        missing = [m["name"] for m in members if m["id"] not in by_id]
+        if missing:
+            click.secho(f"注意：{len(missing)} 名党员还没有账号（先运行 hub users）：{'、'.join(missing[:10])}"
+                        + ("……" if len(missing) > 10 else ""), fg="yellow", err=True)  # fmt: skip
+    if not wanted:
+        raise click.UsageError("没有要启动的党员：请给出登录名，或用 --org 指定党组织")
+    api = HubAPI(f"http://127.0.0.1:{cfg['hub']['hub_port']}/hub/api", token)
+    with click.progressbar(length=len(set(wanted)), label="启动学习页面",
+                           file=click.get_text_stream("stderr")) as bar:  # fmt: skip
+        outcome = prestart(api, wanted, parallel=parallel, tick=lambda _login: bar.update(1))
+    click.echo(outcome.message())
+    if outcome.failed:
+        raise SystemExit(1)

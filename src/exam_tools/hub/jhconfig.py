@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from exam_tools.hub import examservice, pages, session
+from exam_tools.hub import examservice, pages, prestart, session
 from exam_tools.hub.config import grader_name, role_dir, state_dir
 from exam_tools.hub.limits import parse_size
 from exam_tools.hub.pam import SERVICE as PAM_SERVICE
@@ -218,6 +218,7 @@ def update_roles(c: Any, cfg: Mapping[str, Any]) -> None:
         )
     if examservice.enabled(cfg):
         roles.append(examservice.user_role(cfg))
+    roles.append(prestart.role())  # `hub prestart`: create members and start their servers
     c.JupyterHub.load_roles = roles
 
 
@@ -250,6 +251,10 @@ def update_services(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
         services.append(examservice.service_entry(cfg))
     for s in services:  # the exam service's messages and the graders' records (issue 17 item 7)
         s["environment"] = {**s.get("environment", {}), "EXAM_TOOLS_TZ": cfg["hub"]["timezone"]}
+    # API only (no URL, no process): the token `hub init` wrote into the state folder
+    token = prestart.read_token(state_dir(cfg, directory))
+    if token:
+        services.append(prestart.service_entry(token))
     c.JupyterHub.services = services
 
 

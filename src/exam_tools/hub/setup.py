@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.fileio import write_atomic
-from exam_tools.hub import files, logins, system
+from exam_tools.hub import files, logins, prestart, system
 from exam_tools.hub.accounts import Account, first_password, plan_accounts
 from exam_tools.hub.config import (
     CONFIG_FILE,
@@ -129,6 +129,7 @@ def write_files(directory: Path, cfg: Mapping[str, Any], report: InitReport) -> 
     state = state_dir(cfg, directory)
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o700)
+    prestart.ensure_token(state)  # `exam-tools hub prestart` starts servers with it
 
 
 def install_prefix_files(cfg: Mapping[str, Any], report: InitReport) -> None:
