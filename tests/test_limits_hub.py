@@ -2,7 +2,7 @@
 group of their own with a memory and a process limit.
 
 On a real JupyterHub on localhost (root; ports 18340-18344, accounts ``etlim-…``), with a member
-limit of 300 MiB: a member's kernel that allocates without end is killed alone, while their own
+limit of 500 MiB: a member's kernel that allocates without end is killed alone, while their own
 server, the exam service and another member's kernel carry on, and the service still answers the
 other member.
 """
@@ -22,7 +22,7 @@ from exam_tools.hub.localhub import LocalHub
 from .conftest import ROOT, running_hub
 from .test_service_hub import Member
 
-MEMORY = "300M"
+MEMORY = "500M"
 
 
 @pytest.fixture(scope="module")
