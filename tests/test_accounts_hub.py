@@ -123,8 +123,8 @@ def test_public_url_and_cookie_flags_reach_jupyterhub() -> None:
     apply(c, load_config({"hub": hub}), Path("/srv/hub"))
     assert c.JupyterHub.public_url == "https://xuexi.example.cn/"
     assert c.JupyterHub.trusted_downstream_ips == ["127.0.0.1"]  # the TLS proxy's forwarded address
-    assert c.JupyterHub.tornado_settings["cookie_options"] == {
-        "httponly": True, "samesite": "Lax", "secure": True}  # fmt: skip
+    assert c.JupyterHub.tornado_settings["cookie_options"] == {  # no expiry: a session cookie
+        "httponly": True, "samesite": "Lax", "secure": True, "expires_days": None}  # fmt: skip
     c = Config()
     apply(c, load_config({}), Path("/srv/hub"))
     assert c.JupyterHub.public_url == ""
