@@ -417,9 +417,9 @@ def test_deploy_by_the_readme_in_a_fresh_folder(fresh_root: Path) -> None:
         assert not not_graders, not_graders
         assert (course / "release" / "cert").is_dir() and (course / "gradebook.db").exists()
         assert (t / "srv" / "exchange" / "shuidao" / "outbound" / "cert").is_dir()
-        out = shell(f"cd {t}/root\nexam-tools exam open 练习 --practice shuidao/practice "
-                    f"--hub {hub}", ROOT, here)  # fmt: skip
-        assert "考试服务已收到“练习”" in out, out
+        out = shell(f"cd {t}/root\nexam-tools exam open shuidao-practice --practice "
+                    f"shuidao/practice --title 水稻练习 --hub {hub}", ROOT, here)  # fmt: skip
+        assert "考试服务已收到“shuidao-practice”：水稻练习" in out, out
         out = shell(f"cd {t}/root\nexam-tools exam publish-records --hub {hub} "
                     f"--db {t}/root/党员.db", ROOT, here)  # fmt: skip
         assert "已发布" in out, out
