@@ -190,7 +190,9 @@ def test_after_hand_in_no_tap_starts_a_second_attempt(exam_file: Path, clock: Fa
     app.rules_button.click()
     assert not app.started
     assert "已作答 1 次，还可以作答 1 次" in app.intro.value
-    assert "多次作答按最高分计" in app.intro.value and "没有作答任何题的一次不计分" in app.intro.value
+    assert (
+        "多次作答按最高分计" in app.intro.value and "没有作答任何题的一次不计分" in app.intro.value
+    )
     assert app.begin_button.description == "开始第 2 次作答"
     app.back_button.click()  # back: still handed in, nothing started
     assert app.started and app.submitted and len(saved(exam_file)["attempts"]) == 1
