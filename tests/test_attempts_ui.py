@@ -83,6 +83,7 @@ def test_after_hand_in_no_tap_starts_attempt_two(
             expect(rules).to_contain_text("多次作答按最高分计", timeout=WAIT)
             expect(rules).to_contain_text("已作答 1 次，还可以作答 1 次")
             expect(rules).to_contain_text("没有作答任何题的一次不计分")
+            expect(rules).to_contain_text("点“开始第 2 次作答”后开始计时")
             again = quiz.get_by_role("button", name="开始第 2 次作答")
             expect(again).to_be_visible()
             assert not quiz.locator(".et-question").is_visible()

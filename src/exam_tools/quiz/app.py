@@ -172,10 +172,11 @@ class QuizApp:
         p = self.paper
         word = "练习" if self.practice else "考试"
         done = len(self.store.attempts)
+        start = f"开始第 {done + 1} 次作答" if done else f"开始{word}"
         lines = [f"本卷共 {len(p)} 题，满分 {p.total_points:g} 分。"]
         if p.time_limit:
             lines.append(
-                f"限时 {p.time_limit} 分钟：点“开始{word}”后开始计时，中途离开或关掉页面时间照走，"
+                f"限时 {p.time_limit} 分钟：点“{start}”后开始计时，中途离开或关掉页面时间照走，"
                 "时间到自动交卷。"
             )
         left = self.store.attempts_left
@@ -190,8 +191,7 @@ class QuizApp:
             + "".join(f"<div>{html.escape(line)}</div>" for line in lines)
             + "</div>"
         )
-        self.begin_button.description = f"开始第 {done + 1} 次作答" if done else f"开始{word}"
-        self.begin_button.tooltip = self.begin_button.description
+        self.begin_button.description = self.begin_button.tooltip = start
         self.back_button.layout.display = "flex" if done else "none"
         self.widget.children = (self._children[0], self.header, self.intro, self.begin_button,
                                 self.back_button, self.message)  # fmt: skip
