@@ -22,11 +22,12 @@ from exam_tools.course.pool import ExamSpec, exam_spec
 from exam_tools.grading.cell import choose, counted_attempts, score_saved
 from exam_tools.grading.grade import AssignmentKey, grade_submission
 
-from .conftest import DATA
+from .conftest import DATA, FakeClock
 from .test_course import GOOD, problems_of
 from .test_grade import right, wrong
 
 METHODS = list(Grading)
+COURSES = DATA / "courses"
 
 # ---- the rule, on any set of attempts ------------------------------------------------------------
 
@@ -243,3 +244,45 @@ def test_files_from_before_the_field_are_read_as_highest(bank: Bank, tmp_path: P
     assert score_saved(str(folder / "exam.paper.json"), ak.key, "partial") == top
     result = grade_submission(folder, "m001", "cert", ak)
     assert result.score == top and not any("不一致" in p for p in result.problems)
+
+
+# ---- a service exam: the same flow, the service keeps the attempts --------------------------------
+
+
+def test_a_service_exam_starts_attempt_two_only_from_its_rules_page(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from exam_tools.quiz.app import QuizApp
+    from exam_tools.quiz.online.exam import ServiceExamLauncher, open_service_exam
+
+    from .test_integrity import StoreClient, _store
+    from .test_service import cli
+
+    course_dir = tmp_path / "course"
+    cli("assign", "rice", "cert", "--course-dir", str(course_dir), "--courses", str(COURSES))
+    s = _store(course_dir, tmp_path, clock, opens=None)
+    client = StoreClient(s, "dy1")
+    paper_file = tmp_path / "member" / "exam.paper.json"
+
+    def reopen() -> QuizApp | ServiceExamLauncher | None:
+        return open_service_exam(client, "cert", paper_file, clock=clock, intro=True, timer=False)  # type: ignore[arg-type]
+
+    launcher = reopen()
+    assert isinstance(launcher, ServiceExamLauncher)
+    assert "多次作答按最高分计" in launcher.intro.value  # before the first attempt too
+    launcher.begin_button.click()
+    app = launcher.app
+    assert app is not None
+    app.submit_button.click()
+    app.confirm_button.click()
+    app.confirm_button.click()  # a double tap
+    assert len(s.attempts("cert", "dy1")) == 1 and app.submitted
+    assert "已交卷" in app.result.value and app.rules_button.layout.display == "flex"
+    again = reopen()  # the page reloaded: still handed in, nothing started
+    assert isinstance(again, QuizApp) and again.submitted and again.started
+    assert len(s.attempts("cert", "dy1")) == 1
+    again.rules_button.click()
+    assert "已作答 1 次，还可以作答 1 次" in again.intro.value
+    assert "多次作答按最高分计" in again.intro.value
+    again.begin_button.click()
+    assert len(s.attempts("cert", "dy1")) == 2 and not again.submitted
