@@ -157,22 +157,71 @@ def test_a_submitted_attempt_is_final(exam_file: Path, clock: FakeClock) -> None
     assert after_submit["attempts"][0]["answers"] == before["attempts"][0]["answers"]
 
 
-def test_second_attempt_only_while_attempts_remain(exam_file: Path, clock: FakeClock) -> None:
-    app = open_exam(exam_file, clock)  # the assessment allows 2 attempts
-    app.submit_button.click()
-    app.confirm_button.click()
-    assert app.again_button.layout.display == "flex"
-    assert "开始第 2 次作答" in app.again_button.description
-    app.again_button.click()
-    assert not app.submitted and app.answers == {}
+def buttons(widget: object) -> list[object]:
+    """Every button shown in ``widget`` (hidden ones left out), depth first."""
+    out: list[object] = []
+    layout = getattr(widget, "layout", None)
+    if layout is not None and layout.display == "none":
+        return out
+    if type(widget).__name__ == "Button":
+        out.append(widget)
+    for child in getattr(widget, "children", ()):
+        out.extend(buttons(child))
+    return out
+
+
+def test_after_hand_in_no_tap_starts_a_second_attempt(exam_file: Path, clock: FakeClock) -> None:
+    """Issue 17 item 1: 交卷 shows 已交卷 and when; no button starts attempt 2 (a second tap on
+    the spot, or any button there, leaves one attempt); the next one starts from the rules page,
+    which says how attempts are graded and how many are left."""
+    app = open_exam(exam_file, clock)  # the assessment allows 2 attempts, graded highest
     answer(app, 1)
     app.submit_button.click()
     app.confirm_button.click()
-    assert app.again_button.layout.display == "none"
-    app.start_again()
+    app.confirm_button.click()  # the second tap of a double tap
+    assert "已交卷" in app.result.value and "还可以作答 1 次（按最高分计）" in app.result.value
+    shown = buttons(app.widget)
+    assert app.rules_button in shown and app.begin_button not in shown
+    for b in shown:
+        assert "开始" not in b.description and "再" not in b.description, b.description
+        if b is not app.rules_button:
+            b.click()
+    assert len(saved(exam_file)["attempts"]) == 1 and app.submitted
+    app.rules_button.click()
+    assert not app.started
+    assert "已作答 1 次，还可以作答 1 次" in app.intro.value
+    assert (
+        "多次作答按最高分计" in app.intro.value and "没有作答任何题的一次不计分" in app.intro.value
+    )
+    assert app.begin_button.description == "开始第 2 次作答"
+    app.back_button.click()  # back: still handed in, nothing started
+    assert app.started and app.submitted and len(saved(exam_file)["attempts"]) == 1
+    app.rules_button.click()
+    app.begin_button.click()
+    assert app.started and not app.submitted and app.answers == {}
+    assert app.result.value == "" and app.current == 1
+    answer(app, 1)
+    app.submit_button.click()
+    app.confirm_button.click()
+    assert app.rules_button.layout.display == "none"  # no tries left: no rules button either
+    assert "还可以" not in app.result.value
+    app.show_rules()
+    assert app.started
     data = saved(exam_file)
     assert [a["number"] for a in data["attempts"]] == [1, 2]
     assert data["attempts"][1]["answers"] == {"1": app.answers[1]}
+
+
+def test_a_reopened_handed_in_exam_shows_its_result_not_a_new_attempt(
+    exam_file: Path, clock: FakeClock
+) -> None:
+    app = open_exam(exam_file, clock)
+    app.submit_button.click()
+    app.confirm_button.click()
+    again = open_quiz(exam_file, clock=clock, timer=False, intro=True)
+    assert again.started and again.submitted and "已交卷" in again.result.value
+    assert again.rules_button.layout.display == "flex"
+    assert len(saved(exam_file)["attempts"]) == 1
 
 
 def test_resume_after_restart_keeps_answers_and_remaining_time(
@@ -302,7 +351,9 @@ def test_practice_explains_each_answer_and_keeps_a_mistake_book(bank: Bank) -> N
     app.submit_button.click()
     app.confirm_button.click()
     assert "本次练习得分" in app.result.value and "答对 1 题" in app.result.value
-    assert app.again_button.description == "再练一次"
+    assert app.rules_button.description == "查看练习说明"
+    app.rules_button.click()
+    assert app.begin_button.description == "开始第 2 次作答"
 
     review = open_review(member="m001", bank=bank)
     assert review is not None and [i.qid for i in review.paper.items] == [wrong_qid]

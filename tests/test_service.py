@@ -245,6 +245,38 @@ def test_export_is_what_the_service_accepted(
     assert row["max_score"] == paper.total_points
 
 
+def test_export_writes_every_attempt_and_grade_counts_the_best(
+    store: ServiceStore, clock: FakeClock, course_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 17 item 1 at the service: attempt 1 answered, attempt 2 handed in blank; the export
+    holds both and ``exam-tools grade`` scores attempt 1 (cert is graded highest)."""
+    paper = store.paper("cert", "dy1")
+    state = store.state("cert", "dy1")
+    assert state["summary"]["grading"] == "highest"  # what the 开始考试 screen says
+    store.start("cert", "dy1", paper.id)
+    key = key_from_compact(paper, store.key("cert"))
+    for k in key.items:
+        if k.type is QType.SINGLE:
+            store.save("cert", "dy1", paper.id, 1, k.n, k.answer)
+    store.submit("cert", "dy1", paper.id, 1)
+    store.start("cert", "dy1", paper.id)
+    store.submit("cert", "dy1", paper.id, 2)
+    target = tmp_path / "course"
+    target.mkdir()
+    (target / "source").symlink_to(course_dir / "source")
+    (target / KEY_DIR).symlink_to(course_dir / KEY_DIR)
+    assert export_submissions(store, "cert", target) == (["dy1"], [])
+    doc = json.loads((target / "submitted" / "dy1" / "cert" / "exam.paper.responses.json")
+                     .read_text("utf-8"))  # fmt: skip
+    assert [(a["number"], len(a["answers"])) for a in doc["attempts"]] == [(1, 4), (2, 0)]
+    db = tmp_path / "grades.db"
+    cli("grade", "cert", "--course-dir", str(target), "--db", str(db))
+    from exam_tools.records.db import open_db
+
+    [row] = open_db(db).query("select score, attempt from attempts")
+    assert (row["score"], row["attempt"]) == (20, 1)
+
+
 def test_a_killed_service_keeps_every_answer_it_confirmed(
     store: ServiceStore, tmp_path: Path
 ) -> None:

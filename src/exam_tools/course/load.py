@@ -19,12 +19,14 @@ from exam_tools.bank.yamlio import YamlSyntaxError, load_yaml, locator
 from exam_tools.categories import ALL_MEMBERS, COURSE_CATEGORIES, MEMBER_CATEGORIES, TECH_CATEGORY
 from exam_tools.course.model import (
     CASE_FILTERS,
+    GRADING_NAMES,
     REVIEW_FILTERS,
     Assessment,
     Certification,
     Course,
     Drawable,
     DrawRule,
+    Grading,
     Lesson,
     Mode,
 )
@@ -59,6 +61,7 @@ ASSESSMENT_FIELDS = (
     "pass_percent",
     "time_limit",
     "attempts",
+    "grading",
     "shuffle_questions",
     "shuffle_options",
     "variants",
@@ -269,6 +272,7 @@ class _Parser:
         pass_percent = self.number(item, "pass_percent", loc, where, maximum=100)
         time_limit = self.number(item, "time_limit", loc, where, integer=True)
         attempts = self.number(item, "attempts", loc, where, integer=True)
+        grading = self.grading(item, loc, where)
         flags = {
             f: self.flag(item, f, f != "variants", loc, where)
             for f in ("shuffle_questions", "shuffle_options", "variants")
@@ -298,9 +302,23 @@ class _Parser:
             pass_percent=pass_percent if pass_percent is not None else 60.0,
             time_limit=int(time_limit) if time_limit else None,
             attempts=int(attempts) if attempts else (None if mode is Mode.PRACTICE else 1),
+            grading=grading,
             line=getattr(item, "line", None),
             **flags,
         )
+
+    def grading(self, item: Mapping[str, Any], loc: Locate, where: str) -> Grading:
+        """``grading:`` of an assessment (default highest); an unknown method is reported."""
+        raw = item.get("grading")
+        if raw is None:
+            return Grading.HIGHEST
+        method = GRADING_NAMES.get(str(raw).strip()) if isinstance(raw, str) else None
+        if method is None:
+            names = "、".join(f"{g.value}（{g.label}）" for g in Grading)
+            self.err(loc, where, "grading", f"未知的计分方式“{raw}”，应为 {names} 之一"
+                     "（也可写 最高分、最后一次、第一次、平均分）")  # fmt: skip
+            return Grading.HIGHEST
+        return method
 
     def course(self, data: Any) -> Course | None:
         loc = locator(self.path, data, 1)

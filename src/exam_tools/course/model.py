@@ -36,6 +36,51 @@ class Mode(StrEnum):
         return "练习" if self is Mode.PRACTICE else "考试"
 
 
+class Grading(StrEnum):
+    """Which attempts make the score when a member may answer more than once (as Moodle's quiz
+    "grading method"). Attempts with no answered question are left out by every method, unless
+    every attempt is empty, so a try that was opened and handed in blank never lowers a score."""
+
+    HIGHEST = "highest"
+    LAST = "last"
+    FIRST = "first"
+    AVERAGE = "average"
+
+    @property
+    def label(self) -> str:
+        """What the rules page and the README say: ``按最高分计`` …"""
+        return GRADING_LABELS[self]
+
+    @property
+    def rule(self) -> str:
+        """The sentence a member reads on the rules page."""
+        return GRADING_RULES[self] + "没有作答任何题的一次不计分。"
+
+
+GRADING_LABELS: dict[Grading, str] = {
+    Grading.HIGHEST: "按最高分计",
+    Grading.LAST: "按最后一次计",
+    Grading.FIRST: "按第一次计",
+    Grading.AVERAGE: "按平均分计",
+}
+
+GRADING_RULES: dict[Grading, str] = {
+    Grading.HIGHEST: "多次作答按最高分计：取得分最高的一次。",
+    Grading.LAST: "多次作答按最后一次计：取最后交卷的一次。",
+    Grading.FIRST: "多次作答按第一次计：取第一次交卷的一次。",
+    Grading.AVERAGE: "多次作答按平均分计：取各次得分的平均。",
+}
+
+#: What ``grading:`` may say in course.yaml (English or Chinese).
+GRADING_NAMES: dict[str, Grading] = {
+    **{g.value: g for g in Grading},
+    "最高分": Grading.HIGHEST,
+    "最后一次": Grading.LAST,
+    "第一次": Grading.FIRST,
+    "平均分": Grading.AVERAGE,
+}
+
+
 class Drawable(Protocol):
     """What drawing needs of a question; a bank :class:`~exam_tools.bank.model.Question` has it,
     and so does a keyless public copy of one (no answer, no 解析)."""
@@ -179,6 +224,7 @@ class Assessment:
     pass_percent: float = 60.0
     time_limit: int | None = None  # minutes; None = untimed
     attempts: int | None = 1  # None = unlimited
+    grading: Grading = Grading.HIGHEST  # which attempts make the score
     shuffle_questions: bool = True
     shuffle_options: bool = True
     variants: bool = False  # each member draws their own paper

@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.bank.model import LETTERS, QType, count_blanks
-from exam_tools.course.model import Assessment, Course, Drawable, DrawRule, Mode
+from exam_tools.course.model import (
+    GRADING_NAMES,
+    Assessment,
+    Course,
+    Drawable,
+    DrawRule,
+    Grading,
+    Mode,
+)
 from exam_tools.errors import Location, PaperError, Problem
 
 PAPER_FORMAT = "exam-tools/paper"
@@ -83,6 +91,7 @@ class Paper:
     time_limit: int | None = None  # minutes
     attempts: int | None = 1  # None = unlimited
     pass_percent: float = 60.0
+    grading: Grading = Grading.HIGHEST  # which attempts make the score (files without it: highest)
 
     @property
     def total_points(self) -> float:
@@ -108,6 +117,7 @@ class Paper:
             "seed": self.seed,
             "time_limit": self.time_limit,
             "attempts": self.attempts,
+            "grading": self.grading.value,
             "pass_percent": self.pass_percent,
             "total_points": self.total_points,
             "items": [i.to_dict() for i in self.items],
@@ -169,6 +179,7 @@ class Paper:
                 time_limit=None if limit is None else int(limit),
                 attempts=None if attempts is None else int(attempts),
                 pass_percent=float(d.get("pass_percent", 60.0)),
+                grading=GRADING_NAMES[str(d.get("grading") or "highest")],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise bad(f"缺少或写错了字段 {exc}") from None
@@ -324,4 +335,5 @@ def assemble_paper(
         time_limit=assessment.time_limit,
         attempts=assessment.attempts,
         pass_percent=assessment.pass_percent,
+        grading=assessment.grading,
     )

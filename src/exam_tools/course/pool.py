@@ -16,6 +16,7 @@ from typing import Any
 from exam_tools.bank.model import CASE_TAG, QType
 from exam_tools.course.model import (
     CASE_FILTERS,
+    GRADING_NAMES,
     REVIEW_FILTERS,
     Assessment,
     Course,
@@ -104,7 +105,7 @@ def exam_spec(bank: Iterable[Drawable], course: Course, assessment: Assessment, 
         "course": {"id": course.id, "title": course.title},
         "assessment": {
             "id": a.id, "title": a.title, "mode": a.mode.value, "pass_percent": a.pass_percent,
-            "time_limit": a.time_limit, "attempts": a.attempts,
+            "time_limit": a.time_limit, "attempts": a.attempts, "grading": a.grading.value,
             "shuffle_questions": a.shuffle_questions, "shuffle_options": a.shuffle_options,
             "variants": a.variants, "rules": [_rule_dict(r) for r in a.rules],
         },
@@ -173,7 +174,8 @@ class ExamSpec:
             assessment = Assessment(
                 id=str(a["id"]), title=str(a["title"]), mode=Mode(a["mode"]), rules=rules,
                 pass_percent=float(a["pass_percent"]), time_limit=a.get("time_limit"),
-                attempts=a.get("attempts"), shuffle_questions=bool(a["shuffle_questions"]),
+                attempts=a.get("attempts"), grading=GRADING_NAMES[str(a.get("grading") or "highest")],
+                shuffle_questions=bool(a["shuffle_questions"]),
                 shuffle_options=bool(a["shuffle_options"]), variants=bool(a["variants"]),
             )  # fmt: skip
             c = d["course"]

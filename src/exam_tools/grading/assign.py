@@ -135,7 +135,8 @@ def source_assignment(
         "### BEGIN HIDDEN TESTS\n"
         "from exam_tools.grading.cell import score_saved\n"
         f"KEY = {key!r}\n"
-        f'score_saved("exam.paper.json", KEY, multiple="{multiple.value}")\n'
+        f'score_saved("exam.paper.json", KEY, multiple="{multiple.value}", '
+        f'grading="{assessment.grading.value}")\n'
         "### END HIDDEN TESTS\n"
     )
     nb = {

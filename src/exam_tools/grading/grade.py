@@ -3,7 +3,10 @@
 ``grade_submission`` is pure apart from reading one submission folder: it rebuilds the member's
 paper from the keyless exam spec and the member's id (so an edited paper file is noticed), reads the
 responses (missing, empty or damaged means unanswered, and is reported), and scores every item with
-the same rules as the hidden test cell that ``nbgrader autograde`` runs.
+the same rules as the hidden test cell that ``nbgrader autograde`` runs. Several attempts are
+combined by the assessment's grading method (highest, first, last: that attempt's items; average:
+the best attempt's items, with the mean of the counted attempts as the score), leaving out attempts
+that answer nothing (see :mod:`exam_tools.grading.cell`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from exam_tools.course.key import MultipleRule, key_from_compact, score_item
+from exam_tools.course.model import Grading
 from exam_tools.course.paper import Paper, build_paper, read_json_file
 from exam_tools.course.pool import ExamSpec, read_exam_spec
 from exam_tools.errors import ExamToolsError, PaperError
 from exam_tools.grading.assign import KEY_DIR, KEY_FORMAT, PAPER, spec_file
-from exam_tools.grading.cell import answers_of, attempt_to_grade
+from exam_tools.grading.cell import answers_of, choose, counted_attempts
 from exam_tools.quiz.store import MAX_RESPONSES_BYTES, answer_problem, read_responses
 
 
@@ -50,9 +54,14 @@ class SubmissionResult:
     pass_percent: float
     items: list[ItemResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: the grading method's score when it is not the items' sum (average: the mean of the counted
+    #: attempts, while ``items`` and ``attempt`` are those of the best one)
+    combined: float | None = None
 
     @property
     def score(self) -> float:
+        if self.combined is not None:
+            return self.combined
         return round(sum(i.score for i in self.items), 4)
 
     @property
@@ -103,38 +112,32 @@ def read_assignment_key(course_dir: Path, name: str) -> AssignmentKey:
     )
 
 
-def _responses(
-    folder: Path, paper: Paper, problems: list[str]
-) -> tuple[dict[int, Any], dict[str, Any]]:
+def _responses(folder: Path, paper: Paper, problems: list[str]) -> list[Mapping[str, Any]]:
+    """The attempts the grading method chooses among (:func:`counted_attempts`); [] when there is
+    nothing to grade (the reason goes to ``problems``)."""
     path = folder / f"{Path(PAPER).stem}.responses.json"
     if not path.exists():
         problems.append("没有作答记录（未作答）")
-        return {}, {}
+        return []
     try:
         data = read_responses(path)
     except OSError:
         problems.append("作答记录已损坏，无法读取，按未作答计")
-        return {}, {}
+        return []
     except ValueError as exc:
         problems.append(f"{exc}，按未作答计")
-        return {}, {}
+        return []
     if not isinstance(data, Mapping) or not isinstance(data.get("attempts"), list):
         problems.append("作答记录格式不对，按未作答计")
-        return {}, {}
+        return []
     if data.get("paper") != paper.id:
         problems.append("作答记录不属于这份试卷（被改动或拷错），按未作答计")
-        return {}, {}
+        return []
     problems.extend(limit_problems(data, paper))
-    attempt = attempt_to_grade(data)
-    if attempt is None:
+    attempts = counted_attempts(data)
+    if not attempts:
         problems.append("作答记录是空的（未作答）")
-        return {}, {}
-    if not attempt.get("submitted_at"):
-        problems.append("没有点“交卷”，按提交时的作答评分")
-    unreadable: list[str] = []
-    answers = answers_of(attempt, unreadable)
-    problems.extend(f"作答记录里有无法识别的题号 {n!r}" for n in unreadable)
-    return answers, dict(attempt)
+    return attempts
 
 
 def limit_problems(data: Mapping[str, Any], paper: Paper, grace: float = 30.0) -> list[str]:
@@ -197,29 +200,18 @@ def grade_submission(
         problem = _paper_problem(paper_file, expected)
         if problem:
             problems.append(problem)
-    answers, attempt = _responses(folder, paper, problems) if paper_file.exists() else ({}, {})
+    attempts = _responses(folder, paper, problems) if paper_file.exists() else []
     key = key_from_compact(paper, assignment.key)
-    items = []
-    for item in paper.items:
-        response = answers.get(item.n)
-        problem = answer_problem(item.type, response)
-        if problem is not None:  # not kept: a wrong type or a huge text scores 0
-            problems.append(f"第 {item.n} 题{problem}，计 0 分")
-            response = None
-        verdict = score_item(key[item.n], response, assignment.multiple)
-        items.append(
-            ItemResult(
-                n=item.n,
-                qid=item.qid,
-                type=item.type.value,
-                response=response,
-                shown=tuple(str(i) for i in item.order),
-                score=verdict.score,
-                points=verdict.points,
-                correct=verdict.correct,
-                manual=verdict.manual,
-            )
-        )
+    scored = [_score(paper, key, a, assignment.multiple) for a in attempts] or [
+        _score(paper, key, {}, assignment.multiple)
+    ]
+    method = spec.assessment.grading
+    best, combined = choose([round(sum(i.score for i in it), 4) for it, _ in scored], method)
+    items, found = scored[best]
+    attempt = attempts[best] if attempts else {}
+    if attempt and not attempt.get("submitted_at"):
+        problems.append("没有点“交卷”，按提交时的作答评分")
+    problems.extend(found)
     number = attempt.get("number", 0)
     return SubmissionResult(
         member=member,
@@ -234,7 +226,40 @@ def grade_submission(
         pass_percent=assignment.pass_percent,
         items=items,
         problems=problems,
+        combined=combined if len(scored) > 1 and method is Grading.AVERAGE else None,
     )
+
+
+def _score(
+    paper: Paper, key: Any, attempt: Mapping[str, Any], multiple: MultipleRule
+) -> tuple[list[ItemResult], list[str]]:
+    """One attempt's items, scored, and what was wrong with its answers."""
+    problems: list[str] = []
+    unreadable: list[str] = []
+    answers = answers_of(attempt, unreadable)
+    problems.extend(f"作答记录里有无法识别的题号 {n!r}" for n in unreadable)
+    items = []
+    for item in paper.items:
+        response = answers.get(item.n)
+        problem = answer_problem(item.type, response)
+        if problem is not None:  # not kept: a wrong type or a huge text scores 0
+            problems.append(f"第 {item.n} 题{problem}，计 0 分")
+            response = None
+        verdict = score_item(key[item.n], response, multiple)
+        items.append(
+            ItemResult(
+                n=item.n,
+                qid=item.qid,
+                type=item.type.value,
+                response=response,
+                shown=tuple(str(i) for i in item.order),
+                score=verdict.score,
+                points=verdict.points,
+                correct=verdict.correct,
+                manual=verdict.manual,
+            )
+        )
+    return items, problems
 
 
 def submission_members(course_dir: Path, name: str) -> tuple[Path, list[str]]:

@@ -166,44 +166,76 @@ class QuizApp:
             self._start_timer()
 
     def _show_intro(self) -> None:
-        """Before the first attempt: what the exam is, how long, how many tries; 开始考试."""
+        """The rules page: what the paper is, how long, how many tries are left and how they are
+        graded; its button is the only way an attempt starts (after 交卷 none starts one: issue 17
+        item 1, a second tap must not open an empty attempt)."""
         p = self.paper
+        word = "练习" if self.practice else "考试"
+        done = len(self.store.attempts)
+        start = f"开始第 {done + 1} 次作答" if done else f"开始{word}"
         lines = [f"本卷共 {len(p)} 题，满分 {p.total_points:g} 分。"]
         if p.time_limit:
             lines.append(
-                f"限时 {p.time_limit} 分钟：点“开始考试”后开始计时，中途离开或关掉页面时间照走，"
+                f"限时 {p.time_limit} 分钟：点“{start}”后开始计时，中途离开或关掉页面时间照走，"
                 "时间到自动交卷。"
             )
         left = self.store.attempts_left
+        tried = f"已作答 {done} 次，" if done else ""
         if left is not None:
-            lines.append(f"可以作答 {left} 次，交卷后不能修改。")
+            lines.append(f"{tried}还可以作答 {left} 次，交卷后不能修改。")
         else:
-            lines.append("交卷后不能修改。")
+            lines.append(f"{tried}交卷后不能修改。")
+        lines.append(p.grading.rule)
         self.intro.value = (
             '<div class="et-box">'
             + "".join(f"<div>{html.escape(line)}</div>" for line in lines)
             + "</div>"
         )
+        self.begin_button.description = self.begin_button.tooltip = start
+        self.back_button.layout.display = "flex" if done else "none"
         self.widget.children = (self._children[0], self.header, self.intro, self.begin_button,
-                                self.message)  # fmt: skip
+                                self.back_button, self.message)  # fmt: skip
         self._in_intro = True
+
+    def show_rules(self) -> None:
+        """After 交卷, with tries left: the rules page, whose button starts the next attempt."""
+        with self._lock:
+            if self.started and self.submitted and self.store.can_start():
+                self._say("")
+                self._show_intro()
+
+    def back_to_result(self) -> None:
+        """From the rules page back to the handed-in paper, starting nothing."""
+        with self._lock:
+            if self._in_intro and self.store.current is not None:
+                self.widget.children = self._children
+                self._in_intro = False
+                self._say("")
 
     @property
     def started(self) -> bool:
-        """Whether the paper is on screen (not the intro of an exam not yet begun)."""
+        """Whether the paper is on screen (not the rules page)."""
         return not self._in_intro
 
     def begin(self) -> None:
-        """The member taps 开始考试: the attempt, and its clock, start now."""
+        """The member taps 开始考试 (or 开始第 N 次作答) on the rules page: the attempt, and its
+        clock, start now."""
         with self._lock:
             if self.started:
                 return  # a second tap
-            if self.store.current is None:
+            cur = self.store.current
+            if cur is None or cur.submitted:
                 try:
                     self.store.start()
                 except QuizError as exc:  # e.g. the exam service: not open yet, or closed
                     self._say(str(exc), error=True)
                     return
+                if cur is not None:  # a new attempt after one handed in: a clean paper
+                    self._views.clear()
+                    self.current = 1
+                    self.result.value = ""
+                    self.rules_button.layout.display = "none"
+                    self._stop = threading.Event()
             self._say("")
             self.widget.children = self._children
             self._in_intro = False
@@ -267,12 +299,18 @@ class QuizApp:
         self.card_title = w.HTML()
         self.message = w.HTML()
         self.result = w.HTML()
-        self.again_button = self._button("", self.start_again, "success")
-        self.again_button.layout.display = "none"
-        self.again_button.layout.width = "auto"
+        # not green, and not a start: it opens the rules page, whose button starts the next try
+        self.rules_button = self._button(
+            "查看练习说明" if self.practice else "查看考试说明", self.show_rules
+        )
+        self.rules_button.layout.display = "none"
+        self.rules_button.layout.width = "auto"
         self.intro = w.HTML()
         self.begin_button = self._button("开始考试", self.begin, "success")
         self.begin_button.layout.width = "auto"
+        self.back_button = self._button("◀ 返回", self.back_to_result)
+        self.back_button.layout.display = "none"
+        self.back_button.layout.width = "auto"
         self.widget = w.VBox(
             [
                 w.HTML(CSS),
@@ -285,7 +323,7 @@ class QuizApp:
                 self.confirm,
                 self.message,
                 self.result,
-                self.again_button,
+                self.rules_button,
                 self.card_title,
                 grid,
             ]
@@ -410,21 +448,6 @@ class QuizApp:
         """Tell whoever opened the quiz (the 我的学习 page hands the paper in through nbgrader)."""
         if self.on_submitted is not None:
             self.on_submitted(self)
-
-    def start_again(self) -> None:
-        """Begin the next attempt when one is left."""
-        with self._lock:
-            if not self.store.can_start():
-                return
-            self.store.start()
-            self._views.clear()
-            self.current = 1
-            self.result.value = ""
-            self._say("")
-            self._show()
-            if self.paper.time_limit:
-                self._stop = threading.Event()
-                self._start_timer()
 
     def tick(self) -> bool:
         """Update the countdown; submit when time is up. True once nothing is left to count."""
@@ -573,15 +596,15 @@ class QuizApp:
             lines.append("点题号可以查看每道题的答案和解析。")
         else:
             lines.append("成绩和答案将在老师发布后查看。")
-        self.result.value = '<div class="et-box">' + "<br>".join(map(html.escape, lines)) + "</div>"
         left = self.store.attempts_left
         if self.store.can_start():
-            more = "" if left is None else f"（还可以作答 {left} 次）"
-            self.again_button.description = (
-                "再练一次" if self.practice else f"开始第 {attempt.number + 1} 次作答{more}"
+            more = "还可以再作答" if left is None else f"还可以作答 {left} 次"
+            lines.append(
+                f"{more}（{self.paper.grading.label}）：要再作答，请点“{self.rules_button.description}”，"
+                "看过说明再开始。"
             )
-            self.again_button.layout.display = "flex"
+            self.rules_button.layout.display = "flex"
         else:
-            self.again_button.layout.display = "none"
-        self.again_button.layout.width = "auto"
+            self.rules_button.layout.display = "none"
+        self.result.value = '<div class="et-box">' + "<br>".join(map(html.escape, lines)) + "</div>"
         self._show()

@@ -386,6 +386,7 @@ class ServiceStore:
             title = str(self._exam_row(exam)["title"])
         return {"title": title, "course": paper.course_title, "questions": len(paper),
                 "total_points": paper.total_points, "time_limit": rules.time_limit,
+                "grading": paper.grading.value,
                 "opens_at": rules.opens_at, "closes_at": rules.closes_at}  # fmt: skip
 
     def exam_list(self, member: str) -> list[dict[str, Any]]:

@@ -226,6 +226,14 @@ class ServiceResponseStore(ResponseStore):
         return cur
 
 
+def _grading_rule(name: Any) -> str:
+    """How the service exam's attempts are graded, as the rules page says it (issue 17 item 1);
+    a service from before the field: highest, as the graders then take it."""
+    from exam_tools.course.model import GRADING_NAMES, Grading
+
+    return GRADING_NAMES.get(str(name), Grading.HIGHEST).rule
+
+
 def exam_name(spec_path: str | Path) -> str:
     """The exam's name at the service: the nbgrader assignment, i.e. the spec's folder."""
     return Path(spec_path).resolve().parent.name
@@ -287,6 +295,7 @@ class ServiceExamLauncher:
         left = None if allowed is None else max(0, int(allowed) - len(state.get("attempts", [])))
         lines.append(f"可以作答 {left} 次，交卷后不能修改。" if left is not None
                      else "交卷后不能修改。")  # fmt: skip
+        lines.append(_grading_rule(s.get("grading")))
         self.intro = w.HTML('<div class="et-box">'
                             + "".join(f"<div>{html.escape(x)}</div>" for x in lines) + "</div>")  # fmt: skip
         self.begin_button = w.Button(description="开始考试", button_style="success",
