@@ -216,7 +216,7 @@ class TwoPractices:
 def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) -> None:
     page = open_page(classroom, service=TwoPractices())
     tiles = [d.splitlines()[0] for d in buttons(page) if "练习：课后练习" in d]
-    assert tiles == ["📖 练习：课后练习（水稻种植）", "📖 练习：课后练习（水稻种植） 第2套"]
+    assert tiles == ["练习：课后练习（水稻种植）", "练习：课后练习（水稻种植） 第2套"]
     assert "练错题本（3 题）" in buttons(page)
     # 我的档案 on the hub: the service's count of this year's practice, current to the last check
     assert "本年度练习 12 题次，答对 9 题次（另有 1 题次需人工评阅，不计对错）" in shown_text(page)
@@ -331,17 +331,17 @@ def test_each_tile_says_its_title_and_state_in_the_configured_zone() -> None:
         return t.text, t.state, t.css
 
     assert says(exams["later"]) == (
-        "📝 考试：第二次测验（水稻种植）\n【未开始】12月02日 09:00 开考",
+        "考试：第二次测验（水稻种植）\n【未开始】12月2日 09:00 开考",
         "未开始",
         "et-later",
     )
     assert says(exams["going"]) == (
-        "📝 考试：第一次测验（水稻种植）\n【进行中】还剩约 20 分钟，点这里接着答",
+        "考试：第一次测验（水稻种植）\n【进行中】还剩约 20 分钟，点这里接着答",
         "进行中",
         "et-going",
     )
     assert says(exams["cert"]) == (
-        "📝 考试：水稻种植认证考试（水稻种植）\n【已交卷】12月01日 08:00 交卷",
+        "考试：水稻种植认证考试（水稻种植）\n【已交卷】12月1日 08:00 交卷",
         "已交卷",
         "et-done",
     )
@@ -349,10 +349,10 @@ def test_each_tile_says_its_title_and_state_in_the_configured_zone() -> None:
     assert says(exams["cert"], score)[0].endswith("【成绩已发布】85/100 分，合格")
     fresh = {**exams["later"], "open": True, "opens_at": NOW - 60, "closes_at": NOW + 7200}
     assert says(fresh) == (
-        "📝 考试：第二次测验（水稻种植）\n【可以开始】点这里开始考试，12月01日 11:00 截止",
+        "考试：第二次测验（水稻种植）\n【可以开始】点这里开始考试，12月1日 11:00 截止",
         "可以开始", "et-new")  # fmt: skip
     assert says({**fresh, "open": False, "closes_at": NOW - 60})[1] == "已结束"
-    assert service_exam_tile(exams["later"], None, NOW, zone("UTC")).detail == "12月02日 01:00 开考"
+    assert service_exam_tile(exams["later"], None, NOW, zone("UTC")).detail == "12月2日 01:00 开考"
 
 
 def test_tiles_tell_exams_and_practice_apart(
@@ -361,12 +361,12 @@ def test_tiles_tell_exams_and_practice_apart(
     page = hub_page(tmp_path, Service(), monkeypatch)
     tiles = [b for b in page.body.children if isinstance(b, w.Button)]
     states = {b.description.splitlines()[0]: set(b._dom_classes) for b in tiles}
-    assert {"et-exam", "et-later"} <= states["📝 考试：第二次测验（水稻种植）"]
-    assert {"et-exam", "et-going"} <= states["📝 考试：第一次测验（水稻种植）"]
-    assert {"et-exam", "et-done"} <= states["📝 考试：水稻种植认证考试（水稻种植）"]
+    assert {"et-exam", "et-later"} <= states["考试：第二次测验（水稻种植）"]
+    assert {"et-exam", "et-going"} <= states["考试：第一次测验（水稻种植）"]
+    assert {"et-exam", "et-done"} <= states["考试：水稻种植认证考试（水稻种植）"]
     assert "【成绩已发布】85/100 分，合格" in buttons(page).keys().__str__()
-    assert {"et-practice"} <= states["📖 练习：课后练习（水稻种植）"]
-    assert "et-exam" not in states["📖 练习：课后练习（水稻种植）"]
+    assert {"et-practice"} <= states["练习：课后练习（水稻种植）"]
+    assert "et-exam" not in states["练习：课后练习（水稻种植）"]
 
 
 def test_a_slow_service_shows_it_is_working_at_once_and_the_page_stays_live(
@@ -402,3 +402,29 @@ def test_network_trouble_is_shown_in_the_warning_colour(
     assert "暂时连不上考试服务" in page.wait.value and "et-warn" in page.wait.value
     assert "et-right" not in page.wait.value
     assert not tile.disabled and "正在打开" not in tile.description  # tap again when it is back
+
+
+def test_start_exam_says_it_is_starting_before_the_service_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """开始考试 shows 正在开始… before its request goes out (the widget update leaves the kernel
+    at once); a refusal brings the button back with the reason."""
+    from exam_tools.quiz.online.client import AWAY_NOTICE, ServiceAway
+
+    seen: list[tuple[bool, str, str]] = []
+    service = Service()
+    page = hub_page(tmp_path, service, monkeypatch)
+    page.open_service_exam("later")
+    launcher = page.launcher
+    assert launcher is not None
+
+    def start(exam: str, paper: str) -> dict[str, Any]:
+        b = launcher.begin_button
+        seen.append((b.disabled, b.description, launcher.message.value))
+        raise ServiceAway(AWAY_NOTICE)
+
+    service.start = start  # type: ignore[attr-defined]
+    launcher.begin_button.click()
+    assert seen == [(True, "正在开始……", '<div class="et-warn">正在开始考试，请稍候……</div>')]
+    assert not launcher.begin_button.disabled and launcher.begin_button.description == "开始考试"
+    assert "暂时连不上考试服务" in launcher.message.value

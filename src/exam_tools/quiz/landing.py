@@ -185,8 +185,8 @@ class Landing:
             text = button.description
             for b in buttons:
                 b.disabled = True
-            button.description = f"{text.splitlines()[0]}\n⏳ 正在打开……"
-            self.wait.value = f'<div class="et-warn">⏳ {WORKING}</div>'
+            button.description = f"{text.splitlines()[0]}\n正在打开……"
+            self.wait.value = f'<div class="et-warn et-working">{WORKING}</div>'
 
         def undo() -> None:  # the same view still shown: its tiles back as they were
             if self.body.children is view:
@@ -211,7 +211,7 @@ class Landing:
             else:
                 with self._lock:
                     undo()
-                    if self.wait.value.startswith('<div class="et-warn">⏳'):
+                    if "et-working" in self.wait.value:
                         self.wait.value = ""
 
         self.working = threading.Thread(target=run, daemon=True, name="landing-tap")
@@ -311,7 +311,7 @@ class Landing:
         for entry in exams:
             title = entry_title(entry)
             state = exam_state(entry, self.home)
-            b = self._button(f"📝 考试：{title}\n{state}", partial(self.open_exam, entry))
+            b = self._button(f"考试：{title}\n{state}", partial(self.open_exam, entry))
             b.add_class("et-exam")
             b.add_class("et-done" if entry.submitted else "et-new")  # an exam to take stands out
             tiles.append(b)
@@ -365,7 +365,7 @@ class Landing:
         seen: dict[str, int] = {}
         for p in papers:
             course = f"（{p['course']}）" if p.get("course") else ""
-            text = f"📖 练习：{p['title']}{course}"
+            text = f"练习：{p['title']}{course}"
             seen[text] = seen.get(text, 0) + 1
             if seen[text] > 1:  # two practices of one assessment: tell the tiles apart
                 text += f" 第{seen[text]}套"

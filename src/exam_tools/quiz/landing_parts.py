@@ -101,8 +101,8 @@ class Tile:
 
     @property
     def text(self) -> str:
-        icon = "📝" if self.kind == "考试" else "📖"
-        return f"{icon} {self.kind}：{self.title}\n【{self.state}】{self.detail}"
+        # no emoji: site PCs and phones often lack an emoji font (a blank box instead)
+        return f"{self.kind}：{self.title}\n【{self.state}】{self.detail}"
 
     @property
     def css(self) -> str:
@@ -111,10 +111,11 @@ class Tile:
 
 
 def when(ts: float, tz: ZoneInfo | None = None) -> str:
-    """``12月01日 09:00`` in the configured zone (:mod:`exam_tools.timezone`)."""
+    """``12月1日 09:00`` in the configured zone (:mod:`exam_tools.timezone`)."""
     from exam_tools.timezone import local
 
-    return local(ts, tz).strftime("%m月%d日 %H:%M")
+    d = local(ts, tz)
+    return f"{d.month}月{d.day}日 {d:%H:%M}"
 
 
 def service_exam_tile(
