@@ -128,7 +128,7 @@ def service_exam_tile(
     published record's scores by (course id, assessment id)."""
     now = time.time() if now is None else now
     course = f"（{e['course']}）" if e.get("course") else ""
-    title = f"{e['title']}{course}"
+    title = f"{e.get('title') or e.get('exam', '')}{course}"
 
     def tile(state: str, detail: str) -> Tile:
         return Tile("考试", title, state, detail)
