@@ -176,9 +176,9 @@ class Landing:
         runs in a thread, so the tap returns and the page stays live. Its outcome replaces the
         view (under ``_lock``); a failure is shown in the warning colour and the tiles come back."""
         touch()
+        if self.working is not None and self.working.is_alive():
+            return  # one request at a time: the first tap's is on its way (no wait for the lock)
         with self._lock:
-            if self.working is not None and self.working.is_alive():
-                return  # one request at a time: the first tap's is on its way
             view = self.body.children
             buttons = [c for c in view if isinstance(c, w.Button)]
             enabled = [b for b in buttons if not b.disabled]
@@ -428,10 +428,11 @@ class Landing:
 
         assert self.service is not None
         paper_file = self.home / "考试" / exam / "exam.paper.json"
+        # the request outside the lock: a tap meanwhile never waits for the network
+        app = open_service_exam(self.service, exam, paper_file, intro=True, required=True,
+                                on_submitted=self._hand_in)  # fmt: skip
+        assert app is not None  # required: a refusal is raised
         with self._lock:
-            app = open_service_exam(self.service, exam, paper_file, intro=True, required=True,
-                                    on_submitted=self._hand_in)  # fmt: skip
-            assert app is not None  # required: a refusal is raised
             what = {"kind": "service-exam", "exam": exam}
             if isinstance(app, QuizApp):
                 self._show_quiz(app, what)
