@@ -268,13 +268,13 @@ def test_what_the_service_exam_tile_says() -> None:
 
     now = 1_800_000_000.0
     base = {"exam": "cert", "attempts": 0, "submitted": False, "deadline": None, "open": True}
-    assert service_exam_state(base, now) == "点这里开始考试"
+    assert service_exam_state(base, now) == "【可以开始】点这里开始考试"
     later = {**base, "open": False, "opens_at": now + 3600}
     assert service_exam_state(later, now).endswith("开考")
-    assert service_exam_state({**base, "open": False}, now) == "考试已经结束"
+    assert service_exam_state({**base, "open": False}, now) == "【已结束】考试已经结束"
     running = {**base, "attempts": 1, "deadline": now + 600}
-    assert service_exam_state(running, now) == "正在作答，还剩约 10 分钟：点这里接着答"
-    assert service_exam_state({**running, "submitted": True}, now) == "已交卷"
+    assert service_exam_state(running, now) == "【进行中】还剩约 10 分钟，点这里接着答"
+    assert service_exam_state({**running, "submitted": True}, now) == "【已交卷】等待老师发布成绩"
 
 
 def test_a_closed_exam_never_taken_is_not_listed(

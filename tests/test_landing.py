@@ -153,7 +153,7 @@ SHOW_EXAM = """
 import json, sys
 from exam_tools.quiz.landing import Landing
 page = Landing(member="m007", root=sys.argv[1], courses_dir=sys.argv[2])
-tile = next(b for b in page.body.children if getattr(b, "description", "").startswith(sys.argv[3]))
+tile = next(b for b in page.body.children if sys.argv[3] in getattr(b, "description", ""))
 tile.click()
 assert page.app is not None and not page.app.practice
 import gc
@@ -215,8 +215,218 @@ class TwoPractices:
 
 def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) -> None:
     page = open_page(classroom, service=TwoPractices())
-    tiles = [d for d in buttons(page) if "练习：课后练习" in d]
-    assert tiles == ["水稻种植 · 练习：课后练习", "水稻种植 · 练习：课后练习（2）"]
+    tiles = [d.splitlines()[0] for d in buttons(page) if "练习：课后练习" in d]
+    assert tiles == ["练习：课后练习（水稻种植）", "练习：课后练习（水稻种植） 第2套"]
     assert "练错题本（3 题）" in buttons(page)
     # 我的档案 on the hub: the service's count of this year's practice, current to the last check
     assert "本年度练习 12 题次，答对 9 题次（另有 1 题次需人工评阅，不计对错）" in shown_text(page)
+
+
+# ---- names, tile states, taps that wait (issue 17 items 4-6) ------------------------------------
+
+NOW = 1_796_086_800.0  # 2026-12-01 09:00 Beijing time (01:00 UTC)
+SHANGHAI = "Asia/Shanghai"
+
+
+class Service:
+    """A fake exam service: three exams in different states, one practice, a published record
+    with the member's name and a score; ``slow`` seconds before each exam opens."""
+
+    member = "dy705925"
+
+    def __init__(self, slow: float = 0.0, away: bool = False) -> None:
+        self.slow = slow
+        self.away = away
+        self.asked: list[str] = []
+
+    def exams(self) -> list[dict[str, Any]]:
+        base = {"course": "水稻种植", "course_id": "shuidao", "time_limit": 30, "closes_at": None,
+                "open": True, "attempts": 0, "submitted": False, "submitted_at": None,
+                "deadline": None, "opens_at": None}  # fmt: skip
+        return [
+            {**base, "exam": "later", "title": "第二次测验", "assessment_id": "quiz2",
+             "open": False, "opens_at": NOW + 86400},
+            {**base, "exam": "going", "title": "第一次测验", "assessment_id": "quiz1",
+             "attempts": 1, "deadline": NOW + 1200},
+            {**base, "exam": "cert", "title": "水稻种植认证考试", "assessment_id": "cert",
+             "attempts": 1, "submitted": True, "submitted_at": NOW - 3600},
+        ]  # fmt: skip
+
+    def practice_list(self) -> list[dict[str, str]]:
+        return [{"exam": "drill", "title": "课后练习", "course": "水稻种植"}]
+
+    def progress(self) -> dict[str, Any]:
+        return {"count": 0, "practice": {"items": 0, "correct": 0, "graded": 0}}
+
+    def record(self) -> dict[str, Any]:
+        return {"member": self.member, "record": {
+            "name": "张秀英", "year": 2026, "hours": 12, "required_hours": 32,
+            "exams": [{"title": "水稻种植认证考试（水稻种植）", "score": 85, "total": 100,
+                       "passed": True, "course_id": "shuidao", "assessment_id": "cert"}],
+            "technologies": ["水稻种植"]}}  # fmt: skip
+
+    def state(self, exam: str) -> dict[str, Any]:
+        import time
+
+        from exam_tools.quiz.online.client import AWAY_NOTICE, ServiceAway
+
+        self.asked.append(exam)
+        time.sleep(self.slow)
+        if self.away:
+            raise ServiceAway(AWAY_NOTICE)
+        return {"exam": exam, "member": self.member, "paper": "p1", "mode": "exam", "now": NOW,
+                "grace": 0, "attempts_allowed": 1, "attempts": [],
+                "summary": {"title": "第二次测验", "course": "水稻种植", "questions": 10,
+                            "total_points": 100, "time_limit": 30}}  # fmt: skip
+
+
+def hub_page(tmp_path: Path, service: Any, monkeypatch: pytest.MonkeyPatch) -> Landing:
+    from exam_tools.quiz.online.records import ServiceRecordClient
+
+    monkeypatch.setenv("EXAM_TOOLS_TZ", SHANGHAI)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("exam_tools.quiz.landing_parts.time.time", lambda: NOW)
+    page = Landing(member=service.member, root=tmp_path, service=service,
+                   records=ServiceRecordClient(service))  # type: ignore[arg-type]  # fmt: skip
+    page.heartbeat.stop()
+    return page
+
+
+def test_the_page_greets_by_name_and_names_exams_by_their_titles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = hub_page(tmp_path, Service(), monkeypatch)
+    text = shown_text(page) + "".join(buttons(page))
+    assert "您好，张秀英！" in text
+    assert "dy705925" not in text and "shuidao" not in text and "cert" not in text
+    assert "水稻种植认证考试（水稻种植） 85/100 分（合格）" in text
+
+
+def test_the_published_record_carries_the_name_and_the_chinese_titles() -> None:
+    from exam_tools.records.record import build_record
+    from exam_tools.records.standards import load_standards
+    from exam_tools.service.export import published
+
+    attempt = {"course": "shuidao", "assessment": "cert", "score": 15, "max_score": 100,
+               "percent": 15, "passed": False, "submitted_at": "2026-11-30T10:00:00+08:00"}  # fmt: skip
+    titles = {("shuidao", "cert"): ("水稻种植", "水稻种植认证考试")}
+    rec = build_record({"id": "m1", "name": "张秀英", "roles": []}, 2026, [], [attempt],
+                       load_standards(None), [], titles)  # fmt: skip
+    doc = published(rec)
+    assert doc["name"] == "张秀英"
+    assert doc["exams"][0]["title"] == "水稻种植认证考试（水稻种植）"
+    assert (doc["exams"][0]["course_id"], doc["exams"][0]["assessment_id"]) == ("shuidao", "cert")
+
+
+def test_each_tile_says_its_title_and_state_in_the_configured_zone() -> None:
+    from exam_tools.quiz.landing_parts import service_exam_tile
+    from exam_tools.quiz.record_client import ExamResult
+    from exam_tools.timezone import zone
+
+    tz = zone(SHANGHAI)
+    exams = {e["exam"]: e for e in Service().exams()}
+
+    def says(e: dict[str, Any], results: Any = None) -> tuple[str, str, str]:
+        t = service_exam_tile(e, results, NOW, tz)
+        return t.text, t.state, t.css
+
+    assert says(exams["later"]) == (
+        "考试：第二次测验（水稻种植）\n【未开始】12月2日 09:00 开考",
+        "未开始",
+        "et-later",
+    )
+    assert says(exams["going"]) == (
+        "考试：第一次测验（水稻种植）\n【进行中】还剩约 20 分钟，点这里接着答",
+        "进行中",
+        "et-going",
+    )
+    assert says(exams["cert"]) == (
+        "考试：水稻种植认证考试（水稻种植）\n【已交卷】12月1日 08:00 交卷",
+        "已交卷",
+        "et-done",
+    )
+    score = {("shuidao", "cert"): ExamResult("水稻种植认证考试", 85, 100, True, "shuidao", "cert")}
+    assert says(exams["cert"], score)[0].endswith("【成绩已发布】85/100 分，合格")
+    fresh = {**exams["later"], "open": True, "opens_at": NOW - 60, "closes_at": NOW + 7200}
+    assert says(fresh) == (
+        "考试：第二次测验（水稻种植）\n【可以开始】点这里开始考试，12月1日 11:00 截止",
+        "可以开始", "et-new")  # fmt: skip
+    assert says({**fresh, "open": False, "closes_at": NOW - 60})[1] == "已结束"
+    assert service_exam_tile(exams["later"], None, NOW, zone("UTC")).detail == "12月2日 01:00 开考"
+
+
+def test_tiles_tell_exams_and_practice_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = hub_page(tmp_path, Service(), monkeypatch)
+    tiles = [b for b in page.body.children if isinstance(b, w.Button)]
+    states = {b.description.splitlines()[0]: set(b._dom_classes) for b in tiles}
+    assert {"et-exam", "et-later"} <= states["考试：第二次测验（水稻种植）"]
+    assert {"et-exam", "et-going"} <= states["考试：第一次测验（水稻种植）"]
+    assert {"et-exam", "et-done"} <= states["考试：水稻种植认证考试（水稻种植）"]
+    assert "【成绩已发布】85/100 分，合格" in buttons(page).keys().__str__()
+    assert {"et-practice"} <= states["练习：课后练习（水稻种植）"]
+    assert "et-exam" not in states["练习：课后练习（水稻种植）"]
+
+
+def test_a_slow_service_shows_it_is_working_at_once_and_the_page_stays_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    service = Service(slow=5.0)
+    page = hub_page(tmp_path, service, monkeypatch)
+    tile = next(b for d, b in buttons(page).items() if "第二次测验" in d)
+    started = time.monotonic()
+    tile.click()
+    assert time.monotonic() - started < 0.3  # the tap returned: the kernel is free
+    assert "正在打开" in tile.description and tile.disabled
+    assert all(b.disabled for b in buttons(page).values())  # no second request meanwhile
+    assert "正在打开，请稍候" in page.wait.value and "et-warn" in page.wait.value
+    again = time.monotonic()
+    tile.click()  # a second tap while waiting asks nothing more, and does not wait either
+    assert time.monotonic() - again < 0.3
+    assert page.working is not None
+    page.working.join(10)
+    assert time.monotonic() - started >= 5 and service.asked == ["later"]
+    assert page.launcher is not None and page.wait.value == ""  # the exam's rules, in place
+    assert "第二次测验" in page.launcher.header.value
+
+
+def test_network_trouble_is_shown_in_the_warning_colour(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = hub_page(tmp_path, Service(away=True), monkeypatch)
+    tile = next(b for d, b in buttons(page).items() if "第二次测验" in d)
+    tile.click()
+    assert page.working is not None
+    page.working.join(10)
+    assert "暂时连不上考试服务" in page.wait.value and "et-warn" in page.wait.value
+    assert "et-right" not in page.wait.value
+    assert not tile.disabled and "正在打开" not in tile.description  # tap again when it is back
+
+
+def test_start_exam_says_it_is_starting_before_the_service_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """开始考试 shows 正在开始… before its request goes out (the widget update leaves the kernel
+    at once); a refusal brings the button back with the reason."""
+    from exam_tools.quiz.online.client import AWAY_NOTICE, ServiceAway
+
+    seen: list[tuple[bool, str, str]] = []
+    service = Service()
+    page = hub_page(tmp_path, service, monkeypatch)
+    page.open_service_exam("later")
+    launcher = page.launcher
+    assert launcher is not None
+
+    def start(exam: str, paper: str) -> dict[str, Any]:
+        b = launcher.begin_button
+        seen.append((b.disabled, b.description, launcher.message.value))
+        raise ServiceAway(AWAY_NOTICE)
+
+    service.start = start  # type: ignore[attr-defined]
+    launcher.begin_button.click()
+    assert seen == [(True, "正在开始……", '<div class="et-warn">正在开始考试，请稍候……</div>')]
+    assert not launcher.begin_button.disabled and launcher.begin_button.description == "开始考试"
+    assert "暂时连不上考试服务" in launcher.message.value

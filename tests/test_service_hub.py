@@ -439,7 +439,7 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
         "page.show_home()\n"
         "tile = [b for b in page.body.children\n"
         f"        if isinstance(b, w.Button) and '课后练习' in b.description][{at}]\n"
-        "tile.click()\n"
+        "tile.click()\npage.working.join(60)\n"  # the tap's request runs in the background
         "app = page.app\nassert app is not None, shown()\n"
         f"app.goto({n})\napp.view({n}).inputs[{wrong}].click()\napp.check_current()\n"
         "print(json.dumps(app.feedback.value))"
@@ -466,7 +466,8 @@ def test_my_study_page_practises_through_the_service_with_no_key_in_the_kernel(
         "page.show_home()\n"
         "tile = [b for b in page.body.children\n"
         "        if isinstance(b, w.Button) and b.description.startswith('练错题本')][0]\n"
-        "print(json.dumps(tile.description))\ntile.click()\napp = page.app\n"
+        "print(json.dumps(tile.description))\ntile.click()\npage.working.join(60)\n"
+        "app = page.app\n"
         "print(json.dumps([i.qid for i in app.paper.items]))\n"
         f"k = [i.n for i in app.paper.items if i.qid == {paper.item(n).qid!r}][0]\n"
         f"app.goto(k)\napp.view(k).inputs[{right}].click()\napp.check_current()\n"

@@ -325,14 +325,16 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
     from exam_tools.course.load import check_courses
     from exam_tools.hub.logins import hub_map
     from exam_tools.records.db import open_db
-    from exam_tools.records.record import certifications, load_all_records
+    from exam_tools.records.record import certifications, exam_titles, load_all_records
     from exam_tools.records.standards import load_standards
     from exam_tools.service.export import published, record_logins
     from exam_tools.service.practice_export import pull_practice
 
     service_db = _hub_service_db(service_db, hub_dir)
     # everything read and checked before the practice is imported: no half-done run
-    certs = certifications(check_courses(content(courses_dir, "courses", hub_dir), None).courses)
+    courses = check_courses(content(courses_dir, "courses", hub_dir), None).courses
+    certs = certifications(courses)
+    titles = exam_titles(courses)  # 我的档案 names exams in Chinese, never "shuidao cert"
     standards = load_standards(None)
     if not service_db.exists():
         raise click.UsageError(f"找不到考试服务的数据库：{service_db}")
@@ -341,7 +343,7 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
         from exam_tools.timezone import this_year
 
         year = this_year()
-    records = load_all_records(open_db(db_file), year, standards, certs)
+    records = load_all_records(open_db(db_file), year, standards, certs, titles)
     by_id = {r.member["id"]: published(r) for r in records}
     mapping = record_logins(by_id, logins, hub_map(hub_dir))
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})

@@ -392,7 +392,8 @@ class QuizApp:
                     return
                 self._finish(fresh=True)
             else:
-                self._say(getattr(self.store, "notice", ""))  # exam service away: answers queued
+                notice = getattr(self.store, "notice", "")  # exam service away: answers queued
+                self._say(notice, error=bool(notice))  # a warning colour, not a right answer's
                 self._show_status()
                 return
         self._submitted()

@@ -35,9 +35,15 @@ from exam_tools.quiz.landing_parts import (
     feedback_page,
     profile_rows,
     section,
-    service_exam_state,
+    service_exam_tile,
 )
-from exam_tools.quiz.record_client import NotPublished, RecordClient, practice_line
+from exam_tools.quiz.record_client import (
+    ExamResult,
+    NotPublished,
+    PublishedRecord,
+    RecordClient,
+    practice_line,
+)
 from exam_tools.quiz.session import member_session, touch
 
 if TYPE_CHECKING:
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
     from exam_tools.quiz.online.exam import ServiceExamLauncher
 
 RESUME_FILE = "当前.json"
+WORKING = "正在打开，请稍候……"  # shown at once when a tap waits for the exam service
 
 
 class Landing:
@@ -78,10 +85,17 @@ class Landing:
         self._lock = threading.RLock()
         self.heartbeat = Heartbeat()
         self.body = w.VBox(layout=w.Layout(width="100%"))
+        self.notice = w.HTML()
+        self.record: PublishedRecord | None = None
+        # a tap that waits for the exam service runs here, the page stays live (issue 17 item 6)
+        self.working: threading.Thread | None = None
+        self.wait = w.HTML()  # 正在打开… at once, then the outcome if it went wrong
         # on the hub: 退出登录 above every view, idle and kiosk logouts (issue 17 item 2)
         self.session = member_session()
         top = [self.session.widget] if self.session is not None else []
-        self.widget = w.VBox([w.HTML(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.body])
+        self.widget = w.VBox(
+            [w.HTML(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.wait, self.body]
+        )
         self.widget.add_class("exam-tools-quiz")
         self.widget.add_class("et-landing")
         if not self._resume():
@@ -135,6 +149,19 @@ class Landing:
         b.on_click(lambda _b: self._safely(handler))
         return b
 
+    def _service_button(self, text: str, handler: Callable[[], None], css: str = "") -> w.Button:
+        """A tile whose action waits for the exam service: on the hub it runs in the background
+        (:meth:`_in_background`); without a service (local files only) it runs at once."""
+        b = w.Button(description=text, tooltip=text)
+        b.add_class("et-tile")
+        for c in css.split():
+            b.add_class(c)
+        if self.service is None:
+            b.on_click(lambda _b: self._safely(handler))
+        else:
+            b.on_click(lambda _b: self._in_background(b, handler))
+        return b
+
     def _safely(self, handler: Callable[[], None]) -> None:
         """Run a tap's action; a failure becomes a Chinese message on the page, never a traceback."""
         touch()
@@ -143,7 +170,61 @@ class Landing:
         except ExamToolsError as exc:
             self._notice(str(exc))
 
+    def _in_background(self, button: w.Button, handler: Callable[[], None]) -> None:
+        """A tap that waits for the exam service: at once the tapped tile says 正在打开…, every
+        tile is disabled (no second request) and a message says the page is working; the request
+        runs in a thread, so the tap returns and the page stays live. Its outcome replaces the
+        view (under ``_lock``); a failure is shown in the warning colour and the tiles come back."""
+        touch()
+        if self.working is not None and self.working.is_alive():
+            return  # one request at a time: the first tap's is on its way (no wait for the lock)
+        with self._lock:
+            view = self.body.children
+            buttons = [c for c in view if isinstance(c, w.Button)]
+            enabled = [b for b in buttons if not b.disabled]
+            text = button.description
+            for b in buttons:
+                b.disabled = True
+            button.description = f"{text.splitlines()[0]}\n正在打开……"
+            self.wait.value = f'<div class="et-warn et-working">{WORKING}</div>'
+
+        def undo() -> None:  # the same view still shown: its tiles back as they were
+            if self.body.children is view:
+                button.description = text
+                for b in enabled:
+                    b.disabled = False
+
+        def run() -> None:
+            try:
+                handler()
+            except ExamToolsError as exc:
+                with self._lock:
+                    undo()
+                    self._warn(str(exc))
+            except Exception:  # never a traceback on a member's page
+                import logging
+
+                logging.getLogger(__name__).exception("a tap on 我的学习 failed")
+                with self._lock:
+                    undo()
+                    self._warn("出了点问题，没有打开。请稍后再试，或联系组织委员。")
+            else:
+                with self._lock:
+                    undo()
+                    if "et-working" in self.wait.value:
+                        self.wait.value = ""
+
+        self.working = threading.Thread(target=run, daemon=True, name="landing-tap")
+        self.working.start()
+
+    def _warn(self, text: str) -> None:
+        """Network trouble or a refusal, above the view, in the warning colour."""
+        self.wait.value = f'<div class="et-warn">⚠ {html.escape(text)}</div>'
+
     def _notice(self, text: str) -> None:
+        if self.service is not None:
+            self._warn(text)
+            return
         self.notice.value = f'<div class="et-box et-wrong">{html.escape(text)}</div>'
 
     def _close_quiz(self) -> None:
@@ -160,11 +241,12 @@ class Landing:
             self._close_quiz()
             self._remember(None)
             self.notice = w.HTML()
+            self.record = self.records.published_record(self.member)
+            name = self.record.name if self.record is not None else ""
+            # the name the organisers published from the roster, never the login (issue 17 item 4)
+            hello = f"您好，{html.escape(name)}！" if name else "您好！"
             parts: list[w.Widget] = [
-                w.HTML(
-                    '<div class="et-title">我的学习</div>'
-                    f'<div class="et-sub">党员：{html.escape(self.member)}</div>'
-                ),
+                w.HTML(f'<div class="et-title">我的学习</div><div class="et-hello">{hello}</div>'),
                 self.notice,
             ]
             parts += self._exams_part()
@@ -196,16 +278,19 @@ class Landing:
             exams = self.service.exams()
         except ServiceAway:
             note = "暂时连不上考试服务，考试稍后再看：请稍后刷新页面。"
-            return [w.HTML(f'<div class="et-wrong">{note}</div>')], set()
+            return [w.HTML(f'<div class="et-warn">⚠ {note}</div>')], set()
         except ExamToolsError as exc:
-            return [w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>')], set()
+            return [w.HTML(f'<div class="et-warn">⚠ {html.escape(str(exc))}</div>')], set()
+        results: dict[tuple[str, str], ExamResult] = {
+            (r.course_id, r.assessment_id): r
+            for r in (self.record.exams if self.record is not None else ())
+            if r.course_id
+        }
         tiles: list[w.Widget] = []
         for e in exams:
-            course = f"（{e['course']}）" if e.get("course") else ""
-            state = service_exam_state(e)
-            style = "" if e.get("submitted") else "primary"
-            tiles.append(self._button(f"{e['title']}{course}\n{state}",
-                                      partial(self.open_service_exam, str(e["exam"])), style))  # fmt: skip
+            tile = service_exam_tile(e, results)
+            tiles.append(self._service_button(tile.text, partial(self.open_service_exam,
+                                              str(e["exam"])), f"et-exam {tile.css}"))  # fmt: skip
         return tiles, {str(e["exam"]) for e in exams}
 
     def _exams_part(self) -> list[w.Widget]:
@@ -226,8 +311,10 @@ class Landing:
         for entry in exams:
             title = entry_title(entry)
             state = exam_state(entry, self.home)
-            style = "" if entry.submitted else "primary"  # an exam to take stands out
-            tiles.append(self._button(f"{title}\n{state}", partial(self.open_exam, entry), style))
+            b = self._button(f"考试：{title}\n{state}", partial(self.open_exam, entry))
+            b.add_class("et-exam")
+            b.add_class("et-done" if entry.submitted else "et-new")  # an exam to take stands out
+            tiles.append(b)
             if entry.feedback or entry.feedback_ready:
                 tiles.append(
                     self._button(
@@ -269,20 +356,22 @@ class Landing:
         except ServiceAway:
             return [
                 *tiles,
-                w.HTML('<div class="et-wrong">暂时连不上考试服务，请稍后刷新页面。</div>'),
+                w.HTML('<div class="et-warn">⚠ 暂时连不上考试服务，请稍后刷新页面。</div>'),
             ]
         except ExamToolsError as exc:
-            return [*tiles, w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>')]
+            return [*tiles, w.HTML(f'<div class="et-warn">⚠ {html.escape(str(exc))}</div>')]
         if not papers:
             return [*tiles, w.HTML('<div class="et-sub">老师还没有发布练习。</div>')]
         seen: dict[str, int] = {}
         for p in papers:
-            course = f"{p['course']} · " if p.get("course") else ""
-            text = f"{course}练习：{p['title']}"
+            course = f"（{p['course']}）" if p.get("course") else ""
+            text = f"练习：{p['title']}{course}"
             seen[text] = seen.get(text, 0) + 1
             if seen[text] > 1:  # two practices of one assessment: tell the tiles apart
-                text += f"（{seen[text]}）"
-            tiles.append(self._button(text, partial(self.open_service_practice, str(p["exam"]))))
+                text += f" 第{seen[text]}套"
+            open_it = partial(self.open_service_practice, str(p["exam"]))
+            tiles.append(self._service_button(f"{text}\n随时可以练，答完可以核对答案", open_it,
+                                              "et-practice"))  # fmt: skip
         return tiles
 
     def _mistakes_part(self, progress: dict[str, Any] | None) -> list[w.Widget]:
@@ -292,19 +381,19 @@ class Landing:
                 note = "暂时连不上考试服务，错题本稍后再看。"
                 return [section("错题本"), w.HTML(f'<div class="et-sub">{note}</div>')]
             count = int(progress["count"])
-            review: Callable[[], None] = self.open_service_review
+            text = f"练错题本（{count} 题）" if count else "错题本是空的"
+            b = self._service_button(text, self.open_service_review, "et-practice")
         else:
             from exam_tools.quiz.mistakes import MistakeBook
 
             count = len(MistakeBook(self.home / "错题本.json"))
-            review = self.open_review
-        text = f"练错题本（{count} 题）" if count else "错题本是空的"
-        b = self._button(text, review)
+            text = f"练错题本（{count} 题）" if count else "错题本是空的"
+            b = self._button(text, self.open_review)
         b.disabled = count == 0
         return [section("错题本"), b]
 
     def _profile_part(self, progress: dict[str, Any] | None) -> list[w.Widget]:
-        record = self.records.published_record(self.member)
+        record = self.record
         if self.service is not None:  # on the hub: the service's count, current to the last check
             t = (progress or {}).get("practice")
             live = practice_line(t["items"], t["correct"], t["graded"]) if t else "暂时无法读取"
@@ -339,10 +428,11 @@ class Landing:
 
         assert self.service is not None
         paper_file = self.home / "考试" / exam / "exam.paper.json"
+        # the request outside the lock: a tap meanwhile never waits for the network
+        app = open_service_exam(self.service, exam, paper_file, intro=True, required=True,
+                                on_submitted=self._hand_in)  # fmt: skip
+        assert app is not None  # required: a refusal is raised
         with self._lock:
-            app = open_service_exam(self.service, exam, paper_file, intro=True, required=True,
-                                    on_submitted=self._hand_in)  # fmt: skip
-            assert app is not None  # required: a refusal is raised
             what = {"kind": "service-exam", "exam": exam}
             if isinstance(app, QuizApp):
                 self._show_quiz(app, what)
@@ -356,8 +446,7 @@ class Landing:
             self.launcher = launcher
             self._remember(what)
             launcher.on_started = lambda app: self._show_quiz(app, what)
-            back = self._button("◀ 返回我的学习", self.show_home)
-            back.add_class("et-back")
+            back = self._service_button("◀ 返回我的学习", self.show_home, "et-back")
             self.body.children = [back, launcher.widget]
 
     def _hand_in(self, app: QuizApp) -> None:
@@ -423,7 +512,7 @@ class Landing:
         except ServiceAway:
             raise QuizError("暂时连不上考试服务，请稍后再打开错题本。") from None
         if exam is None:
-            self._notice("错题本是空的，继续保持！")
+            self.notice.value = '<div class="et-box">错题本是空的，继续保持！</div>'
             return
         self.open_service_practice(exam)
 
@@ -455,8 +544,7 @@ class Landing:
             self.status = w.HTML()
             self.retry = self._button("重新提交", lambda: self._hand_in(app), "warning")
             self.retry.layout.display = "none"
-            back = self._button("◀ 返回我的学习", self.show_home)
-            back.add_class("et-back")
+            back = self._service_button("◀ 返回我的学习", self.show_home, "et-back")
             self.body.children = [back, self.status, self.retry, app.widget]
 
     def show_feedback(self, entry: ExamEntry) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ipywidgets as w
 
 from exam_tools.quiz.exchange import ExamEntry
-from exam_tools.quiz.record_client import PLACEHOLDER, PublishedRecord
+from exam_tools.quiz.record_client import PLACEHOLDER, ExamResult, PublishedRecord
 
 RESPONSES = "exam.paper.responses.json"  # beside exam.paper.json, which show_exam keeps
 
@@ -21,6 +24,19 @@ LANDING_CSS = """<style>
 .et-landing button.et-tile { width: 100%; text-align: left; white-space: pre-line;
   min-height: 56px; margin: 4px 0; line-height: 1.5; padding: 8px 14px; }
 .et-landing button.et-back { width: auto; }
+.et-landing .et-hello { font-size: 22px; font-weight: bold; margin: 4px 0; }
+/* exam tiles by state, practice tiles apart (issue 17 item 5); text dark on light or white on dark */
+.et-landing button.et-tile.et-exam { border-left: 10px solid #b00; background: #f2f2f2; color: #222; }
+.et-landing button.et-tile.et-exam.et-new { background: #1556b8; color: #fff; font-weight: bold; }
+.et-landing button.et-tile.et-exam.et-going { background: #a84300; color: #fff; font-weight: bold; }
+.et-landing button.et-tile.et-exam.et-done { background: #eef3ee; color: #1b3d1b; }
+.et-landing button.et-tile.et-exam.et-over { color: #555; }
+.et-landing button.et-tile.et-practice { border-left: 10px solid #00695c; background: #e3f1f0;
+  color: #123; }
+.et-landing button.et-tile:disabled { opacity: 0.75; }
+/* waiting and network trouble: amber, never the green of a right answer (issue 17 item 6) */
+.et-landing .et-warn { color: #7a3e00; background: #fff3d6; border: 2px solid #e0a000;
+  border-radius: 8px; padding: 10px 12px; margin: 8px 0; font-weight: bold; }
 .et-landing .et-profile th { text-align: left; padding: 6px 16px 6px 0; vertical-align: top;
   white-space: nowrap; }
 .et-landing iframe.et-feedback { width: 100%; height: 78vh; border: 1px solid #ccc;
@@ -73,26 +89,78 @@ def exam_state(entry: ExamEntry, home: Path | None = None, now: float | None = N
     return "点这里开始考试"
 
 
-def service_exam_state(e: dict[str, Any], now: float | None = None) -> str:
-    """One line under a service exam's title (from the service's list: times and attempts)."""
-    from datetime import datetime
+@dataclass(frozen=True)
+class Tile:
+    """What an exam tile says: its kind (考试/练习), title, state (未开始, 可以开始, 进行中,
+    已交卷, 成绩已发布, 已结束) and the state's detail; ``css`` picks its colour."""
 
+    kind: str
+    title: str
+    state: str
+    detail: str
+
+    @property
+    def text(self) -> str:
+        # no emoji: site PCs and phones often lack an emoji font (a blank box instead)
+        return f"{self.kind}：{self.title}\n【{self.state}】{self.detail}"
+
+    @property
+    def css(self) -> str:
+        return "et-" + {"未开始": "later", "可以开始": "new", "进行中": "going",
+                        "已交卷": "done", "成绩已发布": "done", "已结束": "over"}[self.state]  # fmt: skip
+
+
+def when(ts: float, tz: ZoneInfo | None = None) -> str:
+    """``12月1日 09:00`` in the configured zone (:mod:`exam_tools.timezone`)."""
+    from exam_tools.timezone import local
+
+    d = local(ts, tz)
+    return f"{d.month}月{d.day}日 {d:%H:%M}"
+
+
+def service_exam_tile(
+    e: dict[str, Any],
+    results: Mapping[tuple[str, str], ExamResult] | None = None,
+    now: float | None = None,
+    tz: ZoneInfo | None = None,
+) -> Tile:
+    """A service exam's tile (from the service's list: times and attempts); ``results``: the
+    published record's scores by (course id, assessment id)."""
     now = time.time() if now is None else now
+    course = f"（{e['course']}）" if e.get("course") else ""
+    title = f"{e.get('title') or e.get('exam', '')}{course}"
+
+    def tile(state: str, detail: str) -> Tile:
+        return Tile("考试", title, state, detail)
+
+    result = (results or {}).get((str(e.get("course_id")), str(e.get("assessment_id"))))
+    if result is not None and e.get("attempts"):
+        verdict = "合格" if result.passed else "不合格"
+        return tile("成绩已发布", f"{result.score:g}/{result.total:g} 分，{verdict}")
     if e.get("submitted"):
-        return "已交卷"
+        at = e.get("submitted_at")
+        return tile("已交卷", f"{when(float(at), tz)} 交卷" if at else "等待老师发布成绩")
     deadline = e.get("deadline")
     if e.get("attempts") and deadline:
         left = float(deadline) - now
         if left > 0:
-            return f"正在作答，还剩约 {max(1, int(left // 60))} 分钟：点这里接着答"
+            return tile("进行中", f"还剩约 {max(1, int(left // 60))} 分钟，点这里接着答")
     elif e.get("attempts"):
-        return "正在作答：点这里接着答"
+        return tile("进行中", "点这里接着答")
     opens = e.get("opens_at")
     if opens and now < float(opens):
-        return f"{datetime.fromtimestamp(float(opens)).strftime('%m月%d日 %H:%M')} 开考"
+        return tile("未开始", f"{when(float(opens), tz)} 开考")
     if not e.get("open", True):
-        return "考试已经结束"
-    return "点这里开始考试"
+        return tile("已结束", "考试已经结束")
+    closes = e.get("closes_at")
+    return tile("可以开始", f"点这里开始考试，{when(float(closes), tz)} 截止" if closes
+                else "点这里开始考试")  # fmt: skip
+
+
+def service_exam_state(e: dict[str, Any], now: float | None = None) -> str:
+    """One line under a service exam's title: the tile's state and detail."""
+    t = service_exam_tile(e, now=now)
+    return f"【{t.state}】{t.detail}"
 
 
 def feedback_page(title: str, page: Path) -> str:

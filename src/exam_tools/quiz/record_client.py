@@ -36,6 +36,8 @@ class ExamResult:
     score: float
     total: float
     passed: bool
+    course_id: str = ""  # ids, to put the score on the exam's 待考 tile
+    assessment_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class PublishedRecord:
     practice_items: int | None = None  # the year's practice verdicts (None: not published)
     practice_correct: int = 0
     practice_graded: int = 0  # judged automatically
+    name: str = ""  # the member's name on the roster, as the organisers published it
 
     @property
     def practice_line(self) -> str | None:

@@ -157,14 +157,19 @@ def _released(course_dir: Path, name: str) -> Any:
 
 
 def published(record: Any) -> dict[str, Any]:
-    """A :class:`~exam_tools.records.record.MemberRecord` as a member may read it in 我的档案."""
+    """A :class:`~exam_tools.records.record.MemberRecord` as a member may read it in 我的档案:
+    with the member's name from the roster (the page greets by it) and each exam by its Chinese
+    titles, and its ids (the 待考 tile of that exam shows the score)."""
     return {
+        "name": str(record.member.get("name") or ""),
         "year": record.year,
         "hours": record.hours,
         "required_hours": record.required_hours,
         "exams": [
             {
-                "title": f"{e['course']} {e['assessment']}",
+                "title": f"{e['assessment']}（{e['course']}）",
+                "course_id": e.get("course_id", ""),
+                "assessment_id": e.get("assessment_id", ""),
                 "score": e["score"],
                 "total": e["max_score"],
                 "passed": e["passed"],

@@ -400,15 +400,22 @@ class ServiceStore:
             attempts = self.attempts(r["id"], member)
             if r["closes_at"] is not None and now > r["closes_at"] + r["grace"] and not attempts:
                 continue  # over, never taken: nothing to show
-            course = json.loads(r["spec"]).get("course") or {}
+            spec = json.loads(r["spec"])
+            course = spec.get("course") or {}
             last = attempts[-1] if attempts else None
             rules = self.rules(r["id"])
+            over = last is not None and R.is_over(last, rules, now)
+            handed = None  # when the last attempt was handed in (its deadline if time ran out)
+            if last is not None and over:
+                handed = last.submitted_at if last.submitted_at is not None else last.deadline
             out.append({
                 "exam": r["id"], "title": r["title"], "course": course.get("title", ""),
+                # ids, to find the exam's score in the member's published record
+                "course_id": course.get("id", ""),
+                "assessment_id": (spec.get("assessment") or {}).get("id", ""),
                 "time_limit": r["time_limit"], "opens_at": r["opens_at"],
                 "closes_at": r["closes_at"], "open": R.is_open(rules, now),
-                "attempts": len(attempts),
-                "submitted": last is not None and R.is_over(last, rules, now),
+                "attempts": len(attempts), "submitted": over, "submitted_at": handed,
                 "deadline": None if last is None else last.deadline,
             })  # fmt: skip
         return out

@@ -322,7 +322,18 @@ class ServiceExamLauncher:
         """开始考试 tapped: the attempt starts, or the service's reason is shown."""
         import html
 
-        problem = self.start()
+        if self.app is not None:
+            return  # a second tap
+        # shown before the request goes out (a widget update leaves the kernel at once), so a
+        # slow service is seen to be working (issue 17 item 6)
+        self.begin_button.disabled = True
+        self.begin_button.description = "正在开始……"
+        self.message.value = '<div class="et-warn">正在开始考试，请稍候……</div>'
+        try:
+            problem = self.start()
+        finally:
+            self.begin_button.disabled = False
+            self.begin_button.description = "开始考试"
         self.message.value = (
             "" if problem is None else f'<div class="et-box et-wrong">{html.escape(problem)}</div>'
         )

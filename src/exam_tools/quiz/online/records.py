@@ -28,11 +28,19 @@ class ServiceRecordClient:
             hours=float(data["hours"]),
             required_hours=int(data["required_hours"]),
             exams=tuple(
-                ExamResult(str(e["title"]), float(e["score"]), float(e["total"]), bool(e["passed"]))
+                ExamResult(
+                    str(e["title"]),
+                    float(e["score"]),
+                    float(e["total"]),
+                    bool(e["passed"]),
+                    str(e.get("course_id") or ""),
+                    str(e.get("assessment_id") or ""),
+                )
                 for e in data.get("exams", [])
             ),
             technologies=tuple(str(t) for t in data.get("technologies", [])),
             practice_items=int(practice["items"]) if "items" in practice else None,
             practice_correct=int(practice.get("correct") or 0),
             practice_graded=int(practice.get("graded") or 0),
+            name=str(data.get("name") or ""),
         )
