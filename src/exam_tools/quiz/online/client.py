@@ -57,6 +57,10 @@ class ServiceClient:
     member: str
     timeout: float = 10.0
     opener: Callable[..., Any] = urllib.request.urlopen
+    # a tap told "too many requests" (the page's own requests can come in a burst) waits as the
+    # service asks and tries again, up to this many seconds in all, instead of failing at once;
+    # answers are not waited for here: their queue keeps them (AnswerQueue)
+    busy_patience: float = 8.0
 
     @classmethod
     def from_env(cls, member: str) -> ServiceClient | None:
@@ -65,7 +69,20 @@ class ServiceClient:
         token = os.environ.get("JUPYTERHUB_API_TOKEN")
         return cls(url.rstrip("/"), token, member) if url and token else None
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, patient: bool = True
+    ) -> dict[str, Any]:
+        waited = 0.0
+        while True:
+            try:
+                return self._call(method, path, body)
+            except ServiceBusy as exc:
+                if not patient or waited + exc.retry_after > self.busy_patience:
+                    raise
+                time.sleep(exc.retry_after)
+                waited += exc.retry_after
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
         data = None
         url = f"{self.url}/api/{path}"
         if body is not None:
@@ -107,7 +124,7 @@ class ServiceClient:
 
     def save(self, exam: str, paper: str, attempt: int, n: int, value: Any) -> dict[str, Any]:
         body = {"paper": paper, "attempt": attempt, "n": n, "value": value}
-        return self.call("POST", f"exams/{exam}/answers", body)
+        return self.call("POST", f"exams/{exam}/answers", body, patient=False)
 
     def submit(self, exam: str, paper: str, attempt: int) -> dict[str, Any]:
         return self.call("POST", f"exams/{exam}/submit", {"paper": paper, "attempt": attempt})
