@@ -11,6 +11,7 @@ records database and nbgrader's gradebook).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -273,3 +274,79 @@ def test_my_study_lists_the_service_exam_and_hands_in_to_the_service_only(
     s.close()
     assert not [p for p in Path(hub.base, "exchange", COURSE, "inbound").iterdir()
                 if p.name.startswith(f"{m.name}+land+")]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", ["phone", "pc"])
+def test_a_members_exam_day_in_a_browser(hub: LocalHub, size: str) -> None:
+    """Issue 17's exam day in headless Chromium through this hub, at 390x844 and 1366x768: log in
+    with the card → 我的学习 greets by the roster name, the exam's tile says its title and state →
+    the rules → 开始考试 → answer → 交卷 → 已交卷, with nothing that starts attempt 2 → 退出登录 →
+    the next person at the same browser sees the login page. No Latin word on any page of it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from .test_attempts_ui import VISIBLE_BUTTONS
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+    from .test_member_day_hub import LOGIN_H1, body_text, latin_words
+    from .test_member_ui import PC, PHONE, WAIT, check_controls, log_in, shot
+
+    name = hub.logins[3]
+    exam, title = f"day-{size}", "手机上的认证考试" if size == "phone" else "电脑上的认证考试"
+    release(hub, exam, "--title", title)
+    hub.cli("exam", "publish-records", "--service-db", str(hub.service_db), "--db",
+            str(hub.base / "roster.db"), "--hub", str(hub.base / "hub"),
+            "--courses", str(DATA / "courses"))  # fmt: skip
+    roster_id = json.loads((hub.base / "hub" / "accounts.json").read_text("utf-8"))[name]
+    person = f"党员{roster_id.rsplit('m', 1)[-1]}"
+    viewport = PHONE if size == "phone" else PC
+    texts: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=viewport)
+            page = context.new_page()
+            page.goto(f"{hub.url}/hub/login", timeout=WAIT)
+            texts.append(body_text(page))
+            landing = log_in(page, hub.url, name, hub.passwords[name])
+            expect(landing).to_contain_text(f"您好，{person}！", timeout=WAIT)
+            tile = landing.get_by_role("button", name=re.compile(f"考试：{title}"))
+            expect(tile).to_be_visible(timeout=WAIT)
+            expect(tile).to_contain_text("【可以开始】")
+            check_controls(page, landing, f"day {size}")
+            shot(page, f"day-tiles-{size}")
+            texts.append(body_text(page))
+            tile.click()
+            begin = landing.get_by_role("button", name="开始考试")
+            expect(begin).to_be_visible(timeout=WAIT)
+            texts.append(body_text(page))
+            begin.click()
+            quiz = landing.locator(".exam-tools-quiz").nth(0)
+            expect(quiz.locator(".et-question")).to_be_visible(timeout=WAIT)
+            choices = quiz.locator(".widget-radio-box label")
+            if choices.count():  # the first question, if it is a single choice
+                choices.first.click()
+            texts.append(body_text(page))
+            quiz.get_by_role("button", name="交卷", exact=True).click()
+            quiz.get_by_role("button", name="确定交卷").click()
+            expect(quiz).to_contain_text("已交卷", timeout=WAIT)
+            shown = quiz.locator("button").evaluate_all(VISIBLE_BUTTONS)
+            assert not [t for t in shown if "开始" in t or "再练" in t or "作答" in t], shown
+            check_controls(page, quiz, f"day handed in {size}")
+            shot(page, f"day-handed-in-{size}")
+            texts.append(body_text(page))
+            page.get_by_text("退出登录").first.click()
+            expect(page.locator("h1")).to_have_text(LOGIN_H1, timeout=WAIT)
+            texts.append(body_text(page))
+            after = context.new_page()  # the next person at the same browser
+            after.goto(f"{hub.url}/user/{name}/", timeout=WAIT)
+            expect(after.locator("h1")).to_have_text(LOGIN_H1, timeout=WAIT)
+            assert after.locator(".et-landing").count() == 0
+            shot(after, f"day-next-person-{size}")
+        finally:
+            browser.close()
+    s = service(hub)
+    [(number, by)] = s.db.execute("select number, submitted_by from attempts where exam = ? "
+                                  "and member = ?", (exam, name)).fetchall()  # fmt: skip
+    s.close()
+    assert (number, by) == (1, "member")  # one attempt, handed in by the member
+    wrong = [w for t in texts for w in latin_words(t, [name, roster_id, hub.url])]
+    assert wrong == [], wrong
