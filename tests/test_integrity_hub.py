@@ -321,6 +321,8 @@ def test_a_members_exam_day_in_a_browser(hub: LocalHub, size: str) -> None:
             begin.click()
             quiz = landing.locator(".exam-tools-quiz").nth(0)
             expect(quiz.locator(".et-question")).to_be_visible(timeout=WAIT)
+            expect(quiz).to_contain_text(f"党员：{person}")  # the name, not the login
+            assert name not in body_text(page)
             choices = quiz.locator(".widget-radio-box label")
             if choices.count():  # the first question, if it is a single choice
                 choices.first.click()

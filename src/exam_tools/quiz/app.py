@@ -256,15 +256,24 @@ class QuizApp:
     def _card_button(self, n: int) -> w.Button:
         return self._button(str(n), lambda: self.goto(n))
 
-    def _build(self) -> None:
+    def _header_html(self, who: str) -> str:
         p = self.paper
         limit = f"，限时 {p.time_limit} 分钟" if p.time_limit else ""
-        who = f"　党员：{html.escape(p.member)}" if p.member else ""
-        self.header = w.HTML(
+        shown = f"　党员：{html.escape(who)}" if who else ""
+        return (
             f'<div class="et-title">{html.escape(p.title)}</div>'
             f'<div class="et-sub">{p.mode.label} · {html.escape(p.course_title)} · 共 {len(p)} 题，'
-            f"满分 {p.total_points:g} 分{limit}{who}</div>"
+            f"满分 {p.total_points:g} 分{limit}{shown}</div>"
         )
+
+    def show_member(self, name: str) -> None:
+        """Name the member in the header by ``name`` (the roster name the organisers published)
+        instead of the login on the paper (issue 17 item 4)."""
+        self.header.value = self._header_html(name or self.paper.member or "")
+
+    def _build(self) -> None:
+        p = self.paper
+        self.header = w.HTML(self._header_html(p.member or ""))
         self.progress = w.HTML()
         self.clock_label = w.HTML()
         self.question = w.Box(layout=w.Layout(width="100%"))

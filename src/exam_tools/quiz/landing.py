@@ -539,6 +539,8 @@ class Landing:
                 self.app.close()
             self.app = app
             self._remember(what)
+            if self.record is not None and self.record.name:  # 党员：张秀英, not 党员：dy705925
+                app.show_member(self.record.name)
             if what["kind"] != "exam" and app.on_submitted is None:
                 app.on_submitted = self._handed_in  # practice: handed in when the store says so
             self.status = w.HTML()
