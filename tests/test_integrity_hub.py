@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,8 @@ def formgrader(hub: LocalHub, action: str, assignment: str) -> None:
 
 
 def stamp(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(ts))
+    """A time for --opens/--closes, with its offset (a time without one is Beijing time)."""
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
 
 
 def release(hub: LocalHub, name: str, *options: str) -> None:
