@@ -26,6 +26,9 @@ cp -r question_bank courses notebooks "$SHARE.new/"
 rm -rf "$SHARE"
 mv "$SHARE.new" "$SHARE"
 chmod -R a+rX "$VENV"
+# the question bank holds every answer: root's only (hub init, hub users and the CLI run as root);
+# members' servers and kernels use this venv and must not read it
+chmod -R go-rwx "$SHARE"
 if ! command -v configurable-http-proxy >/dev/null || ! npm ls -g @fortawesome/fontawesome-free >/dev/null 2>&1; then
   if ! command -v npm >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm

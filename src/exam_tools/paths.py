@@ -35,4 +35,8 @@ def find_bundled(name: str) -> Path:
     checkout = Path(__file__).resolve().parents[2] / name
     if checkout.exists():
         return checkout
-    return installed(name) if installed(name).is_dir() else Path(name)
+    try:  # root's only on a hub (the bank holds the answers): a member's kernel cannot look
+        found = installed(name).is_dir()
+    except PermissionError:
+        found = False
+    return installed(name) if found else Path(name)
