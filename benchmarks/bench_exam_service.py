@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -145,6 +146,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def stop_hub(hub: subprocess.Popen[bytes], base: Path, log: IO[bytes]) -> None:
+    """Stop the hub a run started, its proxy (by the pid file) and the service it left running."""
+    hub.send_signal(signal.SIGTERM)
+    hub.wait(30)
+    pid = base / "proxy.pid"
+    if pid.exists():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid.read_text()), signal.SIGTERM)
+    log.close()
+    stop_service(base / "service.sqlite")
+
+
 def stop_service(db: Path) -> None:
     """The service this run started, if the hub left it running."""
     for pid in service_pids(db):
@@ -218,14 +231,7 @@ def main() -> None:
         out = asyncio.run(run_members(tokens, url, args.answers, args.pace, args.ramp))
         cpu = {"service": cpu_seconds(svc) - cpu0, "load generator": time.process_time() - gen0}
     finally:
-        hub.send_signal(signal.SIGTERM)
-        hub.wait(30)
-        pid = base / "proxy.pid"
-        if pid.exists():
-            with contextlib.suppress(ProcessLookupError, ValueError):
-                os.kill(int(pid.read_text()), signal.SIGTERM)
-        log.close()
-        stop_service(base / "service.sqlite")
+        stop_hub(hub, base, log)
     from exam_tools.service.store import ServiceStore
 
     store = ServiceStore(base / "service.sqlite")

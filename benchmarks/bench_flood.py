@@ -24,13 +24,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import contextlib
 import json
 import os
 import random
 import secrets
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -46,7 +44,7 @@ from bench_exam_service import (  # after the sys.path line above
     hub_config,
     make_users,
     set_up_exam,
-    stop_service,
+    stop_hub,
     wait_up,
 )
 
@@ -252,14 +250,7 @@ def main() -> None:
         (ftoken, fname), *rest = tokens.items()
         asyncio.run(run(args, url, base / "service.sqlite", dict(rest), (fname, ftoken)))
     finally:
-        hub.send_signal(signal.SIGTERM)
-        hub.wait(30)
-        pid = base / "proxy.pid"
-        if pid.exists():
-            with contextlib.suppress(ProcessLookupError, ValueError):
-                os.kill(int(pid.read_text()), signal.SIGTERM)
-        log.close()
-        stop_service(base / "service.sqlite")
+        stop_hub(hub, base, log)
     svc_log = (base / "hub.log").read_text("utf-8", "replace").splitlines()
     print(
         f"hub + service log: {len(svc_log)} lines over the whole run "
