@@ -325,10 +325,14 @@ def test_the_quiz_keeps_answers_queued_through_429_and_sends_them_later(
     client.start("cert", paper.id)
     quiz = ServiceResponseStore(tmp_path / "r.json", paper, client, "cert", state=state,
                                 retry_every=0.5)  # fmt: skip
-    notices = []
+    notices: list[str] = []
+    quiz.on_change = lambda: notices.append(quiz.notice)  # what the quiz is told, as it happens
     for i in range(60):  # faster than 5 a second: the service says wait
         quiz.set_answer(1 + i % 3, f"v{i}")
-        notices.append(quiz.notice)
+        time.sleep(0.01)
+    deadline = time.time() + 20
+    while BUSY_NOTICE not in notices and time.time() < deadline:
+        time.sleep(0.1)
     assert BUSY_NOTICE in notices
     assert len(quiz.queue.pending) <= 3  # one waiting answer a question, the latest
     deadline = time.time() + 20

@@ -77,6 +77,11 @@ CSS = """<style>
 .exam-tools-quiz textarea { min-height: 160px; box-sizing: border-box; max-width: 100%; }
 .exam-tools-quiz .et-right { color: #064; font-weight: bold; }
 .exam-tools-quiz .et-wrong { color: #c00; font-weight: bold; }
+/* waiting for the network: amber, never a right answer's green or a wrong one's red */
+.exam-tools-quiz .et-warn { color: #7a3e00; background: #fff3d6; border: 2px solid #e0a000;
+  border-radius: 8px; padding: 6px 10px; font-weight: bold; }
+.exam-tools-quiz .et-saving { color: #7a3e00; }
+.exam-tools-quiz .et-saved { color: #064; }
 .exam-tools-quiz .et-box { border: 2px solid #ccc; border-radius: 8px; padding: 10px 12px;
   margin: 8px 0; background: #fafafa; box-sizing: border-box; }
 .exam-tools-quiz .et-blank { margin-right: 10px; white-space: nowrap; }
@@ -144,6 +149,8 @@ class QuizApp:
         self.timer = timer
         self._in_intro = False
         self._build()
+        if hasattr(store, "on_change"):  # the exam service's store sends answers in the background
+            store.on_change = self._store_changed
         if store.current is None and intro and paper.mode is Mode.EXAM:
             self._show_intro()
         else:
@@ -397,15 +404,37 @@ class QuizApp:
                 self.store.set_answer(n, self._views[n].get())
             except QuizError as exc:  # time ran out: the store has submitted the paper
                 self._say(str(exc), error=True)
-                if getattr(exc, "keeps_attempt", False):  # exam service refused this answer only
-                    return
                 self._finish(fresh=True)
             else:
-                notice = getattr(self.store, "notice", "")  # exam service away: answers queued
-                self._say(notice, error=bool(notice))  # a warning colour, not a right answer's
+                self._say_notice()
                 self._show_status()
                 return
         self._submitted()
+
+    def _store_changed(self) -> None:
+        """The exam service's store sent (or could not send) answers, from its sender thread:
+        show 已保存 or the notice; a refused answer is said, and one refused because the attempt
+        is over (time up, handed in elsewhere) shows the paper handed in."""
+        with self._lock:
+            if self.submitted and self.result.value:
+                return
+            take = getattr(self.store, "take_refusal", None)
+            exc = take() if take is not None else None
+            if exc is None:
+                self._say_notice()
+                self._show_status()
+                return
+            self._say(str(exc), error=True)
+            if getattr(exc, "keeps_attempt", False):  # this answer only: the paper stays open
+                self._show_status()
+                return
+            self._finish(fresh=True)
+        self._submitted()
+
+    def _say_notice(self) -> None:
+        """The exam service's notice (away, too busy: answers kept here), in a warning colour."""
+        notice = getattr(self.store, "notice", "")
+        self.message.value = f'<div class="et-warn">⚠ {html.escape(notice)}</div>' if notice else ""
 
     def check_current(self) -> None:
         """Practice: show whether the current answer is right, with the answer and its 解析."""
@@ -417,9 +446,15 @@ class QuizApp:
             if response is None:
                 self._say("请先作答，再核对答案。", error=True)
                 return
+            # the verdict comes from the exam service on the hub: say at once that it is coming
+            self.message.value = '<div class="et-warn">正在核对答案，请稍候……</div>'
+            try:
+                verdict = self._verdict(n)
+            except QuizError as exc:  # the service is away: nothing is marked, try again later
+                self._say(str(exc), error=True)
+                return
             self.store.mark_checked(n)
             self.view(n).lock()
-            verdict = self._verdict(n)
             qid = self.paper.item(n).qid
             if self.mistakes is not None and verdict.correct is False:
                 self.mistakes.add(qid, self.paper.course)
@@ -450,7 +485,14 @@ class QuizApp:
         with self._lock:
             if self.submitted:
                 return
-            self.store.submit("member")
+            # shown before the hand-in goes out, so a slow service is seen to be working
+            self.confirm_button.disabled = True
+            self.message.value = '<div class="et-warn">正在交卷，请稍候……</div>'
+            try:
+                self.store.submit("member")
+            finally:
+                self.confirm_button.disabled = False
+            self._say_notice()
             self._finish(fresh=True)
         self._submitted()
 
@@ -547,9 +589,13 @@ class QuizApp:
 
     def _show_status(self) -> None:
         answered = len(self.paper) - len(self.unanswered())
+        saved = ""
+        if hasattr(self.store, "sending") and answered and not self.submitted:
+            saved = ('　<span class="et-saving">正在保存……</span>' if self.store.sending
+                     else '　<span class="et-saved">✓ 已保存</span>')  # fmt: skip
         self.progress.value = (
             f'<div class="et-progress">第 {self.current} 题 / 共 {len(self.paper)} 题'
-            f"　已答 {answered} 题</div>"
+            f"　已答 {answered} 题{saved}</div>"
         )
         checked = set(self.attempt.checked) if self.attempt else set()
         given = self.answers

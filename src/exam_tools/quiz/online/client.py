@@ -160,7 +160,8 @@ class AnswerQueue:
         self.client = client
         self.exam = exam
         self.paper = paper
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the list and its file; never held while sending
+        self._sending = threading.Lock()  # one flush at a time
         self.pending: list[dict[str, Any]] = []
         if self.path.exists():
             for line in self.path.read_text("utf-8").splitlines():
@@ -192,26 +193,40 @@ class AnswerQueue:
 
     def flush(self) -> bool:
         """Send what waits, in order. True when nothing is left; False when the service is away.
-        An answer the service refuses leaves the queue and is kept in ``refused``."""
-        with self._lock:
-            if self.pending and time.monotonic() < self.busy_until:
-                self.busy = True  # the service asked to wait: sending now would only be refused
-                return False
-            self.busy = False
-            try:
-                while self.pending:
+        An answer the service refuses leaves the queue and is kept in ``refused``.
+
+        The network is waited for outside the queue's lock, so :meth:`put` (a member's tap) never
+        waits for it; one flush sends at a time, so answers arrive in the order given. An answer
+        replaced by a newer one while on its way leaves the queue; the newer one is sent next."""
+        with self._sending:
+            with self._lock:
+                if self.pending and time.monotonic() < self.busy_until:
+                    self.busy = True  # the service asked to wait: sending now would be refused
+                    return False
+                self.busy = False
+            while True:
+                with self._lock:
+                    if not self.pending:
+                        return True
                     item = self.pending[0]
-                    try:
-                        self.client.save(self.exam, self.paper, item["attempt"], item["n"],
-                                         item["value"])  # fmt: skip
-                    except ServiceRefused as exc:
+                try:
+                    self.client.save(self.exam, self.paper, item["attempt"], item["n"],
+                                     item["value"])  # fmt: skip
+                except ServiceRefused as exc:
+                    with self._lock:
                         self.refused.append(exc)
-                    self.pending.pop(0)
-                return True
-            except ServiceAway as exc:
-                self.busy = isinstance(exc, ServiceBusy)
-                if isinstance(exc, ServiceBusy):
-                    self.busy_until = time.monotonic() + exc.retry_after
-                return False
-            finally:
-                self._write()
+                except ServiceAway as exc:
+                    with self._lock:
+                        self.busy = isinstance(exc, ServiceBusy)
+                        if isinstance(exc, ServiceBusy):
+                            self.busy_until = time.monotonic() + exc.retry_after
+                    return False
+                with self._lock:
+                    self.pending = [p for p in self.pending if p is not item]
+                    self._write()
+
+    def take_refused(self) -> list[ServiceRefused]:
+        """The refusals since the last call (each is handed to the quiz once)."""
+        with self._lock:
+            out, self.refused = self.refused, []
+            return out

@@ -2,9 +2,11 @@
 
 :class:`ServiceResponseStore` is a :class:`~exam_tools.quiz.store.ResponseStore` (the quiz needs
 nothing else) whose attempts, deadlines and hand-ins come from the service. Each answer is written
-to the local responses file and the queue, then sent; if the service is away the member sees
-:data:`~exam_tools.quiz.online.client.AWAY_NOTICE` and a background thread keeps trying. A hand-in
-while the service is away is queued after the answers and sent with them.
+to the local responses file and the queue, then sent by a background thread, so a tap never
+waits for the network (issue 17 item 6: a slow service froze the page for 10 s); the quiz hears
+of each outcome through :attr:`ServiceResponseStore.on_change` and shows 正在保存/已保存. If the
+service is away the member sees :data:`~exam_tools.quiz.online.client.AWAY_NOTICE` and the thread
+keeps trying. A hand-in while the service is away is queued after the answers and sent with them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from exam_tools.quiz.app import QuizApp
+
+
+#: The refusals of an answer that mean the attempt is over (the quiz shows it handed in).
+ENDS_ATTEMPT = frozenset({"late", "submitted", "wrong-attempt", "closed"})
 
 
 class ServiceQuizError(QuizError):
@@ -63,7 +69,13 @@ class ServiceResponseStore(ResponseStore):
         self._retry_every = retry_every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._mutex = threading.RLock()  # the retry thread and the quiz change the same attempts
+        self._mutex = threading.RLock()  # the attempts in memory; never held while sending
+        self._syncing = threading.RLock()  # one exchange with the service at a time
+        self._wake = threading.Event()
+        self._sender: threading.Thread | None = None
+        self._refusals: list[ServiceRefused] = []
+        #: called (from a background thread) when what was sent, or refused, changes
+        self.on_change: Callable[[], None] | None = None
         if state is not None:
             self._apply(state)
         self.sync()
@@ -108,30 +120,96 @@ class ServiceResponseStore(ResponseStore):
         self.save()
 
     def sync(self) -> bool:
-        """Send what waits and read the service's state; False while the service is away."""
-        with self._mutex:
-            return self._sync()
+        """Send what waits and read the service's state; False while the service is away.
+        The attempts are locked only to apply the reply, so taps meanwhile go on."""
+        with self._syncing:
+            if not self.queue.flush():
+                self._away()
+                return False
+            try:
+                with self._mutex:
+                    number = None if self.current is None else self.current.number
+                    submit = self._submit_pending and number is not None
+                if submit:
+                    assert number is not None
+                    self.client.submit(self.exam, self.paper.id, number)
+                    self._submit_pending = False
+                state = self.client.state(self.exam)
+            except ServiceAway as exc:
+                self.notice = BUSY_NOTICE if isinstance(exc, ServiceBusy) else AWAY_NOTICE
+                self._retry_later()
+                return False
+            with self._mutex:
+                self._apply(state)
+                self.notice = ""
+            return True
 
     def _away(self) -> None:
         """What waits stays queued: the notice says why, the retry thread sends it later."""
         self.notice = BUSY_NOTICE if self.queue.busy else AWAY_NOTICE
         self._retry_later()
 
-    def _sync(self) -> bool:
-        if not self.queue.flush():
-            self._away()
-            return False
-        try:
-            if self._submit_pending and self.current is not None:
-                self.client.submit(self.exam, self.paper.id, self.current.number)
-                self._submit_pending = False
-            self._apply(self.client.state(self.exam))
-        except ServiceAway as exc:
-            self.notice = BUSY_NOTICE if isinstance(exc, ServiceBusy) else AWAY_NOTICE
-            self._retry_later()
-            return False
-        self.notice = ""
-        return True
+    # ---- the sender: answers leave in the background ---------------------------------------------
+
+    @property
+    def sending(self) -> bool:
+        """Answers are waiting to reach the service (the quiz shows 正在保存……)."""
+        return bool(self.queue.pending)
+
+    def _send_soon(self) -> None:
+        self._wake.set()
+        if self._sender is None or not self._sender.is_alive():
+            self._sender = threading.Thread(target=self._send_loop, daemon=True,
+                                            name="exam-service-sender")  # fmt: skip
+            self._sender.start()
+
+    def _send_loop(self) -> None:
+        while self._wake.wait() and not self._stop.is_set():
+            self._wake.clear()
+            self.send()
+
+    def send(self) -> bool:
+        """Send the queued answers now (the sender thread does it after every answer); False
+        while the service is away. A refusal is kept for the quiz (:meth:`take_refusal`); one
+        that ends the attempt (time up, handed in, closed) reads the service's state first."""
+        with self._syncing:
+            ok = self.queue.flush()
+            refused = self.queue.take_refused()
+            if ok:
+                self.notice = ""
+            else:
+                self._away()
+        if any(exc.code in ENDS_ATTEMPT for exc in refused):
+            self.sync()
+        with self._mutex:
+            self._refusals.extend(refused)
+        if self.on_change is not None:
+            self.on_change()
+        return ok
+
+    def take_refusal(self) -> QuizError | None:
+        """The latest refusal of an answer since the last call, as the quiz shows it: a
+        :class:`ServiceQuizError` when only that answer was refused, a plain
+        :class:`~exam_tools.errors.QuizError` when the attempt is over."""
+        with self._mutex:
+            refused, self._refusals = self._refusals, []
+        if not refused:
+            return None
+        exc = refused[-1]
+        return QuizError(str(exc)) if exc.code in ENDS_ATTEMPT else ServiceQuizError(str(exc))
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until nothing is queued or the service is away (tests, and the page before a
+        logout); True when everything was sent."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._syncing:
+                if not self.queue.pending and not self._wake.is_set():
+                    return True
+                if self.notice:
+                    return False
+            time.sleep(0.02)
+        return not self.queue.pending
 
     def _retry_later(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -140,6 +218,8 @@ class ServiceResponseStore(ResponseStore):
         def run() -> None:
             while not self._stop.wait(self._retry_every):
                 if self.sync():
+                    if self.on_change is not None:
+                        self.on_change()  # the notice goes, 已保存 shows
                     return
 
         self._thread = threading.Thread(target=run, daemon=True, name="exam-service-retry")
@@ -147,6 +227,7 @@ class ServiceResponseStore(ResponseStore):
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     # ---- what the quiz asks ----------------------------------------------------------------------
 
@@ -189,41 +270,31 @@ class ServiceResponseStore(ResponseStore):
             cur.answers[n] = value
         self.save()
         self.queue.put(cur.number, n, value)
-        refused_before = len(self.queue.refused)
-        if not self.queue.flush():
-            self._away()
-            return
-        self.notice = ""
-        if len(self.queue.refused) > refused_before:
-            exc = self.queue.refused[-1]
-            if exc.code in ("late", "submitted", "wrong-attempt", "closed"):
-                self.sync()
-                raise QuizError(str(exc))
-            raise ServiceQuizError(str(exc))
+        self._send_soon()
 
     def submit(self, by: str = "member") -> Attempt:
+        """Hand in: what waits is sent first, then the hand-in (the tap shows 正在交卷 before)."""
         with self._mutex:
-            return self._submit(by)
-
-    def _submit(self, by: str) -> Attempt:
-        cur = self.current
-        if cur is None or cur.submitted:
-            raise QuizError("本次作答已经交卷")
-        if by == "member":
-            self._submit_pending = True
-        if not self.sync() or self._submit_pending:
-            # away: shown as handed in here; the service judges it by its clock when it arrives
-            self.notice = self.notice or AWAY_NOTICE
-            cur.submitted_at = self.clock() + self.skew
-            if cur.deadline is not None:
-                cur.submitted_at = min(cur.submitted_at, cur.deadline)
-            cur.submitted_by = by
-            self.save()
-        cur = self.current
-        assert cur is not None
-        if not cur.submitted:  # the service had not yet seen the time run out
-            cur.submitted_at, cur.submitted_by = (cur.deadline or self.clock()), by
-        return cur
+            cur = self.current
+            if cur is None or cur.submitted:
+                raise QuizError("本次作答已经交卷")
+            if by == "member":
+                self._submit_pending = True
+        sent = self.sync()
+        with self._mutex:
+            cur = self.current
+            assert cur is not None
+            if not sent or self._submit_pending:
+                # away: shown as handed in here; the service judges it by its clock when it arrives
+                self.notice = self.notice or AWAY_NOTICE
+                cur.submitted_at = self.clock() + self.skew
+                if cur.deadline is not None:
+                    cur.submitted_at = min(cur.submitted_at, cur.deadline)
+                cur.submitted_by = by
+                self.save()
+            if not cur.submitted:  # the service had not yet seen the time run out
+                cur.submitted_at, cur.submitted_by = (cur.deadline or self.clock()), by
+            return cur
 
 
 def _grading_rule(name: Any) -> str:
