@@ -46,7 +46,11 @@ def certifications(courses: Iterable[Course]) -> list[Certification]:
 Titles = Mapping[tuple[str, str], tuple[str, str]]
 
 
-REVIEW_TITLES = {("mistakes", "review"): ("错题本", "错题本练习")}  # the service's 错题本 papers
+# the service's own papers: 错题本 and 每日一练
+REVIEW_TITLES = {
+    ("mistakes", "review"): ("错题本", "错题本练习"),
+    ("daily", "daily"): ("每日一练", "每日一练"),
+}
 
 
 def exam_titles(courses: Iterable[Course]) -> dict[tuple[str, str], tuple[str, str]]:
