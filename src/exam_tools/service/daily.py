@@ -149,12 +149,12 @@ def published_points(record: dict[str, Any] | None) -> tuple[PointsRules, list[A
 def points_for(store: ServiceStore, member: str) -> dict[str, Any]:
     """The member's points today and this year, the streak, points by kind, and today's
     每日一练 (made or not, questions judged of :data:`DAILY_SIZE`)."""
-    day = today(store)
-    since = (date(day.year, 1, 1) - timedelta(days=31)).toordinal()
     from exam_tools.timezone import zone
 
+    day = today(store)
     tz = zone()
-    start = _midnight(date.fromordinal(since), tz)
+    # from 1 December of last year: a streak and the last 30 days may reach back into it
+    start = _midnight(date(day.year, 1, 1) - timedelta(days=31), tz)
     rows = store.db.execute(
         "select at, exam, qid, n, correct from practice where member = ? and at >= ? order by id",
         (member, start),
