@@ -155,11 +155,12 @@ def points_for(store: ServiceStore, member: str) -> dict[str, Any]:
     tz = zone()
     # from 1 December of last year: a streak and the last 30 days may reach back into it
     start = _midnight(date(day.year, 1, 1) - timedelta(days=31), tz)
-    rows = store.db.execute(
+    cursor = store.db.cursor()
+    cursor.row_factory = None  # plain tuples: a heavy member has ten thousand verdicts a year
+    verdicts = cursor.execute(
         "select at, exam, qid, n, correct from practice where member = ? and at >= ? order by id",
         (member, start),
-    )
-    verdicts = [(float(r[0]), str(r[1]), str(r[2]), int(r[3]), r[4]) for r in rows]
+    ).fetchall()
     rules, acts = published_points(store.record(member))
     s = summary(tally(rules, practice_activities(verdicts, tz) + acts), day.year, day)
     exam = daily_exam(day)
