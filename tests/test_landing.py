@@ -235,7 +235,7 @@ def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) ->
 def test_points_streak_and_the_daily_quiz_are_on_the_page_as_the_service_counts_them(
     classroom: Any,
 ) -> None:
-    """学习积分 (today, this year, the streak) at the top, the 每日一练 one tap away, and 我的档案
+    """学习积分 (today, this year, the streak) below 待考, the 每日一练 one tap away, and 我的档案
     listing the points by kind: all as the exam service answered, nothing counted here."""
     import re
 

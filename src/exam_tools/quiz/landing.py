@@ -249,9 +249,9 @@ class Landing:
                 w.HTML(f'<div class="et-title">我的学习</div><div class="et-hello">{hello}</div>'),
                 self.notice,
             ]
+            parts += self._exams_part()  # first: on exam day the exam is what a member looks for
             points = self._service_points()  # 学习积分 and 每日一练 (issue 20), on the hub
             parts += self._daily_part(points)
-            parts += self._exams_part()
             parts += self._practice_part()
             progress = self._service_progress()
             parts += self._mistakes_part(progress)
