@@ -277,9 +277,9 @@ class Landing:
             return []  # no service, no points: the local page trusts its user and counts nothing
         if points is None:
             note = "暂时连不上考试服务，积分和每日一练稍后再看：请稍后刷新页面。"
-            return [section("每日一练"), w.HTML(f'<div class="et-warn">⚠ {note}</div>')]
+            return [section("学习积分"), w.HTML(f'<div class="et-warn">⚠ {note}</div>')]
         tile = self._service_button(daily_text(points), self.open_daily, "et-daily")
-        return [w.HTML(POINTS_CSS), section("每日一练"), w.HTML(points_html(points)), tile]
+        return [w.HTML(POINTS_CSS), section("学习积分"), w.HTML(points_html(points)), tile]
 
     def open_daily(self) -> None:
         """Today's 每日一练: the service draws it (the same five all day) and checks it."""
