@@ -195,6 +195,13 @@ def test_on_the_hub_with_the_service_away_the_page_says_so_in_chinese(classroom:
     assert any(TITLE in d for d in buttons(page))
 
 
+# what GET …/api/points answers (exam_tools.service.daily.points_for)
+POINTS = {"today": 9, "total": 57, "streak": 4, "year": 2026,
+          "by_kind": {"practice": 40, "daily": 15, "exam": 0, "hours": 2},
+          "names": {"practice": "练习答对", "daily": "每日一练", "exam": "考试合格", "hours": "培训学时"},
+          "daily": {"exam": "_review-daily-2026-12-01", "judged": 3, "size": 5}}  # fmt: skip
+
+
 class TwoPractices:
     """What the exam service lists when one assessment was handed to it twice (``exam open``)."""
 
@@ -209,6 +216,9 @@ class TwoPractices:
     def progress(self) -> dict[str, Any]:
         return {"count": 3, "practice": {"items": 12, "correct": 9, "graded": 11}}
 
+    def points(self) -> dict[str, Any]:
+        return POINTS
+
     def record(self) -> dict[str, Any]:
         return {"member": self.member, "record": None}
 
@@ -220,6 +230,24 @@ def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) ->
     assert "练错题本（3 题）" in buttons(page)
     # 我的档案 on the hub: the service's count of this year's practice, current to the last check
     assert "本年度练习 12 题次，答对 9 题次（另有 1 题次需人工评阅，不计对错）" in shown_text(page)
+
+
+def test_points_streak_and_the_daily_quiz_are_on_the_page_as_the_service_counts_them(
+    classroom: Any,
+) -> None:
+    """学习积分 (today, this year, the streak) below 待考, the 每日一练 one tap away, and 我的档案
+    listing the points by kind: all as the exam service answered, nothing counted here."""
+    import re
+
+    page = open_page(classroom, service=TwoPractices())
+    text = re.sub(r"<[^>]+>", "", shown_text(page))
+    assert "今日积分 9 分　本年 57 分连续学习 4 天" in text
+    assert "本年 57 分（练习答对 40 分，每日一练 15 分，培训学时 2 分）" in text
+    tiles = list(buttons(page))
+    daily = "每日一练\n今天已答 3/5 题，点这里接着答"
+    assert daily in tiles
+    # before the practice tiles: the first thing to tap
+    assert tiles.index(daily) < min(i for i, b in enumerate(tiles) if b.startswith("练习："))
 
 
 # ---- names, tile states, taps that wait (issue 17 items 4-6) ------------------------------------
@@ -257,6 +285,9 @@ class Service:
 
     def progress(self) -> dict[str, Any]:
         return {"count": 0, "practice": {"items": 0, "correct": 0, "graded": 0}}
+
+    def points(self) -> dict[str, Any]:
+        return {**POINTS, "today": 0, "streak": 0, "daily": {"exam": None, "judged": 0, "size": 5}}
 
     def record(self) -> dict[str, Any]:
         return {"member": self.member, "record": {

@@ -298,6 +298,9 @@ def test_the_record_says_how_much_the_member_practised_this_year(
     live = profile_rows(shown, "本年度练习 99 题次，答对 90 题次", live=True)
     assert "年练习" not in live and "<th>练习</th><td>本年度练习 99 题次" in live
     assert line in profile_html("a", {"hours": "0", "practice": doc["practice"]})
+    # 学习积分 by kind, as the record carries them (issue 20)
+    points = rec.to_dict()["points"]
+    assert f"本年 {points['total']:g} 分（练习答对" in profile_html("a", {"points": points})
 
 
 def test_the_hub_client_reads_practice_from_the_published_record(

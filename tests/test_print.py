@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from openpyxl import load_workbook
 
 from exam_tools.grading.itemstats import Row, item_statistics
 from exam_tools.records.orgstats import GroupStats, TargetProgress
+from exam_tools.records.points import PointsSummary
 from exam_tools.records.record import build_record, exam_titles
 from exam_tools.records.roster import roster_template
 from exam_tools.records.standards import load_standards
@@ -86,6 +88,7 @@ def printed(
               "percent": 90, "passed": 1, "submitted_at": "2026-05-01T10:00:00"}]  # fmt: skip
     titles = exam_titles(check_courses(ROOT / "courses", None).courses)
     rec = build_record(MEMBER, 2026, sessions, exams, STD, [], titles)
+    rec.points = points_summary(2026, date(2026, 12, 6))  # 学习积分: one more row (issue 20)
     long_sessions = [
         {"date": f"2026-{i % 12 + 1:02d}-{i % 28 + 1:02d}", "kind": ("党课", "集中培训")[i % 2],
          "title": f"{TITLE}（第{i + 1}讲）", "hours": 1}
@@ -115,6 +118,13 @@ def printed(
     return pdf_pages(tmp_path_factory.mktemp("print"), files)
 
 
+def points_summary(year: int, today: date) -> PointsSummary:
+    from exam_tools.records.points import Activity, load_points_rules, summary, tally
+
+    acts = [Activity(today, "practice", 5), Activity(today - timedelta(days=1), "daily", 1)]
+    return summary(tally(load_points_rules(), acts), year, today)
+
+
 def test_every_page_is_a4(printed) -> None:  # type: ignore[no-untyped-def]
     for name, pages in printed.items():
         assert {size for size, _ in pages} <= A4, name
@@ -127,7 +137,8 @@ def test_a_record_prints_on_one_page(printed) -> None:  # type: ignore[no-untype
     page = pages[0][1]  # (merged cells' text comes last in the PDF's text)
     assert "党员教育培训档案（2026年度）" in page
     for label, value in (("姓名", "张秀英"), ("所在党组织", "示范县委/城关镇党委/花王村党支部"),
-                         ("要求学时", "56"), ("小结", "学时96/56达标")):  # fmt: skip
+                         ("要求学时", "56"), ("小结", "学时96/56达标"),
+                         ("学习积分", "本年度学习积分10分")):  # fmt: skip
         assert label in page and value in page, (label, value)
     assert page.count(TITLE) == 24  # every session, its title not cut
     assert "培训记录（24次，共96学时）" in page

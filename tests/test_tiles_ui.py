@@ -64,6 +64,14 @@ class FakeService(BaseHTTPRequestHandler):
             },
             "mistakes": {"count": 2, "practice": {"items": 5, "correct": 4, "graded": 5}},
             "record": {"member": "dy705925", "record": RECORD},
+            "points": {
+                "today": 6,
+                "total": 57,
+                "streak": 4,
+                "by_kind": {"practice": 6},
+                "names": {"practice": "练习答对"},
+                "daily": {"exam": None, "judged": 0, "size": 5},
+            },
         }.get(path)
         if reply is None:  # an exam's state: slow, then the service is in trouble
             time.sleep(SLOW)
@@ -152,6 +160,8 @@ def test_tiles_states_and_a_slow_service_on_voila(voila: str, size: dict[str, in
                                  ("水稻种植认证考试", "【成绩已发布】85/100 分")]:  # fmt: skip
                 expect(tiles.filter(has_text=f"考试：{title}")).to_contain_text(state)
             expect(tiles.filter(has_text="练习：课后练习")).to_be_visible()
+            expect(tiles.filter(has_text="每日一练")).to_contain_text("今天的 5 道题")  # issue 20
+            expect(landing.locator(".et-points")).to_contain_text("连续学习 4 天")
             # exams and practice look apart; an exam to take and one in progress stand out
             new = rgb(page, "button.et-exam.et-new", "backgroundColor")
             going = rgb(page, "button.et-exam.et-going", "backgroundColor")

@@ -45,6 +45,7 @@ from exam_tools.records.orgstats import (
     org_statistics,
     target_progress,
 )
+from exam_tools.records.points import KIND_NAMES, PointsRules, load_points_rules
 from exam_tools.records.queries import orgs_by_id
 from exam_tools.records.record import (
     REVIEW_TITLES,
@@ -124,8 +125,10 @@ class Frames:
         year: int | None = None,
         courses: Iterable[Course] | None = None,
         standards: Standards | None = None,
+        points_rules: PointsRules | None = None,
     ) -> None:
         self.db = open_db(db, create=False) if isinstance(db, str | Path) else db
+        self.points_rules = points_rules or load_points_rules()
         self.year = year or date.today().year
         if courses is None:
             from exam_tools.course.load import check_courses
@@ -371,6 +374,23 @@ class Frames:
             }
         )
 
+    def points(self, year: int | None = None) -> pd.DataFrame:
+        """学习积分 (:mod:`exam_tools.records.points`, caps applied) of ``year`` (default the
+        frames' year): one row per member, day (Beijing date) and kind with points."""
+        from exam_tools.records.points_db import member_points, points_rows
+
+        year = year or self.year
+        rows = points_rows(member_points(self.db, year, self.points_rules), year)
+        who = self._read("select m.id as member, m.name, m.org, o.path from members m "
+                         "left join orgs o on o.id = m.org")  # fmt: skip
+        df = pd.DataFrame(rows, columns=["member", "day", "kind", "points"]).merge(who, how="left")
+        return pd.DataFrame({
+            "日期": pd.to_datetime(df["day"]),
+            **self._who(df, "member", "党员编号"),
+            "类别": _category(df["kind"].map(KIND_NAMES), tuple(KIND_NAMES.values())),
+            "积分": df["points"].astype(float),
+        })  # fmt: skip
+
     def item_stats(self, assignment: str, bank: Bank | None = None) -> pd.DataFrame:
         """Item analysis of one assignment (:func:`~exam_tools.grading.itemstats.item_statistics`):
         difficulty P, discrimination D, point-biserial r, how often each option was chosen and the
@@ -408,7 +428,8 @@ class Frames:
     @cached_property
     def records(self) -> list[MemberRecord]:
         """Every member's record for the year (:func:`load_all_records`), read once."""
-        return load_all_records(self.db, self.year, self.standards, self.certs, self.titles)
+        return load_all_records(self.db, self.year, self.standards, self.certs, self.titles,
+                                self.points_rules)  # fmt: skip
 
     @cached_property
     def _member_years(self) -> list[MemberYear]:
@@ -421,6 +442,7 @@ class Frames:
             {r.member["id"]: len(r.technologies) for r in recs},
             self.standards,
             {r.member["id"]: r.practice for r in recs},
+            {r.member["id"]: r.points for r in recs if r.points is not None},
         )
 
     def member_years(self) -> pd.DataFrame:

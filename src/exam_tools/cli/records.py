@@ -20,6 +20,7 @@ from exam_tools.cli.common import (
 
 if TYPE_CHECKING:
     from exam_tools.course.model import Course
+    from exam_tools.records.points import PointsRules
     from exam_tools.records.record import MemberRecord
 
 standards_option = click.option(
@@ -28,6 +29,20 @@ standards_option = click.option(
     default=None,
     help="培训标准文件（默认自带的 standards.yaml：32 学时，书记和班子成员 56 学时）。",
 )
+
+
+points_rules_option = click.option(
+    "--points-rules",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="学习积分规则文件（默认自带的 积分规则.yaml）。",
+)
+
+
+def _points_rules(path: Path | None) -> PointsRules:
+    from exam_tools.records.points import load_points_rules
+
+    return load_points_rules(path)
 
 
 @click.group(cls=ExamToolsGroup)
@@ -129,6 +144,7 @@ def member_record(
     db_file: Path | None,
     standards: Path | None,
     courses_dir: Path | None,
+    points_rules: Path | None = None,
 ) -> tuple[MemberRecord, list[Course]]:
     """The member's record for ``year`` (default this year), and the courses it was measured with."""
     from exam_tools.course.load import check_courses
@@ -139,7 +155,7 @@ def member_record(
     courses = check_courses(bundled(courses_dir, "courses"), None).courses
     rec = load_record(
         open_db(db_file, create=False), member, year or date.today().year, load_standards(standards),
-        certifications(courses), exam_titles(courses),
+        certifications(courses), exam_titles(courses), _points_rules(points_rules),
     )  # fmt: skip
     return rec, courses
 
@@ -165,6 +181,7 @@ def member_record(
 @db_option
 @standards_option
 @courses_option
+@points_rules_option
 def record(
     member: str,
     year: int | None,
@@ -173,10 +190,11 @@ def record(
     db_file: Path | None,
     standards: Path | None,
     courses_dir: Path | None,
+    points_rules: Path | None,
 ) -> None:
     """党员 MEMBER（编号或姓名）的年度培训档案：学时（对照 32/56 学时要求）、参加的培训、考试成绩、
-    掌握的实用技术，以及可直接抄写的一句话小结。"""
-    rec, _courses = member_record(member, year, db_file, standards, courses_dir)
+    掌握的实用技术、学习积分，以及可直接抄写的一句话小结。"""
+    rec, _courses = member_record(member, year, db_file, standards, courses_dir, points_rules)
     if fmt in ("json", "html", "xlsx"):
         from exam_tools.fileio import write_atomic
         from exam_tools.reports.record import record_html, record_workbook
@@ -210,6 +228,8 @@ def record(
         click.echo(f"考试：{e['date']}  {e['assessment']}  {e['percent']:g} 分  {verdict}")
     click.echo(f"掌握的实用技术：{'、'.join(rec.technologies) or '无'}")
     click.echo(f"练习：{rec.practice.line}")
+    if rec.points is not None:
+        click.echo(f"积分：{rec.points.line}")
     click.secho(f"小结：{rec.summary}", bold=True)
 
 
@@ -241,6 +261,7 @@ def record(
 @db_option
 @standards_option
 @courses_option
+@points_rules_option
 def stats_org(
     level: str,
     by: str | None,
@@ -250,9 +271,10 @@ def stats_org(
     db_file: Path | None,
     standards: Path | None,
     courses_dir: Path | None,
+    points_rules: Path | None,
 ) -> None:
     """按党组织统计：党员数、参训率、平均学时、学时达标率、参考率、合格率、平均分、实用技术掌握率、
-    练习人数、练习题次、练习正确率（只算能自动判对错的题），以及对照目标
+    练习人数、练习题次、练习正确率（只算能自动判对错的题）、平均学习积分、近 7 天和近 30 天学习过的人数，以及对照目标
     （如“乡镇、村班子成员 80% 掌握1-2门实用技术”）的进度和差几人。"""
     from exam_tools.course.load import check_courses
     from exam_tools.fileio import write_atomic
@@ -267,7 +289,7 @@ def stats_org(
     year = year or date.today().year
     std = load_standards(standards)
     certs = certifications(check_courses(bundled(courses_dir, "courses"), None).courses)
-    members = load_member_years(db, year, std, certs)
+    members = load_member_years(db, year, std, certs, _points_rules(points_rules))
     orgs = orgs_by_id(db)
     groups = org_statistics(members, orgs, level, by_category=by == "category")
     targets = target_progress(members, orgs, std)

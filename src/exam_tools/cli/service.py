@@ -19,6 +19,7 @@ from exam_tools.cli.common import (
     hub_option,
     remember_db,
 )
+from exam_tools.cli.records import points_rules_option
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -315,9 +316,10 @@ def exam_export(name: str, course_dir: Path, service_db: Path) -> None:
               help="登录名与党员编号不同时的对应（默认读 Hub 目录里的 accounts.json）；可写多次。")  # fmt: skip
 @hub_option
 @courses_option
+@points_rules_option
 def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
                  logins: dict[str, str], hub_dir: Path | None,
-                 courses_dir: Path | None) -> None:  # fmt: skip
+                 courses_dir: Path | None, points_rules: Path | None) -> None:  # fmt: skip
     """把每名党员本年度的档案（学时、考试、练习、掌握的实用技术）发布到考试服务，党员在“我的档案”只看到自己的。
 
     发布前先导入考试服务记下的练习（同 pull-practice），档案里的练习题次是最新的。"""
@@ -325,6 +327,7 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
     from exam_tools.course.load import check_courses
     from exam_tools.hub.logins import hub_map
     from exam_tools.records.db import open_db
+    from exam_tools.records.points import load_points_rules
     from exam_tools.records.record import certifications, exam_titles, load_all_records
     from exam_tools.records.standards import load_standards
     from exam_tools.service.export import published, record_logins
@@ -336,6 +339,7 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
     certs = certifications(courses)
     titles = exam_titles(courses)  # 我的档案 names exams in Chinese, never "shuidao cert"
     standards = load_standards(None)
+    rules = load_points_rules(points_rules)  # the county's 积分规则, for 我的学习's points too
     if not service_db.exists():
         raise click.UsageError(f"找不到考试服务的数据库：{service_db}")
     click.echo(pull_practice(service_db, open_db(db_file), logins, hub_map(hub_dir)).message())
@@ -343,8 +347,8 @@ def exam_publish(service_db: Path | None, db_file: Path, year: int | None,
         from exam_tools.timezone import this_year
 
         year = this_year()
-    records = load_all_records(open_db(db_file), year, standards, certs, titles)
-    by_id = {r.member["id"]: published(r) for r in records}
+    records = load_all_records(open_db(db_file), year, standards, certs, titles, rules)
+    by_id = {r.member["id"]: published(r, rules) for r in records}
     mapping = record_logins(by_id, logins, hub_map(hub_dir))
     n = _store(service_db).publish_records({login: by_id[mid] for login, mid in mapping.items()})
     click.echo(f"已发布 {n} 名党员 {year} 年的档案。")

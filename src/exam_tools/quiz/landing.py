@@ -249,12 +249,48 @@ class Landing:
                 w.HTML(f'<div class="et-title">我的学习</div><div class="et-hello">{hello}</div>'),
                 self.notice,
             ]
-            parts += self._exams_part()
+            parts += self._exams_part()  # first: on exam day the exam is what a member looks for
+            points = self._service_points()  # 学习积分 and 每日一练 (issue 20), on the hub
+            parts += self._daily_part(points)
             parts += self._practice_part()
             progress = self._service_progress()
             parts += self._mistakes_part(progress)
-            parts += self._profile_part(progress)
+            parts += self._profile_part(progress, points)
             self.body.children = parts
+
+    def _service_points(self) -> dict[str, Any] | None:
+        """On the hub: the member's points and today's 每日一练, from the service (None if away)."""
+        from exam_tools.quiz.online.client import ServiceAway
+
+        if self.service is None:
+            return None
+        try:
+            return self.service.points()
+        except (ServiceAway, QuizError):
+            return None
+
+    def _daily_part(self, points: dict[str, Any] | None) -> list[w.Widget]:
+        """学习积分 (today, this year, the streak) and the 每日一练 tile: one tap to today's five."""
+        from exam_tools.quiz.points_part import POINTS_CSS, daily_text, points_html
+
+        if self.service is None:
+            return []  # no service, no points: the local page trusts its user and counts nothing
+        if points is None:
+            note = "暂时连不上考试服务，积分和每日一练稍后再看：请稍后刷新页面。"
+            return [section("学习积分"), w.HTML(f'<div class="et-warn">⚠ {note}</div>')]
+        tile = self._service_button(daily_text(points), self.open_daily, "et-daily")
+        return [w.HTML(POINTS_CSS), section("学习积分"), w.HTML(points_html(points)), tile]
+
+    def open_daily(self) -> None:
+        """Today's 每日一练: the service draws it (the same five all day) and checks it."""
+        from exam_tools.quiz.online.client import ServiceAway
+
+        assert self.service is not None
+        try:
+            exam = self.service.daily()
+        except ServiceAway:
+            raise QuizError("暂时连不上考试服务，请稍后再打开每日一练。") from None
+        self.open_service_practice(exam)
 
     def _service_progress(self) -> dict[str, Any] | None:
         """On the hub: the 错题本 count and this year's practice, from the service (None if away)."""
@@ -392,12 +428,17 @@ class Landing:
         b.disabled = count == 0
         return [section("错题本"), b]
 
-    def _profile_part(self, progress: dict[str, Any] | None) -> list[w.Widget]:
+    def _profile_part(
+        self, progress: dict[str, Any] | None, points: dict[str, Any] | None = None
+    ) -> list[w.Widget]:
         record = self.record
         if self.service is not None:  # on the hub: the service's count, current to the last check
+            from exam_tools.quiz.points_part import by_kind_text
+
             t = (progress or {}).get("practice")
             live = practice_line(t["items"], t["correct"], t["graded"]) if t else "暂时无法读取"
-            return [section("我的档案"), w.HTML(profile_rows(record, live, live=True))]
+            rows = profile_rows(record, live, live=True, points=by_kind_text(points))
+            return [section("我的档案"), w.HTML(rows)]
         from exam_tools.quiz.profile import practice_summary
 
         s = practice_summary()

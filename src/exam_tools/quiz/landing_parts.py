@@ -173,10 +173,13 @@ def feedback_page(title: str, page: Path) -> str:
     )
 
 
-def profile_rows(record: PublishedRecord | None, practice: str, *, live: bool = False) -> str:
+def profile_rows(
+    record: PublishedRecord | None, practice: str, *, live: bool = False, points: str | None = None
+) -> str:
     """我的档案 as a table: the published record, then ``practice`` (what this page knows of the
-    member's practice). ``live``: that line is current (the exam service's own count), so the
-    published record's practice line, as of its publication, is not shown beside it."""
+    member's practice; ``points``: 学习积分 by kind). ``live``: that line is current (the exam
+    service's own count), so the published record's practice line, as of its publication, is
+    not shown beside it."""
     rows: list[tuple[str, str]] = []
     if record is None:
         rows.append(("学时和成绩", PLACEHOLDER))
@@ -191,5 +194,7 @@ def profile_rows(record: PublishedRecord | None, practice: str, *, live: bool = 
         if record.practice_line is not None and not live:
             rows.append((f"{record.year} 年练习", record.practice_line))
     rows.append(("练习", practice))
+    if points is not None:  # 学习积分 by kind, as the exam service counts them (issue 20)
+        rows.append(("学习积分", points))
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="et-profile">{body}</table>'

@@ -54,6 +54,20 @@ def _practice_row(records: dict[str, object] | None) -> list[tuple[str, str]]:
     return [("本年度练习", html.escape(line))]
 
 
+def _points_row(records: dict[str, object] | None) -> list[tuple[str, str]]:
+    """学习积分 by kind from a record's ``points`` (as ``record --format json`` and the exam
+    service's ``GET …/api/points`` write them), if it has them."""
+    points = (records or {}).get("points")
+    if not isinstance(points, dict) or "by_kind" not in points:
+        return []
+    from exam_tools.quiz.points_part import by_kind_text
+
+    names = {"practice": "练习答对", "daily": "每日一练", "exam": "考试合格", "hours": "培训学时"}
+    line = by_kind_text({"names": names, **points})
+    streak = int(points.get("streak") or 0)
+    return [("学习积分", html.escape(line + (f"，连续学习 {streak} 天" if streak else "")))]
+
+
 def profile_html(member: str | None = None, records: dict[str, object] | None = None) -> str:
     s = practice_summary(member)
     who = f"（{html.escape(member)}）" if member else ""
@@ -70,6 +84,7 @@ def profile_html(member: str | None = None, records: dict[str, object] | None = 
         ("考试成绩", exams),
         ("掌握的实用技术", techs),
         *_practice_row(records),
+        *_points_row(records),
         ("练习", f"练习 {s.sessions} 次（完成 {s.submitted} 次），共作答 {s.answered} 题"),
         ("错题本", f"{s.mistakes} 道题待复习" if s.mistakes else "没有待复习的错题"),
     ]

@@ -13,7 +13,9 @@ Rates (each a share of the group's members unless said otherwise):
 平均分 mean percentage over the year's exam attempts; 实用技术掌握率 mastered at least one technology;
 练习人数 members who practised in the year (through the exam service); 练习题次 their verdicts;
 练习正确率 answered right among the verdicts judged automatically (questions marked by hand are
-left out of both sides, so the rate is never lowered by a question nobody could judge).
+left out of both sides, so the rate is never lowered by a question nobody could judge);
+平均积分 the year's 学习积分 per member; 近7天活跃人数, 近30天活跃人数 members who learnt anything
+(practice, 每日一练, training, an exam) in the last 7 or 30 days (:mod:`exam_tools.records.points`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from exam_tools.records.standards import Standards, Target
 
 if TYPE_CHECKING:
+    from exam_tools.records.points import PointsSummary
     from exam_tools.records.record import PracticeTally
 
 UNPLACED = "（直属上级）"
@@ -49,6 +52,9 @@ class MemberYear:
     practice_items: int = 0  # the year's practice verdicts
     practice_graded: int = 0  # of them, judged automatically
     practice_correct: int = 0
+    points: float = 0.0  # the year's 学习积分
+    active_7: bool = False  # learnt anything in the last 7 days
+    active_30: bool = False
 
 
 @dataclass
@@ -68,6 +74,9 @@ class GroupStats:
     practice_items: int = 0
     practice_graded: int = 0
     practice_correct: int = 0
+    points_total: float = 0.0
+    active_7: int = 0
+    active_30: int = 0
 
     @property
     def rates(self) -> dict[str, float | int | None]:
@@ -85,6 +94,9 @@ class GroupStats:
             "练习人数": self.practiced,
             "练习题次": self.practice_items,
             "练习正确率": share(self.practice_correct, self.practice_graded),
+            "平均积分": self.points_total / self.members if self.members else None,
+            "近7天活跃人数": self.active_7,
+            "近30天活跃人数": self.active_30,
         }
 
 
@@ -164,6 +176,9 @@ def org_statistics(
         g.practice_items += m.practice_items
         g.practice_graded += m.practice_graded
         g.practice_correct += m.practice_correct
+        g.points_total += m.points
+        g.active_7 += m.active_7
+        g.active_30 += m.active_30
     return sorted(groups.values(), key=lambda g: (g.org == UNPLACED, g.org, g.category or ""))
 
 
@@ -184,7 +199,7 @@ def target_progress(
     return out
 
 
-def _practice(tally: PracticeTally | None) -> dict[str, int]:
+def _practice(tally: PracticeTally | None) -> dict[str, Any]:
     if tally is None:
         return {}
     return {
@@ -194,6 +209,12 @@ def _practice(tally: PracticeTally | None) -> dict[str, int]:
     }
 
 
+def _points(p: PointsSummary | None) -> dict[str, Any]:
+    if p is None:
+        return {}
+    return {"points": p.year_points, "active_7": p.active_7, "active_30": p.active_30}
+
+
 def member_years(
     members: Iterable[Mapping[str, Any]],
     hours: Mapping[str, float],
@@ -201,10 +222,12 @@ def member_years(
     technologies: Mapping[str, int],
     standards: Standards,
     practice: Mapping[str, PracticeTally] | None = None,
+    points: Mapping[str, PointsSummary] | None = None,
 ) -> list[MemberYear]:
     """Join the year's rows per member (``attempts``: the year's graded attempts; ``practice``:
-    the year's practice per member)."""
+    the year's practice per member; ``points``: their 学习积分)."""
     practice = practice or {}
+    points = points or {}
     exams: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for a in attempts:
         exams[a["member"]].append(a)
@@ -225,6 +248,7 @@ def member_years(
                 percents=tuple(float(a["percent"] or 0) for a in mine),
                 technologies=technologies.get(m["id"], 0),
                 **_practice(practice.get(m["id"])),
+                **_points(points.get(m["id"])),
             )
         )
     return out

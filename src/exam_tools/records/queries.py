@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from exam_tools.records.orgstats import MemberYear, member_years
+from exam_tools.records.points import PointsRules
 from exam_tools.records.record import Certification, practice_tallies
 from exam_tools.records.standards import Standards
 
@@ -19,7 +20,11 @@ def orgs_by_id(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
 
 
 def load_member_years(
-    db: sqlite_utils.Database, year: int, standards: Standards, certs: Iterable[Certification]
+    db: sqlite_utils.Database,
+    year: int,
+    standards: Standards,
+    certs: Iterable[Certification],
+    points_rules: PointsRules | None = None,
 ) -> list[MemberYear]:
     members = []
     for r in db.query("select id, org, category, roles from members"):
@@ -52,4 +57,8 @@ def load_member_years(
                 mastered[a["member"]].add(cert.technology)
     technologies = {m: len(t) for m, t in mastered.items()}
     practice = practice_tallies(db, year)
-    return member_years(members, hours, this_year, technologies, standards, practice)
+    from exam_tools.records.points import load_points_rules
+    from exam_tools.records.points_db import points_summaries
+
+    points = points_summaries(db, year, points_rules or load_points_rules())
+    return member_years(members, hours, this_year, technologies, standards, practice, points)

@@ -23,6 +23,7 @@ import sqlite_utils
 
 from exam_tools.course.model import Course
 from exam_tools.errors import ExamToolsError, InvalidInputError
+from exam_tools.records.points import PointsRules, PointsSummary
 from exam_tools.records.standards import Standards
 
 
@@ -46,7 +47,11 @@ def certifications(courses: Iterable[Course]) -> list[Certification]:
 Titles = Mapping[tuple[str, str], tuple[str, str]]
 
 
-REVIEW_TITLES = {("mistakes", "review"): ("错题本", "错题本练习")}  # the service's 错题本 papers
+# the service's own papers: 错题本 and 每日一练
+REVIEW_TITLES = {
+    ("mistakes", "review"): ("错题本", "错题本练习"),
+    ("daily", "daily"): ("每日一练", "每日一练"),
+}
 
 
 def exam_titles(courses: Iterable[Course]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -113,6 +118,7 @@ class MemberRecord:
     exams: list[dict[str, Any]] = field(default_factory=list)
     technologies: list[str] = field(default_factory=list)
     practice: PracticeTally = field(default_factory=PracticeTally)
+    points: PointsSummary | None = None  # 学习积分 (load_record and load_all_records fill it)
 
     @property
     def hours_met(self) -> bool:
@@ -142,6 +148,7 @@ class MemberRecord:
             "exams": self.exams,
             "technologies": self.technologies,
             "practice": self.practice.to_dict(),
+            "points": None if self.points is None else self.points.to_dict(),
             "summary": self.summary,
         }
 
@@ -240,7 +247,13 @@ def load_record(
     standards: Standards,
     certs: Iterable[Certification],
     titles: Titles | None = None,
+    points_rules: PointsRules | None = None,
 ) -> MemberRecord:
+    """The member's record; ``points_rules`` (default the shipped ``积分规则.yaml``) count their
+    学习积分."""
+    from exam_tools.records.points import load_points_rules
+    from exam_tools.records.points_db import empty, points_summaries
+
     member = find_member(db, who)
     attendance = db.query(
         "select s.date, s.kind, s.title, a.hours from attendance a join sessions s on s.id = a.session "
@@ -249,7 +262,10 @@ def load_record(
     )
     attempts = db.query("select * from attempts where member = ?", [member["id"]])
     practice = practice_tallies(db, year, member["id"]).get(member["id"])
-    return build_record(member, year, attendance, attempts, standards, certs, titles, practice)
+    rec = build_record(member, year, attendance, attempts, standards, certs, titles, practice)
+    rules = points_rules or load_points_rules()
+    rec.points = points_summaries(db, year, rules, member["id"]).get(member["id"]) or empty(year)
+    return rec
 
 
 def load_all_records(
@@ -258,9 +274,13 @@ def load_all_records(
     standards: Standards,
     certs: Iterable[Certification],
     titles: Titles | None = None,
+    points_rules: PointsRules | None = None,
 ) -> list[MemberRecord]:
-    """Every member's record for the year, from four queries (not four per member)."""
+    """Every member's record for the year, from a few queries (not a few per member)."""
     from collections import defaultdict
+
+    from exam_tools.records.points import load_points_rules
+    from exam_tools.records.points_db import empty, points_summaries
 
     certs = list(certs)
     attendance: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -277,6 +297,8 @@ def load_all_records(
     ):
         attempts[r["member"]].append(r)
     practice = practice_tallies(db, year)
+    points = points_summaries(db, year, points_rules or load_points_rules())
+    none = empty(year)
     out = []
     for m in db.query("select * from members order by id"):
         m["roles"] = json.loads(m["roles"] or "[]")
@@ -292,4 +314,5 @@ def load_all_records(
                 practice.get(m["id"]),
             )
         )
+        out[-1].points = points.get(m["id"]) or none
     return out

@@ -14,10 +14,15 @@ if TYPE_CHECKING:
 
 RATES = (
     "参训率", "平均学时", "学时达标率", "参考率", "合格率", "平均分", "实用技术掌握率",
-    "练习人数", "练习题次", "练习正确率",
+    "练习人数", "练习题次", "练习正确率", "平均积分", "近7天活跃人数", "近30天活跃人数",
 )  # fmt: skip
 PERCENT = {"参训率", "学时达标率", "参考率", "合格率", "实用技术掌握率", "练习正确率"}
-COUNTS = {"练习人数", "练习题次"}  # whole numbers among the RATES
+COUNTS = {
+    "练习人数",
+    "练习题次",
+    "近7天活跃人数",
+    "近30天活跃人数",
+}  # whole numbers among the RATES
 
 
 def header(by_category: bool) -> list[str]:
@@ -54,6 +59,9 @@ def total(groups: Sequence[GroupStats]) -> GroupStats:
         t.practice_items += g.practice_items
         t.practice_graded += g.practice_graded
         t.practice_correct += g.practice_correct
+        t.points_total += g.points_total
+        t.active_7 += g.active_7
+        t.active_30 += g.active_30
     return t
 
 
@@ -138,7 +146,7 @@ def workbook(
         for col, name in enumerate(head, 1):
             width = 30 if name == "党组织" else 14
             ws.column_dimensions[ws.cell(1, col).column_letter].width = width
-            if name in PERCENT or name in ("平均学时", "平均分"):
+            if name in PERCENT or name in ("平均学时", "平均分", "平均积分"):
                 for r in range(2, ws.max_row + 1):
                     ws.cell(r, col).number_format = "0.0%" if name in PERCENT else "0.0"
         if not by_category and ws.max_row > 1:

@@ -56,10 +56,21 @@ def record_html(rec: MemberRecord) -> str:
         f"<h1>党员教育培训档案（{rec.year} 年度）</h1>{info}"
         f"<h2>学时：{rec.hours:g} / 要求 {rec.required_hours:g}</h2>{sessions}"
         f"<h2>考试</h2>{exams}"
-        f"<h2>练习</h2><p>{html.escape(rec.practice.line)}</p>"
+        f"<h2>练习</h2><p>{html.escape(rec.practice.line)}</p>{_points(rec)}"
         f"<h2>掌握的实用技术</h2><p>{html.escape('、'.join(rec.technologies) or '无')}</p>"
         f'<p class="sum">{html.escape(rec.summary)}</p></body></html>\n'
     )
+
+
+def _points(rec: MemberRecord) -> str:
+    """学习积分: the year's total, the streak, and a row per kind."""
+    p = rec.points
+    if p is None:
+        return ""
+    from exam_tools.records.points import KIND_NAMES
+
+    rows = [[KIND_NAMES[k], f"{v:g}"] for k, v in p.by_kind.items()]
+    return f"<h2>学习积分</h2><p>{html.escape(p.line)}</p>{_table(['类别', '积分'], rows)}"
 
 
 #: Session and exam rows a record's first sheet lists before a year counts as long: the whole
@@ -95,6 +106,7 @@ def record_workbook(rec: MemberRecord) -> bytes:
         ("年度", rec.year), ("学时", rec.hours), ("要求学时", rec.required_hours),
         ("学时达标", "是" if rec.hours_met else "否"), ("掌握的实用技术", "、".join(rec.technologies)),
         ("练习", rec.practice.line),
+        *([("学习积分", rec.points.line)] if rec.points is not None else []),
         ("小结", rec.summary),
     ):  # fmt: skip
         append(ws, row)

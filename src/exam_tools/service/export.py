@@ -156,11 +156,13 @@ def _released(course_dir: Path, name: str) -> Any:
     return None
 
 
-def published(record: Any) -> dict[str, Any]:
+def published(record: Any, points_rules: Any = None) -> dict[str, Any]:
     """A :class:`~exam_tools.records.record.MemberRecord` as a member may read it in 我的档案:
     with the member's name from the roster (the page greets by it) and each exam by its Chinese
-    titles, and its ids (the 待考 tile of that exam shows the score)."""
-    return {
+    titles, and its ids (the 待考 tile of that exam shows the score). With ``points_rules``
+    (:class:`~exam_tools.records.points.PointsRules`), the rules and the dated hours and passed
+    exams the service adds to its own verdicts for the member's 学习积分."""
+    out = {
         "name": str(record.member.get("name") or ""),
         "year": record.year,
         "hours": record.hours,
@@ -179,6 +181,17 @@ def published(record: Any) -> dict[str, Any]:
         "technologies": list(record.technologies),
         "practice": record.practice.to_dict(),
     }
+    if points_rules is not None:
+        from exam_tools.records.points import record_activities
+
+        acts = record_activities(
+            [(s["date"], s["hours"]) for s in record.sessions],
+            [(e["date"], f"{e.get('course_id')}/{e.get('assessment_id')}", e["passed"])
+             for e in record.exams],
+        )  # fmt: skip
+        out["points"] = {"rules": points_rules.to_dict(),
+                         "activity": [[a.day.isoformat(), a.kind, a.units] for a in acts]}  # fmt: skip
+    return out
 
 
 def record_logins(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from exam_tools.errors import DatabaseFileError, InvalidInputError
 from exam_tools.records.db import BUSY_SECONDS, database_error, transaction
+from exam_tools.records.points import DAILY_COURSE, is_daily
 from exam_tools.service.rules import is_review
 
 REVIEW = ("mistakes", "review")  # a member's 错题本 paper (see exam_tools.service.review)
@@ -136,7 +137,9 @@ def _rows(conn: sqlite3.Connection, service_db: Path) -> Generator[tuple[Any, ..
             "select id, at, exam, member, attempt, n, qid, correct from practice order by id"
         )
         for rid, at, exam, login, attempt, n, qid, correct in cursor:
-            course, assessment = exams.get(exam) or (REVIEW if is_review(exam) else (None, None))
+            course, assessment = exams.get(exam) or (
+                DAILY_COURSE if is_daily(exam) else REVIEW if is_review(exam) else (None, None)
+            )
             correct = None if correct is None else int(correct)
             yield (local_iso(at), exam, course, assessment, qid, correct, login, attempt, n, at,
                    source, rid)  # fmt: skip

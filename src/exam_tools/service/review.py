@@ -33,6 +33,7 @@ def mistakes(db: sqlite3.Connection, member: str) -> list[dict[str, Any]]:
         (member,),
     )
     book: dict[str, dict[str, Any]] = {}
+    sources = _daily_sources(db, member)
     for exam, qid, correct, at in rows:
         entry = book.setdefault(qid, {"qid": qid, "wrong": 0, "last": at, "exam": None})
         entry["last"] = at
@@ -41,9 +42,21 @@ def mistakes(db: sqlite3.Connection, member: str) -> list[dict[str, Any]]:
             entry["wrong"] += 1
         if not R.is_review(exam):
             entry["exam"] = exam
+        elif exam in sources:  # a 每日一练 question: its practice paper is its source
+            entry["exam"] = sources[exam].get(qid) or entry["exam"]
     out = [e for e in book.values() if e.pop("in") and e["exam"] is not None]
     out.sort(key=lambda e: (-e["wrong"], -e["last"], e["qid"]))
     return out
+
+
+def _daily_sources(db: sqlite3.Connection, member: str) -> dict[str, dict[str, str]]:
+    """每日一练 exam → {qid: the practice paper it came from} (its key's ``from``)."""
+    from exam_tools.records.points import DAILY_PREFIX
+
+    rows = db.execute("select exam, key from reviews where member = ? and substr(exam, 1, ?) = ?",
+                      (member, len(DAILY_PREFIX), DAILY_PREFIX))  # fmt: skip
+    return {exam: {q: str(e.get("from") or "") for q, e in json.loads(key).items()}
+            for exam, key in rows}  # fmt: skip
 
 
 def review_paper(

@@ -195,6 +195,24 @@ class MistakesHandler(BaseHandler):
         await self.run("", lambda member, _d: {"exam": self.store.new_review(member)})
 
 
+class PointsHandler(BaseHandler):
+    async def get(self) -> None:
+        """The member's 学习积分 (today, this year, streak, by kind) and today's 每日一练."""
+        from exam_tools.service.daily import points_for
+
+        await self.run("", lambda member, _d: points_for(self.store, member))
+
+
+class DailyHandler(BaseHandler):
+    post_cost = 5.0  # the first of the day draws a paper; later ones only name it
+
+    async def post(self) -> None:
+        """Today's 每日一练 for the member: its exam name (drawn the first time, kept all day)."""
+        from exam_tools.service.daily import new_daily
+
+        await self.run("", lambda member, _d: {"exam": new_daily(self.store, member)})
+
+
 class RecordHandler(BaseHandler):
     async def get(self) -> None:
         def act(member: str, _: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +258,8 @@ def make_app(
         (rf"{p}/api/record", RecordHandler, args),
         (rf"{p}/api/practice", PracticeListHandler, args),
         (rf"{p}/api/mistakes", MistakesHandler, args),
+        (rf"{p}/api/points", PointsHandler, args),
+        (rf"{p}/api/daily", DailyHandler, args),
     ], log_function=log_request)  # fmt: skip
 
 

@@ -151,6 +151,15 @@ class ServiceClient:
     def record(self) -> dict[str, Any]:
         return self.call("GET", "record")
 
+    def points(self) -> dict[str, Any]:
+        """学习积分 as the service counts them (``today``, ``total``, ``streak``, ``by_kind``,
+        ``names``) and today's 每日一练 (``daily``: ``exam`` or None, ``judged``, ``size``)."""
+        return self.call("GET", "points")
+
+    def daily(self) -> str:
+        """Today's 每日一练, drawn by the service (the same all day); its exam name."""
+        return str(self.call("POST", "daily", {})["exam"])
+
 
 class AnswerQueue:
     """Answers waiting for the service, kept in ``path`` (JSON lines) until it confirms them."""
