@@ -40,6 +40,7 @@ class BaseHandler(web.RequestHandler):
     hub_auth: Any
     limiter: RateLimiter
     user: str | None = None
+    model: dict[str, Any]  # the hub's model of the token's user (set by prepare)
     post_cost = 1.0  # tokens a POST takes from the member's bucket (see RateLimiter.allow)
 
     def initialize(self, store: ServiceStore, hub_auth: Any, limiter: RateLimiter) -> None:
@@ -58,6 +59,7 @@ class BaseHandler(web.RequestHandler):
             self.refuse(NO_LOGIN)  # no user to count it against: the database is not touched
             return
         self.user = str(model["name"])
+        self.model = model
         cost = self.post_cost if self.request.method == "POST" else 1.0
         if not self.limiter.allow(self.user, cost):
             self.set_header("Retry-After", str(self.limiter.retry_after(self.user, cost)))
@@ -225,12 +227,25 @@ def log_request(handler: web.RequestHandler) -> None:
 
 
 def make_app(
-    store: ServiceStore, hub_auth: Any, prefix: str = "/", limiter: RateLimiter | None = None
+    store: ServiceStore,
+    hub_auth: Any,
+    prefix: str = "/",
+    limiter: RateLimiter | None = None,
+    *,
+    oauth: Any = None,
+    instructor_group: str | None = None,
 ) -> web.Application:
+    """The service's application; ``oauth`` (a ``HubOAuth``, in the hub) adds the 知识竞赛's
+    projector page, ``instructor_group`` names the Unix group of the contests' hosts."""
+    import secrets
+
+    from exam_tools.service import contest_web as C
+    from exam_tools.service.contest import ContestStore
+
     args = {"store": store, "hub_auth": hub_auth, "limiter": limiter or RateLimiter()}
     exam = r"([A-Za-z0-9_.-]{1,64})"
     p = prefix.rstrip("/")
-    return web.Application([
+    routes: list[Any] = [
         (rf"{p}/api/exams", ExamListHandler, args),
         (rf"{p}/api/exams/{exam}", StateHandler, args),
         (rf"{p}/api/exams/{exam}/start", StartHandler, args),
@@ -240,11 +255,21 @@ def make_app(
         (rf"{p}/api/record", RecordHandler, args),
         (rf"{p}/api/practice", PracticeListHandler, args),
         (rf"{p}/api/mistakes", MistakesHandler, args),
-    ], log_function=log_request)  # fmt: skip
+    ]  # fmt: skip
+    contests = ContestStore(store)
+    notifier = C.Notifier(contests)
+    cargs = {**args, "contests": contests, "notifier": notifier,
+             "is_instructor": C.instructor_check(instructor_group)}  # fmt: skip
+    routes += C.member_routes(p, cargs)
+    if oauth is not None:
+        routes += C.projector_routes(p, cargs, oauth)
+    app = web.Application(routes, log_function=log_request, cookie_secret=secrets.token_bytes(32))
+    app.settings["contest_watch"] = notifier.watch  # steps the CLI writes: see Notifier.watch
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:
-    from jupyterhub.services.auth import HubAuth  # type: ignore[import-not-found]  # hub venv only
+    from jupyterhub.services.auth import HubAuth, HubOAuth  # type: ignore[import-not-found]  # hub venv only
 
     parser = argparse.ArgumentParser(description="exam-tools exam service (run by JupyterHub)")
     parser.add_argument("--db", required=True)
@@ -252,6 +277,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="requests a second each member may make, after the burst")  # fmt: skip
     parser.add_argument("--burst", type=int, default=RateLimiter().burst,
                         help="requests each member may make at once")  # fmt: skip
+    parser.add_argument("--instructor-group", default=None,
+                        help="the Unix group whose members may host a 知识竞赛")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:  # HubAuth logs every unknown token: throttle all
@@ -259,13 +286,16 @@ def main(argv: list[str] | None = None) -> None:
     store = ServiceStore(args.db)
     Path(args.db).chmod(0o600)  # answers and keys: the service's account only
     auth = HubAuth(cache_max_age=300)
+    oauth = HubOAuth.instance(cache_max_age=300)  # the projector page: the instructor's login
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:18150"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-    app = make_app(store, auth, prefix, RateLimiter(args.rate, args.burst))
+    app = make_app(store, auth, prefix, RateLimiter(args.rate, args.burst), oauth=oauth,
+                   instructor_group=args.instructor_group)  # fmt: skip
     # a body far over the largest request is cut off by tornado before it is read (default 100 MB)
     app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True,
                max_body_size=4 * R.MAX_BODY_BYTES)  # fmt: skip
     ioloop.PeriodicCallback(store.flush_refusals, 1000).start()  # refusals counted in memory
+    ioloop.PeriodicCallback(app.settings["contest_watch"], 250).start()  # the CLI's contest steps
     log.info("exam service on %s%s, database %s, each member %g requests/s after %d at once",
              url.netloc, prefix, shown(args.db), args.rate, args.burst)  # fmt: skip
     ioloop.IOLoop.current().start()
