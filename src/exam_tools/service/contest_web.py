@@ -26,8 +26,8 @@ from typing import Any
 from tornado import web
 
 from exam_tools.service import rules as R
+from exam_tools.service.base import BaseHandler
 from exam_tools.service.contest import FINISHED, ContestStore
-from exam_tools.service.server import BaseHandler
 
 LONG_POLL = 20.0  # seconds a request waits for news before answering with the same state
 WATCH_MS = 250  # how often the database is read for steps made by another process (the CLI)
