@@ -122,6 +122,8 @@ class ContestStore:
         self.store = store
         self.db: sqlite3.Connection = store.db
         self.db.executescript(SCHEMA)
+        # standings by contest, for (version, answers): every phone asks for them at once
+        self._standings: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
 
     @property
     def clock(self) -> Any:
@@ -268,6 +270,16 @@ class ContestStore:
     def standings(self, contest: str, c: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Members (and teams) ranked by points: ``members`` and ``teams`` (None: individuals)."""
         c = c or self.row(contest)
+        count = self.db.execute("select count(*) from contest_answers where contest = ?",
+                                (contest,)).fetchone()[0]  # fmt: skip
+        cached = self._standings.get(contest)
+        if cached is not None and cached[0] == (c["version"], count):
+            return cached[1]
+        out = self._rank(contest, c)
+        self._standings[contest] = ((c["version"], count), out)
+        return out
+
+    def _rank(self, contest: str, c: Mapping[str, Any]) -> dict[str, Any]:
         names, teams = c["names"], c["teams"]
         people: dict[str, dict[str, Any]] = {}
         for login in teams or {}:
