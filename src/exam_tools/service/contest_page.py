@@ -2,7 +2,8 @@
 
 Everything it shows comes from the service's JSON (``contest/<c>/state``, long polling) and is
 put into the page with ``textContent``, never as HTML, so a member's name or a team name stays
-text. The host moves on with the big button, the space bar or →; the request carries the version
+text. Every request carries the page's XSRF token (JupyterHub checks it on a cookie's fetch, GET
+too). The host moves on with the big button, the space bar or →; the request carries the version
 the host saw, so a double press moves one step. Chinese only.
 """
 
@@ -134,7 +135,8 @@ setInterval(tick, 200);
 async function poll() {
   while (true) {
     try {
-      const r = await fetch(base + '/state?after=' + v + '&answered=' + a, {credentials: 'same-origin'});
+      const r = await fetch(base + '/state?after=' + v + '&answered=' + a,
+        {credentials: 'same-origin', headers: {'X-XSRFToken': token}});
       const s = await r.json();
       if (r.ok) { $('msg').textContent = ''; render(s); }
       else { $('msg').textContent = s.message || '出了点问题'; await sleep(3000); }
