@@ -247,3 +247,54 @@ def test_a_waiting_phone_hears_the_hosts_step_at_once(served: str, contests: Con
     phone.join(10)
     assert got["state"]["phase"] == "open" and got["state"]["k"] == 1
     assert 1.0 <= got["waited"] < 3.0
+
+
+# ---- the organisers' commands ------------------------------------------------------------------
+
+
+def test_cli_runs_a_contest_and_records_it_as_training_with_a_printable_sheet(
+    tmp_path: Path,
+) -> None:
+    from exam_tools.records.db import open_db
+    from exam_tools.records.roster import Roster, org_id, store_roster
+
+    from .test_service import cli
+
+    svc, records, sheet = tmp_path / "svc.sqlite", tmp_path / "党员.db", tmp_path / "排名.html"
+    cli("exam", "open", "p", "--practice", "rice/practice", "--service-db", str(svc),
+        "--courses", str(DATA / "courses"))  # fmt: skip
+    out = cli("exam", "contest", "new", "c1", "--from", "p", "--title", "七一<竞赛>",
+              "--questions", "2", "--seconds", "20", "--team", "红队=m1", "--team", "蓝<b>队=m2",
+              "--service-db", str(svc))  # fmt: skip
+    assert "团体赛，2 队 2 人，2 题，每题 20 秒" in out and "/services/exam/contest/c1" in out
+    store = ContestStore(ServiceStore(svc))
+    qs = store.row("c1")["questions"]
+    assert "第 1 题作答中" in cli("exam", "contest", "next", "c1", "--service-db", str(svc))
+    store.answer("c1", "m1", 1, right(qs[0]))
+    store.answer("c1", "m2", 1, wrong(qs[0]))
+    for _ in range(4):
+        cli("exam", "contest", "next", "c1", "--service-db", str(svc))
+    shown = cli("exam", "contest", "show", "c1", "--service-db", str(svc))
+    assert "已结束" in shown and "第1名 红队" in shown and "第2名 蓝<b>队" in shown
+    r = Roster()
+    for path in ("城关镇党委", "城关镇党委/花王村党支部"):
+        parent = org_id("城关镇党委") if "/" in path else None
+        r.orgs[path] = {"id": org_id(path), "name": path.split("/")[-1], "kind": "村",
+                        "parent": parent, "path": path}  # fmt: skip
+    for mid, name in (("d1", "张秀英"), ("d2", "李明")):
+        r.members.append({"id": mid, "name": name, "org": org_id("城关镇党委/花王村党支部"),
+                          "category": None, "roles": "[]", "birth_year": 1960, "joined": None,
+                          "status": "正式", "flowing": 0})  # fmt: skip
+    store_roster(open_db(records), r)
+    out = cli("exam", "contest", "export", "c1", "--service-db", str(svc), "--db", str(records),
+              "--org", "城关镇党委/花王村党支部", "--out", str(sheet), "--login", "m1=d1",
+              "--login", "m2=d2")  # fmt: skip
+    assert "主题党日“知识竞赛：七一<竞赛>”1 学时，参加 2 人" in out and "已导入 2 条练习记录" in out
+    db = open_db(records)
+    [(sid, kind, title)] = db.execute("select id, kind, title from sessions").fetchall()
+    assert (kind, title) == ("主题党日", "知识竞赛：七一<竞赛>")
+    people = db.execute("select member from attendance where session = ? order by member", [sid])
+    assert [m for (m,) in people] == ["d1", "d2"]
+    page = sheet.read_text("utf-8")
+    assert "size: A4" in page and "蓝&lt;b&gt;队" in page and "<b>" not in page
+    assert "七一&lt;竞赛&gt;" in page
