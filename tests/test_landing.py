@@ -212,6 +212,9 @@ class TwoPractices:
     def record(self) -> dict[str, Any]:
         return {"member": self.member, "record": None}
 
+    def call(self, method: str, path: str, body: Any = None, patient: bool = True) -> Any:
+        return {"contests": []}  # GET contests: no 知识竞赛 running
+
 
 def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) -> None:
     page = open_page(classroom, service=TwoPractices())
@@ -257,6 +260,9 @@ class Service:
 
     def progress(self) -> dict[str, Any]:
         return {"count": 0, "practice": {"items": 0, "correct": 0, "graded": 0}}
+
+    def call(self, method: str, path: str, body: Any = None, patient: bool = True) -> Any:
+        return {"contests": []}  # GET contests: no 知识竞赛 running
 
     def record(self) -> dict[str, Any]:
         return {"member": self.member, "record": {

@@ -64,6 +64,7 @@ class FakeService(BaseHTTPRequestHandler):
             },
             "mistakes": {"count": 2, "practice": {"items": 5, "correct": 4, "graded": 5}},
             "record": {"member": "dy705925", "record": RECORD},
+            "contests": {"contests": []},  # no 知识竞赛 running
         }.get(path)
         if reply is None:  # an exam's state: slow, then the service is in trouble
             time.sleep(SLOW)
