@@ -63,10 +63,10 @@ def service_entry(cfg: Mapping[str, Any]) -> dict[str, Any]:
             str(s["rate"]),
             "--burst",
             str(s["burst"]),
-            "--db",
-            str(db_path(cfg)),
             "--instructor-group",  # who may host a 知识竞赛 (exam_tools.service.contest_web)
             str(cfg["users"]["instructor_group"]),
+            "--db",
+            str(db_path(cfg)),
         ],
         "user": s["user"],
         "cwd": str(home(cfg)),
