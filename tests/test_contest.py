@@ -298,3 +298,10 @@ def test_cli_runs_a_contest_and_records_it_as_training_with_a_printable_sheet(
     page = sheet.read_text("utf-8")
     assert "size: A4" in page and "蓝&lt;b&gt;队" in page and "<b>" not in page
     assert "七一&lt;竞赛&gt;" in page
+    # teams by branch, from the roster (logins that are roster ids here: no hub's accounts.json)
+    out = cli("exam", "contest", "new", "c2", "--from", "p", "--title", "支部赛", "--questions",
+              "1", "--by-branch", "--db", str(records), "--service-db", str(svc))  # fmt: skip
+    assert "团体赛，1 队 2 人" in out
+    c2 = store.row("c2")
+    assert c2["teams"] == {"d1": "花王村党支部", "d2": "花王村党支部"}
+    assert c2["names"] == {"d1": "张秀英", "d2": "李明"}
