@@ -222,6 +222,9 @@ class TwoPractices:
     def record(self) -> dict[str, Any]:
         return {"member": self.member, "record": None}
 
+    def call(self, method: str, path: str, body: Any = None, patient: bool = True) -> Any:
+        return {"contests": []}  # GET contests: no 知识竞赛 running
+
 
 def test_two_practices_of_one_assessment_get_tiles_told_apart(classroom: Any) -> None:
     page = open_page(classroom, service=TwoPractices())
@@ -288,6 +291,9 @@ class Service:
 
     def points(self) -> dict[str, Any]:
         return {**POINTS, "today": 0, "streak": 0, "daily": {"exam": None, "judged": 0, "size": 5}}
+
+    def call(self, method: str, path: str, body: Any = None, patient: bool = True) -> Any:
+        return {"contests": []}  # GET contests: no 知识竞赛 running
 
     def record(self) -> dict[str, Any]:
         return {"member": self.member, "record": {

@@ -72,6 +72,7 @@ class FakeService(BaseHTTPRequestHandler):
                 "names": {"practice": "练习答对"},
                 "daily": {"exam": None, "judged": 0, "size": 5},
             },
+            "contests": {"contests": []},  # no 知识竞赛 running
         }.get(path)
         if reply is None:  # an exam's state: slow, then the service is in trouble
             time.sleep(SLOW)

@@ -10,7 +10,7 @@ import sys
 import click
 
 from exam_tools import __version__
-from exam_tools.cli import bank, course, demo, grading, hub, records, service
+from exam_tools.cli import bank, contest, course, demo, grading, hub, records, service
 from exam_tools.cli.common import CONTEXT_SETTINGS, ExamToolsGroup
 
 
@@ -33,6 +33,7 @@ def stats() -> None:
 
 stats.add_command(grading.stats_items)
 stats.add_command(records.stats_org)
+service.exam.add_command(contest.contest)  # exam-tools exam contest …
 
 for _command in (
     bank.bank,

@@ -63,6 +63,8 @@ def service_entry(cfg: Mapping[str, Any]) -> dict[str, Any]:
             str(s["rate"]),
             "--burst",
             str(s["burst"]),
+            "--instructor-group",  # who may host a 知识竞赛 (exam_tools.service.contest_web)
+            str(cfg["users"]["instructor_group"]),
             "--db",
             str(db_path(cfg)),
         ],
@@ -73,6 +75,7 @@ def service_entry(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         },
         "display": False,
+        "oauth_no_confirm": True,  # the 知识竞赛's projector page: the instructor's hub login
     }
 
 

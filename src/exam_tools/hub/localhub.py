@@ -291,7 +291,8 @@ exam_service: {{port: {self.port + 4}, user: {p}svc}}
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise HubClientError("JupyterHub stopped:\n" + self.tail())
-            with contextlib.suppress(requests.ConnectionError):
+            # a hub busy starting (a loaded machine) may take longer than 5 s to answer: try again
+            with contextlib.suppress(requests.ConnectionError, requests.Timeout):
                 if requests.get(url, timeout=5).status_code == 200:
                     return
             time.sleep(0.3)

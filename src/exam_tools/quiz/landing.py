@@ -37,6 +37,7 @@ from exam_tools.quiz.landing_parts import (
     section,
     service_exam_tile,
 )
+from exam_tools.quiz.online.contest import contest_tiles
 from exam_tools.quiz.record_client import (
     ExamResult,
     NotPublished,
@@ -249,7 +250,10 @@ class Landing:
                 w.HTML(f'<div class="et-title">我的学习</div><div class="et-hello">{hello}</div>'),
                 self.notice,
             ]
-            parts += self._exams_part()  # first: on exam day the exam is what a member looks for
+            # a running 知识竞赛 first (the room is playing now), then exams: on exam day the exam
+            # is what a member looks for
+            parts += contest_tiles(self.service, self._service_button, self.open_contest)
+            parts += self._exams_part()
             points = self._service_points()  # 学习积分 and 每日一练 (issue 20), on the hub
             parts += self._daily_part(points)
             parts += self._practice_part()
@@ -524,6 +528,24 @@ class Landing:
 
     def _status(self, text: str, cls: str) -> None:
         self.status.value = f'<div class="et-box {cls}">{html.escape(text)}</div>'
+
+    def open_contest(self, contest: str) -> None:
+        """A 知识竞赛 running for the member: the pad under the projector's question."""
+        from exam_tools.quiz.online.contest import ContestView
+
+        assert self.service is not None
+        with self._lock:
+            self._close_quiz()
+            self._remember(None)
+            view = ContestView(self.service, contest)
+
+            def home() -> None:
+                view.close()
+                self.show_home()
+
+            back = self._button("◀ 返回我的学习", home)
+            back.add_class("et-back")
+            self.body.children = [back, view.widget]
 
     # ---- practice ----------------------------------------------------------------------------
 

@@ -16,8 +16,6 @@ is escaped (:func:`~exam_tools.service.limits.shown`). Run: ``python -m exam_too
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
 import os
 from pathlib import Path
@@ -27,100 +25,10 @@ from urllib.parse import urlparse
 from tornado import ioloop, web
 
 from exam_tools.service import rules as R
-from exam_tools.service.limits import MAX_HELD, TOO_MANY, LogThrottle, RateLimiter, shown
+from exam_tools.service.base import BaseHandler, log
+from exam_tools.service.limits import LogThrottle, RateLimiter, shown
 from exam_tools.service.store import ServiceStore
 from exam_tools.timezone import year_start
-
-log = logging.getLogger("exam_tools.service")
-NO_LOGIN = R.Refused("no-login", "登录已过期，请重新登录后再打开考试。", 403)
-
-
-class BaseHandler(web.RequestHandler):
-    store: ServiceStore
-    hub_auth: Any
-    limiter: RateLimiter
-    user: str | None = None
-    post_cost = 1.0  # tokens a POST takes from the member's bucket (see RateLimiter.allow)
-
-    def initialize(self, store: ServiceStore, hub_auth: Any, limiter: RateLimiter) -> None:
-        self.store = store
-        self.hub_auth = hub_auth
-        self.limiter = limiter
-
-    def check_xsrf_cookie(self) -> None:
-        """Token-authenticated API calls only (no cookies are read), so no XSRF to check."""
-
-    async def prepare(self) -> None:
-        token = self.hub_auth.get_token(self, in_cookie=False)
-        model = await self.hub_auth.user_for_token(token, sync=False) if token else None
-        if not model or model.get("kind", "user") != "user":
-            await self.pause()
-            self.refuse(NO_LOGIN)  # no user to count it against: the database is not touched
-            return
-        self.user = str(model["name"])
-        cost = self.post_cost if self.request.method == "POST" else 1.0
-        if not self.limiter.allow(self.user, cost):
-            self.set_header("Retry-After", str(self.limiter.retry_after(self.user, cost)))
-            await self.pause()
-            self.refuse(R.Refused("too-many", TOO_MANY, 429))
-            return
-        if not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
-            self.refuse(R.Refused("no-access", "您的账号不能使用考试服务，请联系老师。", 403))
-            return
-
-    async def pause(self) -> None:
-        """Hold a refused flood's answer for ``limiter.pause`` seconds (a sleeping request costs
-        no CPU), unless ``MAX_HELD`` are held already."""
-        limiter = self.limiter
-        if limiter.pause <= 0 or limiter.held >= MAX_HELD:
-            return
-        limiter.held += 1
-        try:
-            await asyncio.sleep(limiter.pause)
-        finally:
-            limiter.held -= 1
-
-    def body(self) -> dict[str, Any]:
-        if len(self.request.body) > R.MAX_BODY_BYTES:
-            raise R.Refused("too-large", "提交的内容太大了。", 413)
-        try:
-            data = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise R.Refused("bad-request", "请求格式不对。", 400) from None
-        if not isinstance(data, dict):
-            raise R.Refused("bad-request", "请求格式不对。", 400)
-        return data
-
-    def member(self, data: dict[str, Any] | None = None) -> str:
-        member = (data or {}).get("member") if data is not None else self.get_argument("member", "")
-        assert self.user is not None
-        R.check_member(self.user, member)
-        return self.user
-
-    def refuse(self, exc: R.Refused, exam: str | None = None, member: str | None = None) -> None:
-        """Answer a refusal. A hub user's is counted in the database; the process log has the
-        first of each user, code and minute; a request without a valid token is logged only
-        (throttled: see :class:`LogThrottle`)."""
-        detail = f"{self.request.method} {self.request.path} {exc}"
-        if self.user is None:
-            log.warning("refused %s without a valid token: %s", exc.code, shown(detail, 200))
-        elif self.store.refuse(self.user, exam, member, exc.code, detail):
-            log.warning("refused %s for %s: %s", exc.code, shown(self.user), shown(detail, 300))
-        self.set_status(exc.status)
-        self.finish({"error": exc.code, "message": str(exc)})
-
-    def reply(self, data: dict[str, Any]) -> None:
-        self.set_header("Cache-Control", "no-store")
-        self.finish(data)
-
-    async def run(self, exam: str, action: Any) -> None:
-        member = None
-        try:
-            data = self.body() if self.request.method == "POST" else None
-            member = self.member(data)
-            self.reply(action(member, data or {}))
-        except R.Refused as exc:
-            self.refuse(exc, exam, member)
 
 
 class StateHandler(BaseHandler):
@@ -243,12 +151,25 @@ def log_request(handler: web.RequestHandler) -> None:
 
 
 def make_app(
-    store: ServiceStore, hub_auth: Any, prefix: str = "/", limiter: RateLimiter | None = None
+    store: ServiceStore,
+    hub_auth: Any,
+    prefix: str = "/",
+    limiter: RateLimiter | None = None,
+    *,
+    oauth: Any = None,
+    instructor_group: str | None = None,
 ) -> web.Application:
+    """The service's application; ``oauth`` (a ``HubOAuth``, in the hub) adds the 知识竞赛's
+    projector page, ``instructor_group`` names the Unix group of the contests' hosts."""
+    import secrets
+
+    from exam_tools.service import contest_web as C
+    from exam_tools.service.contest import ContestStore
+
     args = {"store": store, "hub_auth": hub_auth, "limiter": limiter or RateLimiter()}
     exam = r"([A-Za-z0-9_.-]{1,64})"
     p = prefix.rstrip("/")
-    return web.Application([
+    routes: list[Any] = [
         (rf"{p}/api/exams", ExamListHandler, args),
         (rf"{p}/api/exams/{exam}", StateHandler, args),
         (rf"{p}/api/exams/{exam}/start", StartHandler, args),
@@ -260,11 +181,21 @@ def make_app(
         (rf"{p}/api/mistakes", MistakesHandler, args),
         (rf"{p}/api/points", PointsHandler, args),
         (rf"{p}/api/daily", DailyHandler, args),
-    ], log_function=log_request)  # fmt: skip
+    ]  # fmt: skip
+    contests = ContestStore(store)
+    notifier = C.Notifier(contests)
+    cargs = {**args, "contests": contests, "notifier": notifier,
+             "is_instructor": C.instructor_check(instructor_group)}  # fmt: skip
+    routes += C.member_routes(p, cargs)
+    if oauth is not None:
+        routes += C.projector_routes(p, cargs, oauth)
+    app = web.Application(routes, log_function=log_request, cookie_secret=secrets.token_bytes(32))
+    app.settings["contest_watch"] = notifier.watch  # steps the CLI writes: see Notifier.watch
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:
-    from jupyterhub.services.auth import HubAuth  # type: ignore[import-not-found]  # hub venv only
+    from jupyterhub.services.auth import HubAuth, HubOAuth  # type: ignore[import-not-found]  # hub venv only
 
     parser = argparse.ArgumentParser(description="exam-tools exam service (run by JupyterHub)")
     parser.add_argument("--db", required=True)
@@ -272,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="requests a second each member may make, after the burst")  # fmt: skip
     parser.add_argument("--burst", type=int, default=RateLimiter().burst,
                         help="requests each member may make at once")  # fmt: skip
+    parser.add_argument("--instructor-group", default=None,
+                        help="the Unix group whose members may host a 知识竞赛")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:  # HubAuth logs every unknown token: throttle all
@@ -279,13 +212,16 @@ def main(argv: list[str] | None = None) -> None:
     store = ServiceStore(args.db)
     Path(args.db).chmod(0o600)  # answers and keys: the service's account only
     auth = HubAuth(cache_max_age=300)
+    oauth = HubOAuth.instance(cache_max_age=300)  # the projector page: the instructor's login
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:18150"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-    app = make_app(store, auth, prefix, RateLimiter(args.rate, args.burst))
+    app = make_app(store, auth, prefix, RateLimiter(args.rate, args.burst), oauth=oauth,
+                   instructor_group=args.instructor_group)  # fmt: skip
     # a body far over the largest request is cut off by tornado before it is read (default 100 MB)
     app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True,
                max_body_size=4 * R.MAX_BODY_BYTES)  # fmt: skip
     ioloop.PeriodicCallback(store.flush_refusals, 1000).start()  # refusals counted in memory
+    ioloop.PeriodicCallback(app.settings["contest_watch"], 250).start()  # the CLI's contest steps
     log.info("exam service on %s%s, database %s, each member %g requests/s after %d at once",
              url.netloc, prefix, shown(args.db), args.rate, args.burst)  # fmt: skip
     ioloop.IOLoop.current().start()
