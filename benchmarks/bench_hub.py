@@ -328,16 +328,17 @@ def sample(members: list[Member], uids: dict[str, int], fig: Figures) -> None:
 
 
 def hub_memory(hub: LocalHub) -> int:
-    """PSS of the hub, its proxy and the exam service."""
-    total = 0
+    """PSS of the hub (run in its folder), its proxy (by its API port) and the exam service."""
+    pids = set(hub.service_pids())
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             cmd = cmdline(int(proc.name))
-            if str(hub.base) in cmd or (
-                "configurable-http-proxy" in cmd and f"{hub.port + 2}" in cmd
-            ):
-                total += memory(int(proc.name))[0]
-    return total
+            with contextlib.suppress(OSError):
+                if "jupyterhub -f" in cmd and (proc / "cwd").resolve() == hub.base / "hub":
+                    pids.add(int(proc.name))
+            if "configurable-http-proxy" in cmd and f"--api-port {hub.port + 2}" in cmd:
+                pids.add(int(proc.name))
+    return sum(memory(pid)[0] for pid in pids)
 
 
 def source(ref: str, into: Path) -> Path:
