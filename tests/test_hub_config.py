@@ -90,8 +90,10 @@ def test_roles_from_unix_groups() -> None:
         "JUPYTER_PATH": "/srv/hub/share"}  # fmt: skip
     # a member's server and kernels together: 1 GiB and 256 tasks at most (hub/limits.py)
     assert (member["mem_limit"], member["pids_limit"]) == (1024**3, 256)
+    assert member["file_size_limit"] == 64 * 1024**2  # no file larger (tests/test_disk_hub.py)
     teacher = spawn_settings("teacher1", ["exam-instructors"], None, cfg, Path("/srv/hub"))
     assert teacher == {"default_url": "/lab", "mem_limit": 0, "pids_limit": 0,
+                       "file_size_limit": 0,
                        "environment": {"JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/instructor"}}  # fmt: skip
 
 

@@ -125,6 +125,11 @@ def hub_users(
     accounts, problems = create_member_accounts(members, cfg, directory.resolve(), reset=reset)
     for line in problems:
         click.secho(f"注意：{line}", fg="yellow", err=True)
+    from exam_tools.hub.disk import shared_disk_warning
+
+    shared = shared_disk_warning(cfg)
+    if shared:
+        click.secho(f"注意：{shared}", fg="yellow", err=True)
     from exam_tools.fileio import write_atomic
 
     url = public_url(cfg, socket.getfqdn())

@@ -77,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
         # and 90-130 MiB per open page's kernel (benchmarks/bench_member_server.py, bench_hub.py)
         "mem_limit": "1G",
         "pids_limit": 256,
+        # the largest file a member's server or kernel may write (RLIMIT_FSIZE): the member page
+        # writes files of a few KiB; one member cannot fill the disk with one file
+        "file_size_limit": "64M",
     },
     "instructor": {"locale": "zh_CN"},
     # logins on shared PCs (issue 17 item 2): the login ends when the browser closes, after this
@@ -159,11 +162,12 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
         if isinstance(prefix, str) and not NAME.match(prefix + "0"):
             bad("users.member_prefix", f"{prefix!r} 不合要求（小写字母开头，字母、数字、-、_）")
     member = cfg.get("member")
-    if isinstance(member, Mapping) and isinstance(member.get("mem_limit"), str):
-        try:
-            parse_size(member["mem_limit"])
-        except InvalidInputError as exc:
-            bad("member.mem_limit", str(exc))
+    for key in ("mem_limit", "file_size_limit"):
+        if isinstance(member, Mapping) and isinstance(member.get(key), str):
+            try:
+                parse_size(member[key])
+            except InvalidInputError as exc:
+                bad(f"member.{key}", str(exc))
     courses = cfg.get("courses")
     if isinstance(courses, list):
         seen: set[str] = set()

@@ -123,6 +123,8 @@ member:
   mem_limit: {member.mem_limit}
   # 每位党员最多的进程和线程数（防止一个人的程序占满服务器）
   pids_limit: {member.pids_limit}
+  # 每位党员写一个文件最大多少（如 64M；0 表示不限）：一个人写不满整块硬盘，考试服务的数据库照常保存答案
+  file_size_limit: {member.file_size_limit}
 session:
   # 多少分钟没有点按就自动退出登录（关闭浏览器也会退出）
   idle_minutes: {session.idle_minutes}

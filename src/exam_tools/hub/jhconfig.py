@@ -97,8 +97,10 @@ def spawn_settings(
         env["JUPYTER_PATH"] = str(directory / pages.MEMBER_DATA)  # Voilà's Chinese loading page
         return {"default_url": landing_url(cfg), "environment": env,
                 "mem_limit": parse_size(cfg["member"]["mem_limit"]),
-                "pids_limit": int(cfg["member"]["pids_limit"])}  # fmt: skip
-    return {"default_url": "/lab", "environment": env, "mem_limit": 0, "pids_limit": 0}
+                "pids_limit": int(cfg["member"]["pids_limit"]),
+                "file_size_limit": parse_size(cfg["member"]["file_size_limit"])}  # fmt: skip
+    return {"default_url": "/lab", "environment": env, "mem_limit": 0, "pids_limit": 0,
+            "file_size_limit": 0}  # fmt: skip
 
 
 def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
@@ -118,6 +120,7 @@ def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
         spawner.environment = {**spawner.environment, **settings["environment"]}
         spawner.mem_limit = settings["mem_limit"] or None
         spawner.pids_limit = settings["pids_limit"]
+        spawner.file_size_limit = settings["file_size_limit"]
 
     return post_auth_hook, pre_spawn_hook
 

@@ -34,7 +34,7 @@ def parse_size(text: str | int) -> int:
         return text
     m = _SIZE.match(str(text))
     if not m:
-        raise InvalidInputError(f"内存大小“{text}”写得不对，请写成 768M、1G 这样的形式。")
+        raise InvalidInputError(f"大小“{text}”写得不对，请写成 768M、1G 这样的形式。")
     power = " KMGT".index(m.group(2).upper() or " ")
     return int(float(m.group(1)) * 1024**power)
 

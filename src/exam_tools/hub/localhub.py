@@ -235,6 +235,10 @@ exam_service: {{port: {self.port + 4}, user: {p}svc}}
         self.cleanup()
         # the code under test, where every member's server can read it (hub-notes 1)
         shutil.copytree(self.src, base / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        # compiled as pip compiles an installed package: members cannot write __pycache__ here,
+        # and every server and kernel would compile exam_tools from source on each start
+        subprocess.run([str(self.venv / "bin" / "python"), "-m", "compileall", "-q",
+                        str(base / "src")], capture_output=True, check=False)  # fmt: skip
         (base / "nb").mkdir()
         if self.landing is not None and self.landing.exists():
             shutil.copy(self.landing, base / "nb" / LANDING)

@@ -259,6 +259,11 @@ def init_hub(directory: Path, cfg: Mapping[str, Any]) -> InitReport:
     if os.geteuid() == 0:
         install_prefix_files(cfg, report)
         apply_system(directory, cfg, report)
+        from exam_tools.hub.disk import shared_disk_warning
+
+        shared = shared_disk_warning(cfg)  # after the service's home exists
+        if shared:
+            report.warnings.append(shared)
     else:
         report.warnings.append("不是 root：只写了配置文件，没有建立账号和目录")
     return report

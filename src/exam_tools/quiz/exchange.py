@@ -6,11 +6,19 @@ member's nbgrader configuration, loaded the way nbgrader's assignment-list exten
 Jupyter config path plus ``nbgrader_config.py`` in the member's folder). So the courses a member sees
 are those nbgrader's authenticator gives them, and what an instructor collects is an ordinary
 nbgrader submission. Errors come back as :class:`ExchangeUnavailable` with a Chinese message.
+
+nbgrader is imported only when something is released: importing its exchange costs a member's
+kernel about 75 MiB and 2.7 CPU-seconds (it pulls in sqlalchemy, nbconvert, jupyter_server,
+jsonschema; issue 18), while on the hub the exams are the exam service's and the exchange is
+usually empty. :meth:`MemberExchange.exams` first looks, without nbgrader, whether any course
+folder of the exchange root holds an ``outbound/`` assignment; when none does, nbgrader's own
+listing would be empty too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import warnings
@@ -22,6 +30,8 @@ from typing import Any
 from exam_tools.errors import ExchangeUnavailable
 
 SPEC = "exam.json"
+#: nbgrader's ``Exchange.root`` when no config sets it
+NBGRADER_DEFAULT_ROOT = "/usr/local/share/nbgrader/exchange"
 # nbgrader's own log lines are English and would land on the member's page as cell output.
 _LOG = logging.getLogger("exam_tools.exchange")
 _LOG.addHandler(logging.NullHandler())
@@ -118,8 +128,50 @@ class MemberExchange:
                 error.detail = f"{type(exc).__name__}: {exc}"  # for the log, never shown
                 raise error from exc
 
+    def _exchange_root(self) -> Path | None:
+        """``Exchange.root`` read from the member's JSON nbgrader configs without nbgrader, in
+        nbgrader's order (the member's folder first, then the Jupyter config path); None when
+        a Python config (``nbgrader_config.py``) could set it, or it cannot be read."""
+        if self._config is not None:
+            root = self._config.get("Exchange", {}).get("root")
+            return Path(root) if isinstance(root, str) else None
+        from jupyter_core.paths import jupyter_config_path
+
+        for folder in (self.root, *map(Path, jupyter_config_path())):
+            if (folder / "nbgrader_config.py").exists():
+                return None
+            try:
+                data = json.loads((folder / "nbgrader_config.json").read_text("utf-8"))
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError):
+                return None
+            root = data.get("Exchange", {}).get("root") if isinstance(data, dict) else None
+            if isinstance(root, str):
+                return Path(root)
+        return Path(NBGRADER_DEFAULT_ROOT)
+
+    def nothing_released(self) -> bool:
+        """True when no course of the exchange has an assignment in ``outbound/`` (nbgrader's
+        layout ``<root>/<course>/outbound/<assignment>``), found without importing nbgrader.
+        False when that cannot be told (then nbgrader lists, and reports its own errors)."""
+        root = self._exchange_root()
+        # nbgrader refuses a root the member cannot write to: let it say so
+        if root is None or not root.is_dir() or not os.access(root, os.W_OK | os.X_OK):
+            return False
+        try:
+            return not any(
+                any(outbound.iterdir())
+                for course in root.iterdir()
+                if (outbound := course / "outbound").is_dir()
+            )
+        except OSError:
+            return False
+
     def exams(self) -> list[ExamEntry]:
         """Released exams of the member's courses, with what the member has done with each."""
+        if self.nothing_released():
+            return []  # nbgrader's list would be empty: not worth its import (see the docstring)
         released = self._run("List")
         handed_in = self._run("List", cached=True)
         by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
