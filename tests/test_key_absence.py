@@ -142,3 +142,43 @@ def test_the_inspection_would_notice_a_key(release, bank: Bank) -> None:
     report = json.loads(nb.cells[-1].outputs[-1]["text"])
     assert report["found"] == len(secrets)
     assert "AnswerKey" in report["classes"] and "exam_tools.course.key" in report["modules"]
+
+
+def test_no_shipped_exam_releases_an_answer_beside_its_questions(bank: Bank) -> None:
+    """Every exam of every shipped course, as ``assign`` releases it for nbgrader: no fill answer,
+    short-answer reference or 解析 appears in the file unless the questions' own words show it (a
+    fill question tagged with its own answer, 定干 or 休药期, once handed the answer to whoever read
+    the file: knowledge points are released only where a rule draws by them)."""
+    from exam_tools.course.load import check_courses
+    from exam_tools.course.model import Mode
+    from exam_tools.course.pool import exam_spec
+
+    from .conftest import ROOT
+
+    courses = check_courses(ROOT / "courses", bank).courses
+    assert len(courses) >= 15
+    leaks = []
+    for course in courses:
+        for a in course.assessments:
+            if a.mode is not Mode.EXAM:
+                continue
+            spec = json.loads(exam_spec(bank, course, a, seed=1))
+            text = "\n".join(_words(spec))  # every word released, not the ids (ny-0021 holds "21")
+            pool = [bank[q["id"]] for q in spec["questions"]]
+            shown = "\n".join(t for q in pool for t in (q.stem, *q.options))
+            secrets = {q.explanation for q in pool}
+            secrets |= {alt for q in pool if q.type is QType.FILL for alts in q.blanks
+                        for alt in alts}  # fmt: skip
+            secrets |= {q.reference for q in pool if q.type is QType.SHORT}
+            leaks += [(course.id, a.id, s) for s in secrets
+                      if len(s) >= 2 and s not in shown and s in text]  # fmt: skip
+    assert leaks == []
+
+
+def _words(value: object, key: str = "") -> list[str]:
+    """Every string in a released spec, except question ids."""
+    if isinstance(value, dict):
+        return [w for k, v in value.items() for w in _words(v, k)]
+    if isinstance(value, list):
+        return [w for v in value for w in _words(v, key)]
+    return [value] if isinstance(value, str) and key != "id" else []

@@ -67,9 +67,11 @@ class PublicQuestion:
         return d
 
     @classmethod
-    def of(cls, q: Drawable) -> PublicQuestion:
+    def of(cls, q: Drawable, tags: frozenset[str] | None = None) -> PublicQuestion:
+        """``tags``: the only tags the member may see (None: all of them)."""
+        kept = q.tags if tags is None else tuple(t for t in q.tags if t in tags)
         return cls(
-            q.id, q.type, q.domain, q.difficulty, q.stem, q.points, q.options, q.tags,
+            q.id, q.type, q.domain, q.difficulty, q.stem, q.points, q.options, kept,
             q.technology, q.source, q.pending,
         )  # fmt: skip
 
@@ -94,6 +96,10 @@ def _rule_dict(rule: DrawRule) -> dict[str, Any]:
 def exam_spec(bank: Iterable[Drawable], course: Course, assessment: Assessment, seed: int) -> str:
     """The keyless spec (JSON text) of ``assessment``: its settings and its candidate questions."""
     questions = list(bank)
+    # a question's knowledge points are released only where a rule draws by them (and 案例):
+    # a fill question tagged with its own answer (定干, 休药期) would hand the answer to anyone
+    # who reads the released file
+    drawn_by = frozenset({CASE_TAG, *(t for r in assessment.rules for t in r.tags)})
     pool: dict[str, Drawable] = {}
     for rule in assessment.rules:
         for q in rule.select(questions):
@@ -110,7 +116,8 @@ def exam_spec(bank: Iterable[Drawable], course: Course, assessment: Assessment, 
             "variants": a.variants, "rules": [_rule_dict(r) for r in a.rules],
         },
         "seed": seed,
-        "questions": [PublicQuestion.of(q).to_dict() for q in sorted(pool.values(), key=lambda q: q.id)],
+        "questions": [PublicQuestion.of(q, drawn_by).to_dict()
+                      for q in sorted(pool.values(), key=lambda q: q.id)],
     }  # fmt: skip
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
