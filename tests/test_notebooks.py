@@ -131,8 +131,9 @@ def test_organiser_notebook_shows_frames_with_titles_and_exports_next_to_itself(
     )
     # the demo county: three 乡镇, 357 members (a fixed seed)
     assert got["town_members"] == {"城关乡党委": 126, "石桥镇党委": 126, "花溪镇党委": 105}
-    assert got["towns"] == [3, 13] and got["member_years"] == [357, 20]
-    assert got["villages"][1] == 13 and got["villages"][0] >= 12
+    # 16 columns: the 13 rates and counts, then 平均积分 and 近7天/近30天活跃人数 (学习积分, issue 20)
+    assert got["towns"] == [3, 16] and got["member_years"] == [357, 20]
+    assert got["villages"][1] == 16 and got["villages"][0] >= 12
     assert got["my_dtypes"]["学时"] == "float64" and got["my_dtypes"]["学时达标"] == "bool"
     assert got["my_dtypes"]["人员类别"] == "category"
     # exams by their Chinese titles; every grower and village cadre took both (125 of them)
