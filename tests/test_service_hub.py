@@ -285,10 +285,13 @@ def test_cut_off_and_killed_mid_exam_nothing_is_lost(
     open_exam(hub, "away", "--closes", stamp, "--grace", "3")
     m = members[hub.logins[2]]
     put_spec(hub, m, "away")
-    m.run(QUIZ.format(exam="away") + "app.store.set_answer(1, 'A')\n"
+    # answers leave in the background (issue 17 item 6): drain() waits until they are sent, or
+    # until the notice says the service is away
+    m.run(QUIZ.format(exam="away") + "app.store.set_answer(1, 'A')\nassert app.store.drain()\n"
           "real = app.store.client.url\napp.store.client.url = 'http://127.0.0.1:9/services/exam'")  # fmt: skip
     # the network is cut: answers stay in the queue, the member sees a plain notice
     out = m.run("notices = []\nfor n in (2, 3):\n    app.store.set_answer(n, 'B')\n"
+                "    app.store.drain(15)\n"
                 "    notices.append(app.store.notice)\nprint(json.dumps(notices))")  # fmt: skip
     assert json.loads(out) == [AWAY_NOTICE, AWAY_NOTICE]
     assert service(hub).answers("away", m.name, 1) == {1: "A"}
@@ -299,6 +302,7 @@ def test_cut_off_and_killed_mid_exam_nothing_is_lost(
     burst = (
         "import time\naway = 0\nfor i in range(1000):\n"  # ten changes to a question, then the next
         "    app.store.set_answer(1 + (i // 10) % 8, str(i))\n"
+        "    time.sleep(0.005)\n"  # a tap no longer waits for the network: pace them as fingers do
         "    if app.store.notice:\n        away += 1\n        time.sleep(0.05)\n"
         "deadline = time.time() + 90\n"
         "while not app.store.sync() and time.time() < deadline:\n    time.sleep(1)\n"
@@ -327,7 +331,7 @@ def test_queued_answers_are_judged_by_the_service_clock(
     early, late = members[hub.logins[0]], members[hub.logins[2]]
     for m in (early, late):
         put_spec(hub, m, "lag")
-        m.run(QUIZ.format(exam="lag") + "app.store.set_answer(1, 'A')\n"
+        m.run(QUIZ.format(exam="lag") + "app.store.set_answer(1, 'A')\nassert app.store.drain()\n"
               "real = app.store.client.url\napp.store.client.url = 'http://127.0.0.1:9/x'\n"
               "app.store.stop()\napp.store.set_answer(2, 'B')")  # fmt: skip
     time.sleep(max(0.0, closes + 1.5 - time.time()))  # past the deadline, within the grace
