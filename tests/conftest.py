@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -143,3 +144,40 @@ def running_hub(local: LocalHub) -> Iterator[LocalHub]:
         pytest.skip(reason)
     with local:
         yield local
+
+
+@contextlib.contextmanager
+def serving(app: Any, every: tuple[Callable[[], Any], float] | None = None) -> Iterator[int]:
+    """Serve the tornado ``app`` on a free localhost port in a thread of its own (the exam
+    service's handlers as members' kernels reach them); yields the port. ``every``: a callback and
+    its period in ms to run in that loop (the contest's watch of the database)."""
+    import asyncio
+    import threading
+
+    from tornado.httpserver import HTTPServer
+    from tornado.ioloop import IOLoop, PeriodicCallback
+    from tornado.testing import bind_unused_port
+
+    sock, port = bind_unused_port()
+    loops: list[IOLoop] = []
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        server = HTTPServer(app)
+        server.add_sockets([sock])
+        loops.append(IOLoop.current())
+        if every is not None:
+            PeriodicCallback(*every).start()
+        started.set()
+        IOLoop.current().start()
+        server.stop()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    started.wait(10)
+    try:
+        yield port
+    finally:
+        loops[0].add_callback(loops[0].stop)
+        thread.join(10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -21,7 +20,7 @@ from exam_tools.service import rules as R
 from exam_tools.service.contest import GRACE, ContestError, ContestStore, pick_questions, points
 from exam_tools.service.store import ServiceStore
 
-from .conftest import DATA, FakeClock
+from .conftest import DATA, FakeClock, serving
 from .test_flood import FakeHubAuth
 
 
@@ -166,37 +165,12 @@ class HostAuth(FakeHubAuth):
 
 @pytest.fixture
 def served(contests: ContestStore) -> Iterator[str]:
-    from tornado.httpserver import HTTPServer
-    from tornado.ioloop import IOLoop
-    from tornado.testing import bind_unused_port
-
     from exam_tools.service.server import make_app
 
     auth = HostAuth({"tok-1": "m1", "tok-2": "m2", "tok-t": "t1"})
     app = make_app(contests.store, auth, "/services/exam", instructor_group=None)
-    real = app.settings["contest_watch"]
-    sock, port = bind_unused_port()
-    loops: list[IOLoop] = []
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        server = HTTPServer(app)
-        server.add_sockets([sock])
-        loops.append(IOLoop.current())
-        from tornado.ioloop import PeriodicCallback
-
-        PeriodicCallback(real, 100).start()
-        started.set()
-        IOLoop.current().start()
-        server.stop()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    started.wait(10)
-    yield f"http://127.0.0.1:{port}/services/exam"
-    loops[0].add_callback(loops[0].stop)
-    thread.join(10)
+    with serving(app, every=(app.settings["contest_watch"], 100)) as port:
+        yield f"http://127.0.0.1:{port}/services/exam"
 
 
 def call(url: str, method: str, path: str, token: str, **kw: Any) -> requests.Response:

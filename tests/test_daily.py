@@ -24,7 +24,7 @@ from exam_tools.service.limits import RateLimiter
 from exam_tools.service.store import ServiceStore
 from exam_tools.timezone import zone
 
-from .conftest import DATA, FakeClock
+from .conftest import DATA, FakeClock, serving
 from .test_flood import FakeHubAuth
 
 # 23:50 Beijing time on 6 December: ten minutes later is another day (the server's clock is UTC)
@@ -165,35 +165,11 @@ def test_too_few_questions_for_a_daily_quiz_is_a_clear_refusal(
 
 @pytest.fixture
 def served(store: ServiceStore) -> Iterator[str]:
-    import asyncio
-    import threading
-
-    from tornado.httpserver import HTTPServer
-    from tornado.ioloop import IOLoop
-    from tornado.testing import bind_unused_port
-
     from exam_tools.service.server import make_app
 
     app = make_app(store, FakeHubAuth({"tok-a": "m1", "tok-b": "m2"}), "/s", RateLimiter(50, 200))
-    sock, port = bind_unused_port()
-    loops: list[IOLoop] = []
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        server = HTTPServer(app)
-        server.add_sockets([sock])
-        loops.append(IOLoop.current())
-        started.set()
-        IOLoop.current().start()
-        server.stop()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    started.wait(10)
-    yield f"http://127.0.0.1:{port}/s"
-    loops[0].add_callback(loops[0].stop)
-    thread.join(10)
+    with serving(app) as port:
+        yield f"http://127.0.0.1:{port}/s"
 
 
 def call(url: str, method: str, path: str, token: str, body: dict[str, Any] | None = None,

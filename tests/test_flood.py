@@ -5,11 +5,9 @@ real hub: tests/test_flood_hub.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +29,7 @@ from exam_tools.service import rules as R
 from exam_tools.service.limits import LogThrottle, RateLimiter, shown
 from exam_tools.service.store import ServiceStore
 
-from .conftest import FakeClock
+from .conftest import FakeClock, serving
 from .test_service import cli, course_dir  # noqa: F401  # a fixture shared with test_service
 from .test_service import store as store  # the same store fixture as test_service
 
@@ -224,33 +222,12 @@ class FakeHubAuth:
 
 @pytest.fixture
 def served(store: ServiceStore) -> Iterator[tuple[str, ServiceStore, RateLimiter]]:
-    from tornado.httpserver import HTTPServer
-    from tornado.ioloop import IOLoop
-    from tornado.testing import bind_unused_port
-
     from exam_tools.service.server import make_app
 
     limiter = RateLimiter(rate=5, burst=20)
     app = make_app(store, FakeHubAuth({"tok-a": "m1", "tok-b": "m2"}), "/services/exam", limiter)
-    sock, port = bind_unused_port()
-    loops: list[IOLoop] = []
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        server = HTTPServer(app)
-        server.add_sockets([sock])
-        loops.append(IOLoop.current())
-        started.set()
-        IOLoop.current().start()
-        server.stop()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    started.wait(10)
-    yield f"http://127.0.0.1:{port}/services/exam", store, limiter
-    loops[0].add_callback(loops[0].stop)
-    thread.join(10)
+    with serving(app) as port:
+        yield f"http://127.0.0.1:{port}/services/exam", store, limiter
 
 
 def post(url: str, path: str, body: dict[str, Any], token: str = "tok-a") -> requests.Response:
