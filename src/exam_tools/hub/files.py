@@ -41,6 +41,11 @@ MEMBER_OFF = [
     "nbgrader.server_extensions.course_list",
 ]
 
+#: Members' servers only: templates compiled once per server, a kernel waiting for the first page.
+MEMBER_EXTENSION = "exam_tools.hub.member_server"
+#: What the member's page imports first (notebooks/member/我的学习.ipynb): done before it is opened.
+WARM_IMPORTS = ["ipywidgets", "exam_tools.quiz.landing"]
+
 #: The lab templates load Font Awesome from a CDN, which fails offline (hub-notes 7); this template
 #: is the same page with a local copy (:data:`FONT_AWESOME_DIR` under the venv's share/).
 VOILA_TEMPLATE = "exam-tools"
@@ -203,7 +208,11 @@ def member_server_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
             # extensions, which members never use (the page's kernel talks to nbgrader's exchange
             # itself). 79 MiB and 1.9 CPU-s per server start instead of 125 MiB and 2.8
             # (benchmarks/bench_member_server.py)
-            "jpserver_extensions": {**dict.fromkeys(MEMBER_OFF, False), "voila": True},
+            "jpserver_extensions": {
+                **dict.fromkeys(MEMBER_OFF, False),
+                "voila": True,
+                MEMBER_EXTENSION: True,
+            },
             "terminals_enabled": False,
             "shutdown_no_activity_timeout": member["server_idle_timeout"],
             # a kernel ends once no page has been connected to it for cull_idle_timeout (the
@@ -216,6 +225,14 @@ def member_server_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "cull_idle_timeout": member["cull_idle_timeout"],
             "cull_interval": member["cull_interval"],
             "cull_connected": False,
+        },
+        # a kernel with the page's modules imported waits for the member's first page (started
+        # with the server, i.e. before the sitting when servers are prestarted)
+        "MemberKernelManager": {
+            "warm_kernel": True,
+            "warm_notebook": member["landing"],
+            "warm_imports": WARM_IMPORTS,
+            "warm_lifetime": member["server_idle_timeout"],
         },
         "VoilaConfiguration": voila_config(cfg),
         # an expired or logged-out login is not served from the server's token cache for long

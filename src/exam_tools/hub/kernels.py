@@ -9,18 +9,29 @@ connected to it for ``cull_idle_timeout`` seconds, whatever it sends; a connecte
 never culled, however long the member thinks over a question. A browser killed without closing its
 websocket is noticed by the server's websocket pings (30 s, timeout 90 s) and then counts as gone.
 
+A kernel waits for the member's first page (``warm_kernel``): started with the server (so with
+``exam-tools hub prestart``, before the sitting), with the page's modules imported, it is the kernel
+Voilà gets for the first page of the landing's folder. The notebook itself still runs when the member
+opens the page, so 待考 is what the service says then, not at the server's start. Nothing is started
+in its place afterwards: a member holds one kernel, as before. A kernel no page took within
+``warm_lifetime`` seconds is shut down, and the idle server can stop.
+
 Configured for members' servers only (``ServerApp.kernel_manager_class`` in
 :func:`exam_tools.hub.files.member_server_config`); imported there, in the hub's venv.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import posixpath
 import time
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.utils import ApiPath
+from traitlets import Bool, Float, List, Unicode
 
 #: Kernels' ``oom_score_adj``: +500 counts half the memory limit against a kernel, so a runaway
 #: kernel (or any kernel) goes before the member's server does.
@@ -33,16 +44,78 @@ def alone_too_long(alone_since: float | None, connections: int, now: float, time
     return connections == 0 and alone_since is not None and now - alone_since > timeout
 
 
+def exec_lines_argument(modules: list[str]) -> list[str]:
+    """The kernel's command-line option that imports ``modules`` at its start."""
+    return [f"--IPKernelApp.exec_lines=import {name}" for name in modules]
+
+
 class MemberKernelManager(AsyncMappingKernelManager):
-    """Culls by connections, not by messages (see the module's docstring)."""
+    """Culls by connections, not by messages; one kernel waits for the first page (see the
+    module's docstring)."""
+
+    warm_kernel = Bool(
+        False, config=True, help="Start a kernel for the first page with the server."
+    )
+    warm_notebook = Unicode("", config=True, help="That page's notebook (from the server's root).")
+    warm_kernel_name = Unicode("python3", config=True, help="Kernel spec of that page.")
+    warm_imports = List(Unicode(), config=True, help="Modules the waiting kernel imports.")
+    warm_lifetime = Float(1800.0, config=True, help="Seconds it waits for a page (then ends).")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._alone_since: dict[str, float] = {}
+        self._waiting: asyncio.Task[str] | None = None
+        self._waiting_id: str | None = None
+        self._waiting_since = 0.0
+
+    @property
+    def warm_path(self) -> str:
+        """The folder Voilà starts the page's kernel in (the notebook's, from the server's root)."""
+        return posixpath.dirname(self.warm_notebook)
+
+    def start_waiting(self) -> None:
+        """Start the kernel that waits for the first page (called once the server's loop runs)."""
+        if self.warm_kernel and self._waiting is None:
+            self._waiting_since = time.monotonic()
+            self._waiting = asyncio.ensure_future(self._start_waiting())
+
+    async def _start_waiting(self) -> str:
+        kernel_id: str = await super().start_kernel(
+            kernel_name=self.warm_kernel_name,
+            path=ApiPath(self.warm_path),
+            extra_arguments=exec_lines_argument(list(self.warm_imports)),
+        )
+        self._waiting_id = kernel_id
+        self._first_to_go(kernel_id)
+        self.log.info("Kernel %s waits for the member's first page.", kernel_id)
+        return kernel_id
+
+    async def _take_waiting(self, kwargs: dict[str, Any]) -> str | None:
+        """The waiting kernel, if this start is for a page it was started for."""
+        task = self._waiting
+        if task is None or kwargs.get("kernel_id") is not None:
+            return None
+        if kwargs.get("kernel_name") not in (None, self.warm_kernel_name):
+            return None
+        if (kwargs.get("path") or "") != self.warm_path:
+            return None
+        self._waiting, self._waiting_id = None, None
+        try:
+            kernel_id = await task
+        except Exception as exc:  # a kernel that failed to start: start one the usual way
+            self.log.warning("The waiting kernel did not start: %s", exc)
+            return None
+        if kernel_id not in self:
+            return None
+        self.log.info("Kernel %s (started with the server) serves the page.", kernel_id)
+        return kernel_id
 
     async def start_kernel(  # type: ignore[override]  # the async manager's start is a coroutine
         self, *args: Any, **kwargs: Any
     ) -> str:
+        taken = None if args else await self._take_waiting(kwargs)
+        if taken is not None:
+            return taken
         kernel_id: str = await super().start_kernel(*args, **kwargs)
         self._first_to_go(kernel_id)
         return kernel_id
@@ -59,6 +132,13 @@ class MemberKernelManager(AsyncMappingKernelManager):
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         self._first_to_go(kernel_id)
+        if kernel_id == self._waiting_id:  # no page yet: it waits for one, up to warm_lifetime
+            if time.monotonic() - self._waiting_since > float(self.warm_lifetime):
+                self.log.info("Kernel %s waited %.0f s for a page; shutting it down.", kernel_id,
+                              time.monotonic() - self._waiting_since)  # fmt: skip
+                self._waiting, self._waiting_id = None, None
+                await self.shutdown_kernel(kernel_id)
+            return
         connections = self._kernel_connections.get(kernel_id, 0)
         now = time.monotonic()
         if connections:

@@ -1,0 +1,99 @@
+"""What makes a member's page cheaper on the hub (issue 18), outside a hub: templates compiled once
+per server (exam_tools.hub.member_server) and the kernel that waits for the first page
+(exam_tools.hub.kernels.MemberKernelManager), with real Jinja, nbconvert and ipykernel."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import DictLoader, Environment
+
+from exam_tools.hub.kernels import MemberKernelManager, exec_lines_argument
+from exam_tools.hub.member_server import TemplateCache, install_template_cache
+
+
+def env(cache: TemplateCache, source: str, *, is_async: bool = False) -> Environment:
+    return Environment(loader=DictLoader({"page.j2": source}), bytecode_cache=cache,
+                       enable_async=is_async, autoescape=True)  # fmt: skip
+
+
+def test_a_template_is_compiled_once_per_process() -> None:
+    cache = TemplateCache()
+    first = env(cache, "<p>{{ name }}</p>")
+    assert first.get_template("page.j2").render(name="党员") == "<p>党员</p>"
+    assert len(cache) == 1
+
+    def compile_again(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("compiled again")
+
+    second = env(cache, "<p>{{ name }}</p>")
+    second.compile = compile_again  # type: ignore[method-assign]  # the cache must spare it
+    assert second.get_template("page.j2").render(name="<b>") == "<p>&lt;b&gt;</p>"
+
+    changed = env(cache, "<p>{{ name }}!</p>")  # a template whose source changed is compiled anew
+    assert changed.get_template("page.j2").render(name="a") == "<p>a!</p>"
+    asynchronous = env(cache, "<p>{{ name }}</p>", is_async=True)  # and async code apart
+    assert asyncio.run(asynchronous.get_template("page.j2").render_async(name="a")) == "<p>a</p>"
+    assert len(cache) == 2  # the changed source's code replaced the old; the async code apart
+
+
+def test_nbconvert_environments_share_the_cache() -> None:
+    from nbconvert.exporters import HTMLExporter
+
+    cache = install_template_cache()
+    assert cache is not None and install_template_cache() is cache  # installed once
+    one, two = HTMLExporter(), HTMLExporter()
+    assert one.environment.bytecode_cache is cache is two.environment.bytecode_cache
+    before = len(cache)
+    one.template  # noqa: B018  # loads (and compiles) the exporter's template
+    assert len(cache) > before
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> Any:
+    (tmp_path / "pages").mkdir()
+    return MemberKernelManager(root_dir=str(tmp_path), warm_kernel=True,
+                               warm_notebook="pages/我的学习.ipynb", warm_imports=["json"],
+                               cull_idle_timeout=600)  # fmt: skip
+
+
+def test_the_waiting_kernel_serves_the_first_page_only(manager: Any) -> None:
+    async def scenario() -> None:
+        manager.start_waiting()
+        waiting = await manager._waiting
+        # another folder's page, or another kernel spec, gets a kernel of its own
+        assert manager._waiting is not None
+        first = await manager.start_kernel(kernel_name="python3", path="pages")
+        assert first == waiting and manager._waiting is None
+        second = await manager.start_kernel(kernel_name="python3", path="pages")
+        assert second != first and len(manager.list_kernels()) == 2
+        await manager.shutdown_all()
+
+    asyncio.run(scenario())
+
+
+def test_a_kernel_no_page_took_ends_after_its_lifetime(manager: Any) -> None:
+    async def scenario() -> None:
+        manager.start_waiting()
+        waiting = await manager._waiting
+        other = await manager.start_kernel(kernel_name="python3", path="")  # not the landing's
+        assert other != waiting
+        await manager.cull_kernel_if_idle(waiting)  # young: it waits on, whatever the culler
+        assert waiting in manager
+        manager.warm_lifetime = 0.0
+        await manager.cull_kernel_if_idle(waiting)
+        assert waiting not in manager and manager._waiting is None
+        assert await manager.start_kernel(kernel_name="python3", path="pages") != waiting
+        await manager.shutdown_all()
+
+    asyncio.run(scenario())
+
+
+def test_the_waiting_kernel_imports_the_page_modules() -> None:
+    assert exec_lines_argument(["ipywidgets", "exam_tools.quiz.landing"]) == [
+        "--IPKernelApp.exec_lines=import ipywidgets",
+        "--IPKernelApp.exec_lines=import exam_tools.quiz.landing",
+    ]
