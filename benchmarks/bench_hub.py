@@ -2,7 +2,7 @@
 on localhost, with members' servers as before issue 18 (a full Jupyter server) and as now (Voilà
 only), one after the other in the same run (needs root).
 
-    python3 benchmarks/bench_hub.py [--members 30] [--pace 2.0] [--only before|after]
+    python3 benchmarks/bench_hub.py [--members 30] [--pace 2.0] [--only before|after|unshared]
 
 For each configuration a throwaway hub (exam_tools.hub.localhub; accounts ``etbo-…`` before and
 ``etbh-…`` after, ports 18600-18604 and 18610-18614, everything removed afterwards) gets the 党章
@@ -30,8 +30,12 @@ The "before" configuration is the code of ``--before`` (a git commit, by default
 before the member kernel stopped importing nbgrader to list an empty exchange) with the member
 server's Jupyter config replaced by what it was before issue 18: every server extension of the hub
 venv (JupyterLab, LSP, terminals, notebook, nbgrader's member extensions), jupyter_server's own
-kernel manager, no memory or process limit. "after" is this checkout as it is. Both run in the same
-hub venv (``/opt/exam-tools-hub``; what the venv holds is printed with the figures).
+kernel manager, no memory or process limit. "after" is this checkout as it is (members' servers
+forked from the fork server, a kernel and the templates ready with each server). ``--only
+unshared`` runs "after" with ``member.fork_server: false`` (accounts ``etbu-…``, ports 18620-18624):
+each server imports everything itself and shares nothing with other members, as in a Kubernetes
+pod. All run in the same hub venv (``/opt/exam-tools-hub``; what the venv holds is printed with the
+figures).
 """
 
 from __future__ import annotations
@@ -69,7 +73,10 @@ from exam_tools.hub.prestart import read_token  # noqa: E402
 COURSE, EXAM = "dangzhang", "exam"
 MAX_MEMBERS = 60
 MiB, GiB = 2**20, 2**30
-CONFIGS = {"before": ("etbo-", 18600), "after": ("etbh-", 18610)}
+CONFIGS = {"before": ("etbo-", 18600), "after": ("etbh-", 18610), "unshared": ("etbu-", 18620)}
+#: run unless asked for: "unshared" is "after" with each member's server started on its own, not
+#: forked (what a Kubernetes pod gets: nothing shared with other members)
+OPTIONAL = {"unshared"}
 #: the code "before" runs: main before this issue's member-kernel and benchmark changes
 BEFORE = "ef3aa84"
 #: what a 24 GiB server keeps for the system, the hub, its proxy and the exam service
@@ -331,7 +338,8 @@ def sample(members: list[Member], uids: dict[str, int], fig: Figures) -> None:
 
 
 def hub_memory(hub: LocalHub) -> int:
-    """PSS of the hub (run in its folder), its proxy (by its API port) and the exam service."""
+    """PSS of the hub (run in its folder), its proxy (by its API port), the exam service and the
+    fork server members' servers are forked from (its share of the pages they have in common)."""
     pids = set(hub.service_pids())
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
@@ -340,6 +348,8 @@ def hub_memory(hub: LocalHub) -> int:
                 if "jupyterhub -f" in cmd and (proc / "cwd").resolve() == hub.base / "hub":
                     pids.add(int(proc.name))
             if "configurable-http-proxy" in cmd and f"--api-port {hub.port + 2}" in cmd:
+                pids.add(int(proc.name))
+            if "exam_tools.hub.forkserver" in cmd and str(hub.base) in cmd:
                 pids.add(int(proc.name))
     return sum(memory(pid)[0] for pid in pids)
 
@@ -359,7 +369,8 @@ def bench(which: str, n: int, pace: float, src: Path) -> Figures:
     hub = LocalHub(src, members=n, port=port, prefix=prefix, course=f"{prefix[:-1]}c",
                    landing=ROOT / "notebooks" / "member" / "我的学习.ipynb",
                    env={"EXAM_TOOLS_ROOT": str(ROOT)},
-                   member={"mem_limit": '"0"', "pids_limit": 0} if before else {},
+                   member={"mem_limit": '"0"', "pids_limit": 0} if before else
+                   {"fork_server": "false"} if which == "unshared" else {},
                    watchdog=2400)  # fmt: skip
     t0 = time.monotonic()
     with hub:
@@ -483,7 +494,7 @@ def report(figs: list[Figures]) -> None:
     for f in figs:
         print(f"{f.config}: {f.members} members, cold run {f.wall:.0f} s, "
               f"{len(f.saves)} saves ({f.queued} queued first), prestart {f.prestart:.0f} s, "
-              f"hub + proxy + service PSS {f.hub_pss / MiB:.0f} MiB")  # fmt: skip
+              f"hub + proxy + service + fork server PSS {f.hub_pss / MiB:.0f} MiB")  # fmt: skip
     table = [rows(f) for f in figs]
     head = f"{'':42}" + "".join(f"{f.config:>10}" for f in figs)
     head += f"{'ratio':>8}" if len(figs) == 2 else ""
@@ -526,7 +537,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="etbo-src-") as tmp:
         old = source(args.before, Path(tmp))
         figs = [bench(which, n, args.pace, old if which == "before" else ROOT / "src")
-                for which in CONFIGS if args.only in (None, which)]  # fmt: skip
+                for which in CONFIGS
+                if args.only == which or (args.only is None and which not in OPTIONAL)]  # fmt: skip
     report(figs)
     print(f"before: commit {args.before}; hub venv: {venv_note()}")
     if any(f.failures or f.warm_failures or f.lost for f in figs):

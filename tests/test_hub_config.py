@@ -91,9 +91,12 @@ def test_roles_from_unix_groups() -> None:
     # a member's server and kernels together: 1 GiB and 256 tasks at most (hub/limits.py)
     assert (member["mem_limit"], member["pids_limit"]) == (1024**3, 256)
     assert member["file_size_limit"] == 64 * 1024**2  # no file larger (tests/test_disk_hub.py)
+    # forked from the fork server, whose socket is in the root-only state folder
+    assert member["fork_server"] == "/srv/hub/state/forkserver.sock"
     teacher = spawn_settings("teacher1", ["exam-instructors"], None, cfg, Path("/srv/hub"))
+    # an instructor's server: no limits, started the usual way (not forked)
     assert teacher == {"default_url": "/lab", "mem_limit": 0, "pids_limit": 0,
-                       "file_size_limit": 0,
+                       "file_size_limit": 0, "fork_server": "",
                        "environment": {"JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/instructor"}}  # fmt: skip
 
 
@@ -135,7 +138,11 @@ def test_generated_jupyter_config_by_role() -> None:
     assert member["MappingKernelManager"]["cull_idle_timeout"] == 600
     assert member["MappingKernelManager"]["cull_connected"] is False
     loaded = member["ServerApp"]["jpserver_extensions"]
-    assert {name for name, on in loaded.items() if on} == {"voila"}  # a member needs Voilà only
+    # a member needs Voilà only, and the extension that makes its pages cheaper (issue 18)
+    assert {name for name, on in loaded.items() if on} == {"voila", "exam_tools.hub.member_server"}
+    assert member["MemberKernelManager"]["warm_kernel"] is True
+    assert member["MemberKernelManager"]["warm_notebook"] == "我的学习.ipynb"
+    assert "exam_tools.quiz.landing" in member["MemberKernelManager"]["warm_imports"]
     assert not loaded["jupyterlab"] and not loaded["nbgrader.server_extensions.assignment_list"]
     assert member["ServerApp"]["terminals_enabled"] is False
     assert "tornado_settings" not in member["ServerApp"]

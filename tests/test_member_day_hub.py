@@ -166,9 +166,11 @@ def test_chinese_all_the_way_in_and_logout_leaves_nothing_behind(
         seen = log_in_watching(page, hub, name)
         texts += seen
         sizes = {sel: float(t[5:]) for sel, t in seen if t.startswith("size:")}
-        assert sizes.get("#et-loading-text", 0) >= 18, seen  # the spawn page was shown, large
-        if "#loading_text" in sizes:  # Voilà's loading page (it may pass faster than a sample)
-            assert sizes["#loading_text"] >= 18
+        # the spawn page and Voilà's loading page, large; either may pass faster than a sample
+        # (a member's server is forked in well under a second once the fork server runs)
+        for selector in ("#et-loading-text", "#loading_text"):
+            if selector in sizes:
+                assert sizes[selector] >= 18, seen
         shot(page, "landing")
         # the members' Voilà template drew it (Chinese loading page, shown once widgets drew)
         setup = page.evaluate("String(window.update_loading_text) + String(window.display_cells)")

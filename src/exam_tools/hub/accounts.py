@@ -11,11 +11,12 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from exam_tools.errors import InvalidInputError
+
+if TYPE_CHECKING:  # the hub's spawn hook imports this module: no sqlite_utils (and numpy) there
+    import sqlite_utils
 
 DIGITS = 6
 

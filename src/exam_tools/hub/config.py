@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
         # the largest file a member's server or kernel may write (RLIMIT_FSIZE): the member page
         # writes files of a few KiB; one member cannot fill the disk with one file
         "file_size_limit": "64M",
+        # members' servers are forks of one process that has imported them already
+        # (exam_tools.hub.forkserver): a login costs ~2 CPU-s less, the imported code is shared
+        "fork_server": True,
     },
     "instructor": {"locale": "zh_CN"},
     # logins on shared PCs (issue 17 item 2): the login ends when the browser closes, after this

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from exam_tools.hub import examservice, pages, prestart, session
 from exam_tools.hub.config import grader_name, role_dir, state_dir
 from exam_tools.hub.limits import parse_size
+from exam_tools.hub.logins import read_map  # at the config's load, not in the first spawn (below)
 from exam_tools.hub.pam import SERVICE as PAM_SERVICE
 
 #: A frame-ancestors policy that lets JupyterLab show formgrader in a frame (nbgrader #1870).
@@ -69,9 +70,9 @@ def unix_groups_of(name: str) -> list[str]:
 
 def member_id_of(name: str, directory: Path) -> str | None:
     """The roster id of login ``name`` from ``DIR/accounts.json`` (root's; never GECOS, which
-    the member can change: hub-notes 15)."""
-    from exam_tools.hub.logins import read_map
-
+    the member can change: hub-notes 15). Imports nothing: the pre-spawn hook runs in the hub's
+    event loop, and an import there held every login of a storm (3.7 s with sqlite_utils and
+    numpy in the first spawn)."""
     return read_map(directory).get(name)
 
 
@@ -95,12 +96,19 @@ def spawn_settings(
             env["EXAM_TOOLS_SERVICE_URL"] = examservice.service_url(cfg)
         env |= session.member_environment(cfg)  # idle minutes, kiosk (issue 17 item 2)
         env["JUPYTER_PATH"] = str(directory / pages.MEMBER_DATA)  # Voilà's Chinese loading page
+        fork = cfg["member"]["fork_server"]
         return {"default_url": landing_url(cfg), "environment": env,
                 "mem_limit": parse_size(cfg["member"]["mem_limit"]),
                 "pids_limit": int(cfg["member"]["pids_limit"]),
-                "file_size_limit": parse_size(cfg["member"]["file_size_limit"])}  # fmt: skip
+                "file_size_limit": parse_size(cfg["member"]["file_size_limit"]),
+                "fork_server": str(fork_socket(cfg, directory)) if fork else ""}  # fmt: skip
     return {"default_url": "/lab", "environment": env, "mem_limit": 0, "pids_limit": 0,
-            "file_size_limit": 0}  # fmt: skip
+            "file_size_limit": 0, "fork_server": ""}  # fmt: skip
+
+
+def fork_socket(cfg: Mapping[str, Any], directory: Path) -> Path:
+    """The fork server's socket, in the hub's state folder (root's alone)."""
+    return state_dir(cfg, directory) / "forkserver.sock"
 
 
 def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
@@ -121,6 +129,7 @@ def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
         spawner.mem_limit = settings["mem_limit"] or None
         spawner.pids_limit = settings["pids_limit"]
         spawner.file_size_limit = settings["file_size_limit"]
+        spawner.fork_server = settings["fork_server"]
 
     return post_auth_hook, pre_spawn_hook
 

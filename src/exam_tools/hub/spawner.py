@@ -6,26 +6,38 @@ control group of its own (memory and process limits, :mod:`exam_tools.hub.limits
 ``file_size_limit`` is the largest file the member's server and kernels may write (RLIMIT_FSIZE,
 set in the child before the server starts, inherited by every kernel): one member cannot fill the
 disk the exam service's database lives on with one file (Python ignores SIGXFSZ, so the write
-fails with "File too large" and the kernel carries on). The pre-spawn hook sets all three for
-members from ``config.yaml``; instructors' and graders' servers stay unlimited.
+fails with "File too large" and the kernel carries on). ``fork_server`` is the socket of the
+fork server (:mod:`exam_tools.hub.forkserver`) members' servers are forked from; if it cannot be
+started or does not answer, the server starts the usual way. The pre-spawn hook sets all four for
+members from ``config.yaml``; instructors' and graders' servers stay unlimited and start as usual.
 Imported by the hub process only (``c.JupyterHub.spawner_class``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import pwd
 import resource
+import sys
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 from jupyterhub.spawner import LocalProcessSpawner  # type: ignore[import-not-found]  # hub venv
-from traitlets import Integer
+from jupyterhub.utils import random_port  # type: ignore[import-not-found]  # hub venv
+from traitlets import Integer, Unicode
 
-from exam_tools.hub import limits
+from exam_tools.hub import forkserver, limits
 
 
 class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base (hub venv only)
     pids_limit = Integer(0, config=True, help="Processes and threads a server may have (0: any).")
     file_size_limit = Integer(0, config=True, help="Largest file a server may write (0: any).")
+    fork_server = Unicode("", config=True, help="Socket of the fork server ('': start as usual).")
+
+    #: the fork server this hub started (one per hub process) and the lock its start is under
+    _forks: ClassVar[dict[str, Any]] = {}
+    _fork_lock: ClassVar[asyncio.Lock | None] = None
 
     def make_preexec_fn(self, name: str) -> Callable[[], None]:
         """The member's uid (JupyterHub's own function), then the file size limit: set by the
@@ -40,8 +52,45 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
 
         return preexec
 
+    async def ensure_fork_server(self, path: Path) -> None:
+        """Start the fork server on ``path`` unless this hub has one running there."""
+        cls = type(self)
+        if cls._fork_lock is None:
+            cls._fork_lock = asyncio.Lock()
+        async with cls._fork_lock:
+            proc = cls._forks.get(str(path))
+            if proc is not None and proc.poll() is None:
+                return
+            loop = asyncio.get_running_loop()
+            cls._forks[str(path)] = await loop.run_in_executor(
+                None, forkserver.start, path, sys.executable, self.log
+            )
+
+    async def start_forked(self) -> Any:
+        """LocalProcessSpawner's start, with the process forked by the fork server."""
+        port: int = self.port  # type: ignore[has-type]  # a trait of the untyped base class
+        if port == 0:  # as LocalProcessSpawner.start
+            self.port = random_port()
+        path = Path(self.fork_server)
+        await self.ensure_fork_server(path)
+        request = {"user": self.user.name, "argv": [*self.cmd, *self.get_args()],
+                   "env": self.get_env(), "file_size": int(self.file_size_limit or 0)}  # fmt: skip
+        pwd.getpwnam(self.user.name)  # an account that does not exist fails here, in the hub
+        self.pid = await forkserver.ask(path, request)
+        self.proc = None
+        self.log.info("Forked %s's server (pid %s).", self.user.name, self.pid)
+        return (self.ip or "127.0.0.1", self.port)
+
     async def start(self) -> Any:
-        started = await super().start()
+        started = None
+        if self.fork_server:
+            try:
+                started = await self.start_forked()
+            except (OSError, forkserver.ForkServerError, ValueError) as exc:
+                self.log.warning("Fork server: %s; %s's server starts the usual way.",
+                                 exc, self.user.name)  # fmt: skip
+        if started is None:
+            started = await super().start()
         memory, pids = int(self.mem_limit or 0), int(self.pids_limit or 0)
         if memory or pids:
             where = limits.layout()
