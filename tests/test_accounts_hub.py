@@ -129,6 +129,8 @@ def test_public_url_and_cookie_flags_reach_jupyterhub() -> None:
     apply(c, load_config({}), Path("/srv/hub"))
     assert c.JupyterHub.public_url == ""
     assert "secure" not in c.JupyterHub.tornado_settings["cookie_options"]
+    # the Chinese progress page after 2 s of a starting server, not 10 s of a blank browser
+    assert c.JupyterHub.tornado_settings["slow_spawn_timeout"] == 2
 
 
 # -- on a real hub ---------------------------------------------------------------------------

@@ -167,7 +167,8 @@ def update_cookies(c: Any, cfg: Mapping[str, Any]) -> None:
     url = cfg["hub"]["public_url"]
     c.JupyterHub.public_url = url if not url or url.endswith("/") else url + "/"
     c.JupyterHub.trusted_downstream_ips = list(cfg["hub"]["trusted_proxies"])
-    c.JupyterHub.tornado_settings = {"cookie_options": cookie_options(cfg)}
+    c.JupyterHub.tornado_settings = {"cookie_options": cookie_options(cfg),
+                                     "slow_spawn_timeout": pages.SLOW_SPAWN_TIMEOUT}  # fmt: skip
 
 
 def update_auth(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
@@ -278,4 +279,3 @@ def apply(c: Any, cfg: Mapping[str, Any], directory: Path) -> None:
     update_roles(c, cfg)
     update_services(c, cfg, directory)
     session.update_session(c, cfg)
-    pages.update_pages(c)

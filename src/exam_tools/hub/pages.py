@@ -17,7 +17,6 @@ widget..." is never seen.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 #: Added to members' ``JUPYTER_PATH``; Voilà finds templates in ``<it>/voila/templates``.
 MEMBER_DATA = "share"
@@ -250,10 +249,12 @@ VOILA_SETUP_MACRO = """\
 """
 
 
-def update_pages(c: Any) -> None:
-    """Members always see the Chinese progress page while their server starts (JupyterHub waits
-    10 s on a blank page first, then shows its own)."""
-    c.JupyterHub.slow_spawn_timeout = 0
+#: Seconds the hub holds a login before it shows the Chinese progress page (spawn_pending.html)
+#: instead of the member's page. JupyterHub's default is 10 s of a blank browser; a server forked
+#: by the fork server is ready in about a second, and then no extra page is needed. Set in the
+#: hub's ``tornado_settings`` (jhconfig.update_cookies): ``c.JupyterHub.slow_spawn_timeout`` is
+#: no JupyterHub option and was ignored.
+SLOW_SPAWN_TIMEOUT = 2
 
 
 def hub_templates() -> dict[str, str]:
