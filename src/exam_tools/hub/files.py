@@ -130,6 +130,8 @@ member:
   pids_limit: {member.pids_limit}
   # 每位党员写一个文件最大多少（如 64M；0 表示不限）：一个人写不满整块硬盘，考试服务的数据库照常保存答案
   file_size_limit: {member.file_size_limit}
+  # 党员的服务器由一个预先载入好的进程分叉出来（true）：每次登录少用约 2 CPU 秒，内存大部分共享；false 为各自启动
+  fork_server: {member.fork_server}
 session:
   # 多少分钟没有点按就自动退出登录（关闭浏览器也会退出）
   idle_minutes: {session.idle_minutes}
