@@ -46,6 +46,7 @@ def test_bad_settings_are_all_named(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(
         "hub: {port: eighty, colour: red}\n"
         "users: {member_prefix: 'Root'}\n"
+        "member: {nice: 40}\n"
         "courses:\n"
         "  - {id: Bad-Id, port: 80, instructors: [nobody]}\n"
         "  - {id: ok, port: 9000}\n"
@@ -55,7 +56,7 @@ def test_bad_settings_are_all_named(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError) as err:
         read_config(tmp_path)
     fields = [p.field for p in err.value.problems]
-    assert fields == ["hub.colour", "hub.port", "users.member_prefix", "courses[1].id",
+    assert fields == ["hub.colour", "hub.port", "users.member_prefix", "member.nice", "courses[1].id",
                       "courses[1].port", "courses[1].instructors", "courses[3].id",
                       "courses[3].port"]  # fmt: skip
     assert all(p.location.path == str(tmp_path / "config.yaml") for p in err.value.problems)
@@ -93,10 +94,11 @@ def test_roles_from_unix_groups() -> None:
     assert member["file_size_limit"] == 64 * 1024**2  # no file larger (tests/test_disk_hub.py)
     # forked from the fork server, whose socket is in the root-only state folder
     assert member["fork_server"] == "/srv/hub/state/forkserver.sock"
+    assert member["nice"] == 5  # the hub and the exam service get the CPU first
     teacher = spawn_settings("teacher1", ["exam-instructors"], None, cfg, Path("/srv/hub"))
     # an instructor's server: no limits, started the usual way (not forked)
     assert teacher == {"default_url": "/lab", "mem_limit": 0, "pids_limit": 0,
-                       "file_size_limit": 0, "fork_server": "",
+                       "file_size_limit": 0, "fork_server": "", "nice": 0,
                        "environment": {"JUPYTER_CONFIG_PATH": "/srv/hub/jupyter/instructor"}}  # fmt: skip
 
 

@@ -75,6 +75,23 @@ def test_the_waiting_kernel_serves_the_first_page_only(manager: Any) -> None:
     asyncio.run(scenario())
 
 
+def test_a_waiting_kernel_that_died_is_not_handed_to_a_page(manager: Any) -> None:
+    """Kernels started at once may be given the same free port; one then dies at its start."""
+
+    async def scenario() -> None:
+        manager.start_waiting()
+        waiting = await manager._waiting
+        kernel = manager.get_kernel(waiting)
+        await kernel.shutdown_kernel(now=True)  # dead, still listed by the manager
+        assert not await kernel.is_alive()
+        served = await manager.start_kernel(kernel_name="python3", path="pages")
+        assert served != waiting and await manager.get_kernel(served).is_alive()
+        assert waiting not in manager
+        await manager.shutdown_all()
+
+    asyncio.run(scenario())
+
+
 def test_a_kernel_no_page_took_ends_after_its_lifetime(manager: Any) -> None:
     async def scenario() -> None:
         manager.start_waiting()

@@ -83,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
         # members' servers are forks of one process that has imported them already
         # (exam_tools.hub.forkserver): a login costs ~2 CPU-s less, the imported code is shared
         "fork_server": True,
+        # members' servers and kernels yield the CPU to the hub, its proxy and the exam service
+        # (niceness 0..19): while a sitting logs in at once, answers are still saved at once
+        "nice": 5,
     },
     "instructor": {"locale": "zh_CN"},
     # logins on shared PCs (issue 17 item 2): the login ends when the browser closes, after this
@@ -171,6 +174,9 @@ def _check(cfg: Mapping[str, Any], path: str) -> list[Problem]:
                 parse_size(member[key])
             except InvalidInputError as exc:
                 bad(f"member.{key}", str(exc))
+    nice = member.get("nice") if isinstance(member, Mapping) else None
+    if isinstance(nice, int) and not 0 <= nice <= 19:
+        bad("member.nice", f"{nice} 不在 0–19 之间（0 与 Hub 相同，越大越让出 CPU）")
     courses = cfg.get("courses")
     if isinstance(courses, list):
         seen: set[str] = set()

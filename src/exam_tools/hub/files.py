@@ -132,6 +132,8 @@ member:
   file_size_limit: {member.file_size_limit}
   # 党员的服务器由一个预先载入好的进程分叉出来（true）：每次登录少用约 2 CPU 秒，内存大部分共享；false 为各自启动
   fork_server: {member.fork_server}
+  # 党员程序让出 CPU 的程度（0–19，默认 5）：大家同时登录时，Hub 和考试服务先用 CPU，答案照样及时保存
+  nice: {member.nice}
 session:
   # 多少分钟没有点按就自动退出登录（关闭浏览器也会退出）
   idle_minutes: {session.idle_minutes}

@@ -11,8 +11,8 @@ an environment holding no secret (no hub token, no proxy token), and listens on 
 hub's root-only state folder. It forks *before* it reads a request, so it never holds any member's
 token or environment, and no fork inherits another member's. The child checks the caller is root
 (``SO_PEERCRED``), reads the request, drops to the member exactly as JupyterHub's
-LocalProcessSpawner does (``set_user_setuid``: groups, gid, uid, home), sets the file size limit,
-replaces its environment, answers with its pid and runs ``jupyterhub-singleuser``'s ``main``. The
+LocalProcessSpawner does (``set_user_setuid``: groups, gid, uid, home), sets the file size limit
+and the niceness, replaces its environment, answers with its pid and runs ``jupyterhub-singleuser``'s ``main``. The
 fork server reaps its children at once, so JupyterHub's ``kill(pid, 0)`` sees a stopped server as
 gone, and exits when the hub that started it does.
 
@@ -171,8 +171,8 @@ def child(conn: socket.socket) -> None:
 
 
 def become(request: dict[str, Any]) -> None:
-    """Drop to the member (JupyterHub's own preexec function), then the file size limit and the
-    environment the spawner made."""
+    """Drop to the member (JupyterHub's own preexec function), then the file size limit, the
+    niceness and the environment the spawner made."""
     import random
     import resource
 
@@ -184,6 +184,9 @@ def become(request: dict[str, Any]) -> None:
     size = int(request.get("file_size") or 0)
     if size:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    nice = int(request.get("nice") or 0)
+    if nice:
+        os.nice(nice)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})
     null = os.open(os.devnull, os.O_RDONLY)

@@ -101,9 +101,10 @@ def spawn_settings(
                 "mem_limit": parse_size(cfg["member"]["mem_limit"]),
                 "pids_limit": int(cfg["member"]["pids_limit"]),
                 "file_size_limit": parse_size(cfg["member"]["file_size_limit"]),
-                "fork_server": str(fork_socket(cfg, directory)) if fork else ""}  # fmt: skip
+                "fork_server": str(fork_socket(cfg, directory)) if fork else "",
+                "nice": int(cfg["member"]["nice"])}  # fmt: skip
     return {"default_url": "/lab", "environment": env, "mem_limit": 0, "pids_limit": 0,
-            "file_size_limit": 0, "fork_server": ""}  # fmt: skip
+            "file_size_limit": 0, "fork_server": "", "nice": 0}  # fmt: skip
 
 
 def fork_socket(cfg: Mapping[str, Any], directory: Path) -> Path:
@@ -130,6 +131,7 @@ def make_hooks(cfg: Mapping[str, Any], directory: Path) -> tuple[Any, Any]:
         spawner.pids_limit = settings["pids_limit"]
         spawner.file_size_limit = settings["file_size_limit"]
         spawner.fork_server = settings["fork_server"]
+        spawner.nice = settings["nice"]
 
     return post_auth_hook, pre_spawn_hook
 

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import ApiPath
 from traitlets import Bool, Float, List, Unicode
@@ -106,6 +107,13 @@ class MemberKernelManager(AsyncMappingKernelManager):
             self.log.warning("The waiting kernel did not start: %s", exc)
             return None
         if kernel_id not in self:
+            return None
+        if not await ensure_async(self.get_kernel(kernel_id).is_alive()):
+            # died at its start (two kernels started at once can be given the same free port:
+            # "Address already in use"): the page gets a kernel started the usual way
+            self.log.warning("The waiting kernel %s is dead; starting another.", kernel_id)
+            with contextlib.suppress(Exception):
+                await self.shutdown_kernel(kernel_id, now=True)
             return None
         self.log.info("Kernel %s (started with the server) serves the page.", kernel_id)
         return kernel_id

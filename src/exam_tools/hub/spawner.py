@@ -8,14 +8,17 @@ set in the child before the server starts, inherited by every kernel): one membe
 disk the exam service's database lives on with one file (Python ignores SIGXFSZ, so the write
 fails with "File too large" and the kernel carries on). ``fork_server`` is the socket of the
 fork server (:mod:`exam_tools.hub.forkserver`) members' servers are forked from; if it cannot be
-started or does not answer, the server starts the usual way. The pre-spawn hook sets all four for
-members from ``config.yaml``; instructors' and graders' servers stay unlimited and start as usual.
+started or does not answer, the server starts the usual way. ``nice`` lowers the member's
+processes' CPU priority (inherited by kernels), so the hub, its proxy and the exam service run
+first when a sitting logs in at once. The pre-spawn hook sets all five for members from
+``config.yaml``; instructors' and graders' servers stay unlimited and start as usual.
 Imported by the hub process only (``c.JupyterHub.spawner_class``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import pwd
 import resource
 import sys
@@ -34,6 +37,7 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
     pids_limit = Integer(0, config=True, help="Processes and threads a server may have (0: any).")
     file_size_limit = Integer(0, config=True, help="Largest file a server may write (0: any).")
     fork_server = Unicode("", config=True, help="Socket of the fork server ('': start as usual).")
+    nice = Integer(0, config=True, help="Niceness of the server and its kernels (0: as the hub).")
 
     #: the fork server this hub started (one per hub process) and the lock its start is under
     _forks: ClassVar[dict[str, Any]] = {}
@@ -43,12 +47,14 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
         """The member's uid (JupyterHub's own function), then the file size limit: set by the
         member's process on itself after the uid change (lowering a limit needs no privilege)."""
         become = super().make_preexec_fn(name)
-        size = int(self.file_size_limit or 0)
+        size, nice = int(self.file_size_limit or 0), int(self.nice or 0)
 
         def preexec() -> None:
             become()
             if size:
                 resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+            if nice:
+                os.nice(nice)
 
         return preexec
 
@@ -74,7 +80,8 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
         path = Path(self.fork_server)
         await self.ensure_fork_server(path)
         request = {"user": self.user.name, "argv": [*self.cmd, *self.get_args()],
-                   "env": self.get_env(), "file_size": int(self.file_size_limit or 0)}  # fmt: skip
+                   "env": self.get_env(), "file_size": int(self.file_size_limit or 0),
+                   "nice": int(self.nice or 0)}  # fmt: skip
         pwd.getpwnam(self.user.name)  # an account that does not exist fails here, in the hub
         self.pid = await forkserver.ask(path, request)
         self.proc = None
