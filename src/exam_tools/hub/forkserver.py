@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from exam_tools.hub import limits
+
 #: What a member's server imports when it starts (measured: 2.3 CPU-s and ~100 MiB when each
 #: server imports them itself).
 PRELOAD = [
@@ -174,19 +176,13 @@ def become(request: dict[str, Any]) -> None:
     """Drop to the member (JupyterHub's own preexec function), then the file size limit, the
     niceness and the environment the spawner made."""
     import random
-    import resource
 
     from jupyterhub.spawner import set_user_setuid  # type: ignore[import-not-found]  # hub venv
 
     set_user_setuid(str(request["user"]))()
     if os.getuid() == 0 or os.geteuid() == 0:
         raise ForkServerError("still root after dropping to the member")
-    size = int(request.get("file_size") or 0)
-    if size:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    nice = int(request.get("nice") or 0)
-    if nice:
-        os.nice(nice)
+    limits.limit_self(int(request.get("file_size") or 0), int(request.get("nice") or 0))
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})
     null = os.open(os.devnull, os.O_RDONLY)

@@ -16,7 +16,9 @@ Works with cgroup v2 (``/sys/fs/cgroup`` unified, as on Debian 12 and later) and
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import resource
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,3 +122,13 @@ def members_of(group: Path) -> list[int]:
         return [int(p) for p in (group / "cgroup.procs").read_text().split()]
     except OSError:
         return []
+
+
+def limit_self(file_size: int, nice: int) -> None:
+    """In a member's server process, after it became the member: the largest file it and its
+    kernels may write (RLIMIT_FSIZE; lowering a limit needs no privilege) and its niceness, both
+    inherited by every kernel. Called by the spawner's preexec function and by the fork server."""
+    if file_size:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    if nice:
+        os.nice(nice)

@@ -18,9 +18,7 @@ Imported by the hub process only (``c.JupyterHub.spawner_class``).
 from __future__ import annotations
 
 import asyncio
-import os
 import pwd
-import resource
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,17 +42,14 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
     _fork_lock: ClassVar[asyncio.Lock | None] = None
 
     def make_preexec_fn(self, name: str) -> Callable[[], None]:
-        """The member's uid (JupyterHub's own function), then the file size limit: set by the
-        member's process on itself after the uid change (lowering a limit needs no privilege)."""
+        """The member's uid (JupyterHub's own function), then the file size limit and the
+        niceness (:func:`exam_tools.hub.limits.limit_self`)."""
         become = super().make_preexec_fn(name)
         size, nice = int(self.file_size_limit or 0), int(self.nice or 0)
 
         def preexec() -> None:
             become()
-            if size:
-                resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-            if nice:
-                os.nice(nice)
+            limits.limit_self(size, nice)
 
         return preexec
 
