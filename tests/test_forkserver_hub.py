@@ -122,6 +122,15 @@ def test_forked_servers_hold_nothing_of_anyone_else(hub: LocalHub) -> None:
     assert {int(g) for g in st["Groups"]} <= own
     assert st["CapEff"] == ["0000000000000000"]
 
+    # member.nice weighs against the hub's and the exam service's sessions: the server yields the
+    # CPU; kernels serving a page (the member is in, answering) do not
+    def weight(pid: int) -> str:
+        return Path(f"/proc/{pid}/autogroup").read_text().split()[-1]
+
+    assert weight(server2) == "5"
+    kernels2 = [pid for pid, cmd in processes(account.pw_uid).items() if "ipykernel" in cmd]
+    assert kernels2 and [weight(k) for k in kernels2] == ["0"] * len(kernels2)
+
     # the fork server was started with no secret of the hub's, and forks before it reads a
     # request: nothing of the first member's token reached the second member's server
     assert not set(SECRETS) & set(environ(parent)), sorted(environ(parent))

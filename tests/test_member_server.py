@@ -114,3 +114,66 @@ def test_the_waiting_kernel_imports_the_page_modules() -> None:
         "--IPKernelApp.exec_lines=import ipywidgets",
         "--IPKernelApp.exec_lines=import exam_tools.quiz.landing",
     ]
+
+
+WEIGHED = """
+import asyncio, os, sys
+from pathlib import Path
+from exam_tools.hub.kernels import MemberKernelManager
+os.setsid()  # a session of its own, as a member's server has
+os.nice(5)  # as member.nice gives a member's server
+root = Path(sys.argv[1])
+(root / "pages").mkdir()
+manager = MemberKernelManager(root_dir=str(root), warm_kernel=True,
+                              warm_notebook="pages/我的学习.ipynb", cull_idle_timeout=600)
+
+def autogroup(kernel_id):
+    pid = manager.get_kernel(kernel_id).provisioner.pid
+    return Path(f"/proc/{pid}/autogroup").read_text().split()[-1]
+
+async def scenario():
+    manager.start_waiting()
+    waiting = await manager._waiting
+    print("waiting", autogroup(waiting))
+    await manager.cull_kernel_if_idle(waiting)  # the cull round keeps it so
+    print("culled", autogroup(waiting))
+    page = await manager.start_kernel(kernel_name="python3", path="pages")
+    print("page", page == waiting, autogroup(page))
+    other = await manager.start_kernel(kernel_name="python3", path="")
+    print("other", autogroup(other))
+    await manager.shutdown_all()
+
+asyncio.run(scenario())
+"""
+
+
+def test_a_kernel_yields_the_cpu_until_it_serves_a_page(tmp_path: Path) -> None:
+    """Each kernel is a session of its own, and with autogroup scheduling a session weighs as much
+    as the exam service whatever its processes' niceness: the waiting kernel (imports, before any
+    page) is given the server's niceness, a kernel serving a page the hub's, so that answers are
+    saved at once while other members log in."""
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/autogroup").exists():
+        pytest.fail("this kernel has no autogroup scheduling (CONFIG_SCHED_AUTOGROUP)")
+    out = subprocess.run([sys.executable, "-c", WEIGHED, str(tmp_path)], capture_output=True,
+                         text=True, timeout=120, check=False)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:4] == ["waiting 5", "culled 5", "page True 0", "other 0"]
+
+
+def test_a_member_server_yields_the_cpu_in_its_session() -> None:
+    """member.nice, as the spawner's preexec function and the fork server apply it, weighs against
+    other sessions (the hub's, the exam service's), not only inside the server's own."""
+    import subprocess
+    import sys
+
+    code = ("import os; from exam_tools.hub.limits import limit_self; os.setsid(); "
+            "limit_self(0, 5); print(os.getpriority(os.PRIO_PROCESS, 0), "
+            "open('/proc/self/autogroup').read().split()[-1])")  # fmt: skip
+    # as root, as the spawner and the fork server call it (before dropping to the member)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=False)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["5", "5"]

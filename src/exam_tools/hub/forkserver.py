@@ -10,9 +10,10 @@ Trust: the fork server runs as root, started by :class:`exam_tools.hub.spawner.M
 an environment holding no secret (no hub token, no proxy token), and listens on a socket in the
 hub's root-only state folder. It forks *before* it reads a request, so it never holds any member's
 token or environment, and no fork inherits another member's. The child checks the caller is root
-(``SO_PEERCRED``), reads the request, drops to the member exactly as JupyterHub's
-LocalProcessSpawner does (``set_user_setuid``: groups, gid, uid, home), sets the file size limit
-and the niceness, replaces its environment, answers with its pid and runs ``jupyterhub-singleuser``'s ``main``. The
+(``SO_PEERCRED``), reads the request, sets the file size limit and the niceness, drops to the
+member exactly as JupyterHub's LocalProcessSpawner does (``set_user_setuid``: groups, gid, uid,
+home), replaces its environment, answers with its pid and runs ``jupyterhub-singleuser``'s
+``main``. The
 fork server reaps its children at once, so JupyterHub's ``kill(pid, 0)`` sees a stopped server as
 gone, and exits when the hub that started it does.
 
@@ -173,16 +174,16 @@ def child(conn: socket.socket) -> None:
 
 
 def become(request: dict[str, Any]) -> None:
-    """Drop to the member (JupyterHub's own preexec function), then the file size limit, the
-    niceness and the environment the spawner made."""
+    """The file size limit and the niceness, then drop to the member (JupyterHub's own preexec
+    function), then the environment the spawner made."""
     import random
 
     from jupyterhub.spawner import set_user_setuid  # type: ignore[import-not-found]  # hub venv
 
+    limits.limit_self(int(request.get("file_size") or 0), int(request.get("nice") or 0))
     set_user_setuid(str(request["user"]))()
     if os.getuid() == 0 or os.geteuid() == 0:
         raise ForkServerError("still root after dropping to the member")
-    limits.limit_self(int(request.get("file_size") or 0), int(request.get("nice") or 0))
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})
     null = os.open(os.devnull, os.O_RDONLY)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import posixpath
 import time
 from pathlib import Path
@@ -33,6 +34,8 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import ApiPath
 from traitlets import Bool, Float, List, Unicode
+
+from exam_tools.hub.limits import yield_cpu
 
 #: Kernels' ``oom_score_adj``: +500 counts half the memory limit against a kernel, so a runaway
 #: kernel (or any kernel) goes before the member's server does.
@@ -116,6 +119,7 @@ class MemberKernelManager(AsyncMappingKernelManager):
                 await self.shutdown_kernel(kernel_id, now=True)
             return None
         self.log.info("Kernel %s (started with the server) serves the page.", kernel_id)
+        self._first_to_go(kernel_id)  # now serving a page: its full weight
         return kernel_id
 
     async def start_kernel(  # type: ignore[override]  # the async manager's start is a coroutine
@@ -131,12 +135,27 @@ class MemberKernelManager(AsyncMappingKernelManager):
     def _first_to_go(self, kernel_id: str) -> None:
         """When the member's memory limit is reached (hub/limits.py), the kernel that used it up
         is the one the kernel kills, never the member's server: kernels are marked first to go
-        (an account may raise its own processes' oom_score_adj). Checked again on every cull
-        round, for kernels restarted since."""
-        pid = getattr(getattr(self._kernels.get(kernel_id), "provisioner", None), "pid", None)
-        if isinstance(pid, int):
+        (an account may raise its own processes' oom_score_adj). And a kernel's weight on the
+        CPU (:meth:`_weigh`). Both checked again on every cull round, for kernels restarted
+        since."""
+        pid = self._pid(kernel_id)
+        if pid is not None:
             with contextlib.suppress(OSError):
                 Path(f"/proc/{pid}/oom_score_adj").write_text(OOM_SCORE_ADJ)
+            self._weigh(kernel_id, pid)
+
+    def _pid(self, kernel_id: str) -> int | None:
+        pid = getattr(getattr(self._kernels.get(kernel_id), "provisioner", None), "pid", None)
+        return pid if isinstance(pid, int) else None
+
+    def _weigh(self, kernel_id: str, pid: int) -> None:
+        """The kernel waiting for a page starts and imports with the server's niceness, yielding
+        to the hub, the exam service and members already in; a kernel serving a page (the member
+        is in, answering) weighs as much as the hub, so that while others log in their answers
+        are still saved at once. A kernel starts a session of its own, which the server's
+        niceness does not reach (:func:`exam_tools.hub.limits.yield_cpu`)."""
+        waiting = kernel_id == self._waiting_id
+        yield_cpu(os.getpriority(os.PRIO_PROCESS, 0) if waiting else 0, pid)
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         self._first_to_go(kernel_id)

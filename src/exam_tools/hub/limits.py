@@ -125,10 +125,28 @@ def members_of(group: Path) -> list[int]:
 
 
 def limit_self(file_size: int, nice: int) -> None:
-    """In a member's server process, after it became the member: the largest file it and its
-    kernels may write (RLIMIT_FSIZE; lowering a limit needs no privilege) and its niceness, both
-    inherited by every kernel. Called by the spawner's preexec function and by the fork server."""
+    """In a member's server process, in its own session, before it drops to the member (a
+    process that changed its uid cannot write its own ``/proc`` files until it runs a new
+    program; and the member cannot take back what root set): the largest file it and its kernels
+    may write (RLIMIT_FSIZE) and its niceness, also its session's (see :func:`yield_cpu`). Called
+    by the spawner's preexec function and by the fork server."""
     if file_size:
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     if nice:
         os.nice(nice)
+        yield_cpu(nice)
+
+
+def yield_cpu(nice: int, pid: int | str = "self") -> None:
+    """Give process ``pid``'s session the niceness ``nice`` (raising it needs no privilege).
+
+    A process's niceness alone weighs nothing against other sessions: with the kernel's autogroup
+    scheduling (``/proc/sys/kernel/sched_autogroup_enabled``, on by default), each session is
+    scheduled as one group of weight "nice 0" and niceness counts only inside it. Members'
+    servers and their kernels each start a session of their own (``start_new_session``), as do
+    the hub, its proxy and the exam service, so ``os.nice`` alone left a starting member's server
+    as heavy as the exam service (hub-notes 21). Nothing to do where the file is absent (no
+    autogroup scheduling). An account may set its own sessions' niceness back to 0: this orders
+    the work of a busy minute (answers before logins), it does not limit a member."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))

@@ -42,14 +42,14 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
     _fork_lock: ClassVar[asyncio.Lock | None] = None
 
     def make_preexec_fn(self, name: str) -> Callable[[], None]:
-        """The member's uid (JupyterHub's own function), then the file size limit and the
-        niceness (:func:`exam_tools.hub.limits.limit_self`)."""
+        """The file size limit and the niceness (:func:`exam_tools.hub.limits.limit_self`), then
+        the member's uid (JupyterHub's own function)."""
         become = super().make_preexec_fn(name)
         size, nice = int(self.file_size_limit or 0), int(self.nice or 0)
 
         def preexec() -> None:
-            become()
             limits.limit_self(size, nice)
+            become()
 
         return preexec
 
