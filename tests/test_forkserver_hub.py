@@ -24,6 +24,7 @@ import requests
 from exam_tools.hub.client import HubSession
 from exam_tools.hub.jhconfig import fork_socket
 from exam_tools.hub.localhub import LocalHub
+from exam_tools.hub.ports import RANGE
 from exam_tools.hub.prestart import read_token
 
 from .conftest import ROOT, running_hub
@@ -113,6 +114,12 @@ def test_forked_servers_hold_nothing_of_anyone_else(hub: LocalHub) -> None:
     log = hub.log.read_text("utf-8", errors="replace")
     assert log.count("(started with the server) serves the page") >= 2, log[-3000:]
     assert "page templates compiled ahead of the first page" in log
+    # on ports of their own, apart from those kernels and connections get (exam_tools.hub.ports)
+    served = [
+        int(p)
+        for p in re.findall(r"Adding user etfk-\S+ to proxy \S+ => http://127\.0\.0\.1:(\d+)", log)
+    ]
+    assert len(served) >= 2 and all(RANGE[0] <= p <= RANGE[1] for p in served), served
 
     # the member alone: real, effective, saved and filesystem ids; the member's own groups
     st = status(server2)

@@ -11,7 +11,9 @@ fork server (:mod:`exam_tools.hub.forkserver`) members' servers are forked from;
 started or does not answer, the server starts the usual way. ``nice`` lowers the member's
 processes' CPU priority (inherited by kernels), so the hub, its proxy and the exam service run
 first when a sitting logs in at once. The pre-spawn hook sets all five for members from
-``config.yaml``; instructors' and graders' servers stay unlimited and start as usual.
+``config.yaml``; instructors' and graders' servers stay unlimited and start as usual. Every
+server listens on a port of its own range, apart from the ports kernels and connections take
+(:mod:`exam_tools.hub.ports`).
 Imported by the hub process only (``c.JupyterHub.spawner_class``).
 """
 
@@ -25,10 +27,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from jupyterhub.spawner import LocalProcessSpawner  # type: ignore[import-not-found]  # hub venv
-from jupyterhub.utils import random_port  # type: ignore[import-not-found]  # hub venv
 from traitlets import Integer, Unicode
 
-from exam_tools.hub import forkserver, limits
+from exam_tools.hub import forkserver, limits, ports
 
 
 class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base (hub venv only)
@@ -40,6 +41,8 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
     #: the fork server this hub started (one per hub process) and the lock its start is under
     _forks: ClassVar[dict[str, Any]] = {}
     _fork_lock: ClassVar[asyncio.Lock | None] = None
+    #: the ports this hub handed to servers still running, by user and server name
+    _ports: ClassVar[dict[str, int]] = {}
 
     def make_preexec_fn(self, name: str) -> Callable[[], None]:
         """The file size limit and the niceness (:func:`exam_tools.hub.limits.limit_self`), then
@@ -69,9 +72,6 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
 
     async def start_forked(self) -> Any:
         """LocalProcessSpawner's start, with the process forked by the fork server."""
-        port: int = self.port  # type: ignore[has-type]  # a trait of the untyped base class
-        if port == 0:  # as LocalProcessSpawner.start
-            self.port = random_port()
         path = Path(self.fork_server)
         await self.ensure_fork_server(path)
         request = {"user": self.user.name, "argv": [*self.cmd, *self.get_args()],
@@ -83,7 +83,15 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
         self.log.info("Forked %s's server (pid %s).", self.user.name, self.pid)
         return (self.ip or "127.0.0.1", self.port)
 
+    def choose_port(self) -> None:
+        """A port no other server of this hub holds, apart from the ports the system hands out."""
+        cls, key = type(self), f"{self.user.name}/{self.name}"
+        cls._ports.pop(key, None)
+        self.port = ports.free_port(set(cls._ports.values()))
+        cls._ports[key] = self.port
+
     async def start(self) -> Any:
+        self.choose_port()
         started = None
         if self.fork_server:
             try:
@@ -111,6 +119,7 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
 
     async def stop(self, now: bool = False) -> None:
         await super().stop(now=now)
+        type(self)._ports.pop(f"{self.user.name}/{self.name}", None)
         where = limits.layout()
         if where is not None:
             limits.release(self.user.name, where)
