@@ -455,10 +455,10 @@ def bench(which: str, n: int, pace: float, src: Path, spread: float = 0.0) -> Fi
         for t2 in threads:
             t2.join(600)
         fig.warm = list(warm.values())
-        if fig.failures or fig.warm_failures:  # the hub's log (servers' too) outlives the hub
-            kept = Path(tempfile.gettempdir()) / f"bench_hub-{which}.log"
-            shutil.copy(hub.log, kept)
-            print(f"[{which}] failures: the hub's log is kept in {kept}", flush=True)
+        # the hub's log (servers' and the service's too) outlives the hub
+        kept = Path(tempfile.gettempdir()) / f"bench_hub-{which}.log"
+        shutil.copy(hub.log, kept)
+        print(f"[{which}] the hub's log is kept in {kept}", flush=True)
     return fig
 
 
