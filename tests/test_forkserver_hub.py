@@ -137,6 +137,10 @@ def test_forked_servers_hold_nothing_of_anyone_else(hub: LocalHub) -> None:
     assert weight(server2) == "5"
     kernels2 = [pid for pid, cmd in processes(account.pw_uid).items() if "ipykernel" in cmd]
     assert kernels2 and [weight(k) for k in kernels2] == ["0"] * len(kernels2)
+    # kernels' channels are Unix sockets in the member's own folder (exam_tools.hub.kernels)
+    own = Path(account.pw_dir) / ".kernels"
+    assert all(f" -f {own}/kernel-" in processes(account.pw_uid)[k] for k in kernels2)
+    assert own.stat().st_mode & 0o777 == 0o700 and any(p.is_socket() for p in own.iterdir())
 
     # the fork server was started with no secret of the hub's, and forks before it reads a
     # request: nothing of the first member's token reached the second member's server

@@ -57,7 +57,7 @@ def manager(tmp_path: Path) -> Any:
     (tmp_path / "pages").mkdir()
     return MemberKernelManager(root_dir=str(tmp_path), warm_kernel=True,
                                warm_notebook="pages/我的学习.ipynb", warm_imports=["json"],
-                               cull_idle_timeout=600)  # fmt: skip
+                               cull_idle_timeout=600, ipc_dir=str(tmp_path / "k"))  # fmt: skip
 
 
 def test_the_waiting_kernel_serves_the_first_page_only(manager: Any) -> None:
@@ -124,7 +124,7 @@ os.setsid()  # a session of its own, as a member's server has
 os.nice(5)  # as member.nice gives a member's server
 root = Path(sys.argv[1])
 (root / "pages").mkdir()
-manager = MemberKernelManager(root_dir=str(root), warm_kernel=True,
+manager = MemberKernelManager(root_dir=str(root), warm_kernel=True, ipc_dir=str(root / "k"),
                               warm_notebook="pages/我的学习.ipynb", cull_idle_timeout=600)
 
 def autogroup(kernel_id):
@@ -177,3 +177,62 @@ def test_a_member_server_yields_the_cpu_in_its_session() -> None:
                          timeout=60, check=False)  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["5", "5"]
+
+
+def tcp_listening(pid: int) -> set[str]:
+    """The TCP sockets process ``pid`` listens on (socket inodes)."""
+    links = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            links.add(str(fd.readlink()))
+        except OSError:
+            continue
+    own = {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # LISTEN
+                listening.add(fields[9])
+    return own & listening
+
+
+def test_kernels_talk_over_unix_sockets_in_the_member_s_own_folder(tmp_path: Path) -> None:
+    """No TCP port to race for in a login storm; channels no other account can connect to."""
+
+    import tempfile
+
+    short = Path(tempfile.mkdtemp(prefix="etk-", dir="/tmp"))  # as ~/.kernels: a short path
+
+    async def scenario() -> None:
+        manager = MemberKernelManager(root_dir=str(tmp_path), ipc_dir=str(short / "k"))
+        kernel_id = await manager.start_kernel(kernel_name="python3", path="")
+        km = manager.get_kernel(kernel_id)
+        info = km.get_connection_info()
+        assert info["transport"] == "ipc" and info["ip"].startswith(str(short / "k"))
+        assert (short / "k").stat().st_mode & 0o777 == 0o700
+        client = km.client()
+        client.start_channels()
+        await client.wait_for_ready(timeout=60)
+        msg_id = client.execute("answer = 6 * 7")
+        reply = await client.get_shell_msg(timeout=30)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert reply["content"]["status"] == "ok"
+        sockets = sorted(p.name for p in (short / "k").iterdir() if p.is_socket())
+        assert len(sockets) == 5, sockets  # shell, iopub, stdin, control, heartbeat
+        # on TCP only ipykernel's pipe for output of forked subprocesses, bound by ZeroMQ to a
+        # port it keeps (nothing to race for); the five channels over TCP would add five
+        assert len(tcp_listening(km.provisioner.pid)) <= 1
+        client.stop_channels()
+        await manager.shutdown_all()
+        assert not list((short / "k").iterdir())  # sockets and connection file removed
+        (short / "k").rmdir()
+        short.rmdir()
+
+        deep = tmp_path / ("d" * 90)  # a socket path too long for Unix sockets: TCP as before
+        manager = MemberKernelManager(root_dir=str(tmp_path), ipc_dir=str(deep))
+        kernel_id = await manager.start_kernel(kernel_name="python3", path="")
+        assert manager.get_kernel(kernel_id).get_connection_info()["transport"] == "tcp"
+        await manager.shutdown_all()
+
+    asyncio.run(scenario())

@@ -16,6 +16,13 @@ opens the page, so 待考 is what the service says then, not at the server's sta
 in its place afterwards: a member holds one kernel, as before. A kernel no page took within
 ``warm_lifetime`` seconds is shut down, and the idle server can stop.
 
+Kernels talk to the server over Unix sockets in the member's own ``~/.kernels`` (ZeroMQ's ``ipc``
+transport), not over TCP ports on 127.0.0.1: a kernel's five ports were picked free and bound a
+moment later, and in a login storm another kernel or connection could take one first (the kernel
+died at its start, hub-notes 23); and no other account on the server can reach a member's
+kernel's channels. Where the socket's path would be too long for a Unix socket (a deep home folder), the
+kernel uses TCP as before.
+
 Configured for members' servers only (``ServerApp.kernel_manager_class`` in
 :func:`exam_tools.hub.files.member_server_config`); imported there, in the hub's venv.
 """
@@ -36,6 +43,9 @@ from jupyter_server.utils import ApiPath
 from traitlets import Bool, Float, List, Unicode
 
 from exam_tools.hub.limits import yield_cpu
+
+#: The longest path a Unix socket may have on Linux (``sun_path`` less its final NUL).
+IPC_PATH_MAX = 107
 
 #: Kernels' ``oom_score_adj``: +500 counts half the memory limit against a kernel, so a runaway
 #: kernel (or any kernel) goes before the member's server does.
@@ -64,6 +74,9 @@ class MemberKernelManager(AsyncMappingKernelManager):
     warm_kernel_name = Unicode("python3", config=True, help="Kernel spec of that page.")
     warm_imports = List(Unicode(), config=True, help="Modules the waiting kernel imports.")
     warm_lifetime = Float(1800.0, config=True, help="Seconds it waits for a page (then ends).")
+    ipc_dir = Unicode(
+        "~/.kernels", config=True, help="Folder of kernels' Unix sockets ('': TCP on 127.0.0.1)."
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -71,6 +84,19 @@ class MemberKernelManager(AsyncMappingKernelManager):
         self._waiting: asyncio.Task[str] | None = None
         self._waiting_id: str | None = None
         self._waiting_since = 0.0
+
+    def pre_start_kernel(self, kernel_name: str | None, kwargs: Any) -> tuple[Any, str, str]:
+        """The kernel's manager, set to use Unix sockets in ``ipc_dir`` (see the module)."""
+        km, kernel_name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)
+        if self.ipc_dir:
+            folder = Path(self.ipc_dir).expanduser()
+            endpoint = str(folder / f"kernel-{kernel_id}-ipc")
+            if len(endpoint) + len("-99") <= IPC_PATH_MAX:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                folder.chmod(0o700)  # the connection file holds the kernel's key
+                km.connection_file = str(folder / f"kernel-{kernel_id}.json")
+                km.transport, km.ip, km.cache_ports = "ipc", endpoint, False
+        return km, kernel_name, kernel_id
 
     @property
     def warm_path(self) -> str:
