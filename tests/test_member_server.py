@@ -57,7 +57,8 @@ def manager(tmp_path: Path) -> Any:
     (tmp_path / "pages").mkdir()
     return MemberKernelManager(root_dir=str(tmp_path), warm_kernel=True,
                                warm_notebook="pages/我的学习.ipynb", warm_imports=["json"],
-                               cull_idle_timeout=600, ipc_dir=str(tmp_path / "k"))  # fmt: skip
+                               cull_idle_timeout=600, ipc_dir=str(tmp_path / "k"),
+                               connection_dir=str(tmp_path))  # fmt: skip
 
 
 def test_the_waiting_kernel_serves_the_first_page_only(manager: Any) -> None:
@@ -125,6 +126,7 @@ os.nice(5)  # as member.nice gives a member's server
 root = Path(sys.argv[1])
 (root / "pages").mkdir()
 manager = MemberKernelManager(root_dir=str(root), warm_kernel=True, ipc_dir=str(root / "k"),
+                              connection_dir=str(root),
                               warm_notebook="pages/我的学习.ipynb", cull_idle_timeout=600)
 
 def autogroup(kernel_id):
@@ -230,7 +232,9 @@ def test_kernels_talk_over_unix_sockets_in_the_member_s_own_folder(tmp_path: Pat
         short.rmdir()
 
         deep = tmp_path / ("d" * 90)  # a socket path too long for Unix sockets: TCP as before
-        manager = MemberKernelManager(root_dir=str(tmp_path), ipc_dir=str(deep))
+        manager = MemberKernelManager(
+            root_dir=str(tmp_path), ipc_dir=str(deep), connection_dir=str(tmp_path)
+        )
         kernel_id = await manager.start_kernel(kernel_name="python3", path="")
         assert manager.get_kernel(kernel_id).get_connection_info()["transport"] == "tcp"
         await manager.shutdown_all()
