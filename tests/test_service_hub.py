@@ -18,6 +18,7 @@ import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -275,6 +276,26 @@ def service_pid(hub: LocalHub) -> int:
     """The pid of this hub's exam service."""
     [pid] = hub.service_pids()
     return pid
+
+
+def test_the_service_runs_as_its_own_account_ahead_of_members_on_the_cpu(hub: LocalHub) -> None:
+    """Started as root by exam_tools.hub.runas: the session weighs more than the hub's and the
+    members' (answers are saved at once while a sitting logs in), the program runs as the
+    service's account alone, the account that owns the database."""
+    pid = service_pid(hub)
+    proc = Path(f"/proc/{pid}")
+    status = {k: v.split() for k, _, v in
+              (line.partition(":") for line in (proc / "status").read_text().splitlines())}  # fmt: skip
+    owner = hub.service_db.stat()
+    assert set(status["Uid"]) == {str(owner.st_uid)} and set(status["Gid"]) == {str(owner.st_gid)}
+    assert status["CapEff"] == ["0000000000000000"]
+    stat = (proc / "stat").read_text()
+    assert stat[stat.rindex(")") + 2 :].split()[16] == "-5"  # the process's niceness
+    assert (proc / "autogroup").read_text().split()[-1] == "-5"  # and its session's
+    env = dict(
+        item.split("=", 1) for item in (proc / "environ").read_text().split("\0") if "=" in item
+    )
+    assert env["HOME"] == str(hub.service_db.parent) and env["USER"] != "root"
 
 
 def test_cut_off_and_killed_mid_exam_nothing_is_lost(

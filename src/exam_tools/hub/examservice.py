@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "burst": 20,  # this many at once (exam_tools.service.limits)
 }
 
+#: The service's session's niceness: ahead of the hub and its proxy (0) and of members' servers
+#: and kernels waiting for a page (member.nice), so answers are saved at once while a sitting
+#: logs in (exam_tools.hub.runas)
+NICE = -5
+
 
 def settings(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return {**DEFAULTS, **(cfg.get("exam_service") or {})}
@@ -55,7 +60,17 @@ def service_entry(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": s["name"],
         "url": f"http://127.0.0.1:{s['port']}",
+        # started as root by runas, which gives the service's session more weight on the CPU
+        # than members' (their answers are saved at once while others log in) and drops to the
+        # service's account before the service runs (exam_tools.hub.runas)
         "command": [
+            str(prefix / "bin" / "python"),
+            "-m",
+            "exam_tools.hub.runas",
+            "--nice",
+            str(NICE),
+            str(s["user"]),
+            "--",
             str(prefix / "bin" / "python"),
             "-m",
             "exam_tools.service.server",
@@ -68,7 +83,6 @@ def service_entry(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "--db",
             str(db_path(cfg)),
         ],
-        "user": s["user"],
         "cwd": str(home(cfg)),
         "environment": {
             "HOME": str(home(cfg)),
