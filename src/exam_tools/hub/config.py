@@ -83,8 +83,8 @@ DEFAULTS: dict[str, Any] = {
         # members' servers are forks of one process that has imported them already
         # (exam_tools.hub.forkserver): a login costs ~2 CPU-s less, the imported code is shared
         "fork_server": True,
-        # members' servers and kernels yield the CPU to the hub, its proxy and the exam service
-        # (niceness 0..19): while a sitting logs in at once, answers are still saved at once
+        # members' servers and kernels not yet serving a page yield the CPU to the exam service,
+        # the hub and its proxy (niceness 0..19): while a sitting logs in, answers are saved at once
         "nice": 5,
     },
     "instructor": {"locale": "zh_CN"},

@@ -9,8 +9,10 @@ disk the exam service's database lives on with one file (Python ignores SIGXFSZ,
 fails with "File too large" and the kernel carries on). ``fork_server`` is the socket of the
 fork server (:mod:`exam_tools.hub.forkserver`) members' servers are forked from; if it cannot be
 started or does not answer, the server starts the usual way. ``nice`` lowers the member's
-processes' CPU priority (inherited by kernels), so the hub, its proxy and the exam service run
-first when a sitting logs in at once. The pre-spawn hook sets all five for members from
+server's CPU priority, its session's too (:func:`exam_tools.hub.limits.limit_self`), and that of
+the kernel waiting for the first page (a kernel serving a page weighs as much as the hub:
+:mod:`exam_tools.hub.kernels`), so the exam service, the hub and its proxy run first when a
+sitting logs in at once. The pre-spawn hook sets all five for members from
 ``config.yaml``; instructors' and graders' servers stay unlimited and start as usual. Every
 server listens on a port of its own range, apart from the ports kernels and connections take
 (:mod:`exam_tools.hub.ports`).
@@ -36,7 +38,9 @@ class MemberSpawner(LocalProcessSpawner):  # type: ignore[misc]  # untyped base 
     pids_limit = Integer(0, config=True, help="Processes and threads a server may have (0: any).")
     file_size_limit = Integer(0, config=True, help="Largest file a server may write (0: any).")
     fork_server = Unicode("", config=True, help="Socket of the fork server ('': start as usual).")
-    nice = Integer(0, config=True, help="Niceness of the server and its kernels (0: as the hub).")
+    nice = Integer(
+        0, config=True, help="Niceness of the server and its waiting kernel (0: as the hub)."
+    )
 
     #: the fork server this hub started (one per hub process) and the lock its start is under
     _forks: ClassVar[dict[str, Any]] = {}
