@@ -326,6 +326,34 @@ def test_the_quiz_keeps_answers_queued_through_429_and_sends_them_later(
     assert client.state("cert")["exam"] == "cert"
 
 
+def test_a_check_tapped_while_the_service_says_wait_waits_and_gets_its_verdict(
+    served: tuple[str, ServiceStore, RateLimiter], tmp_path: Path
+) -> None:
+    """核对答案 in a burst of taps: the service's 429 is "wait a moment", not "the service is away"
+    (the member was told 暂时连不上考试服务 and had to tap again)."""
+    from exam_tools.quiz.online.practice import ServiceKey, open_service_practice
+
+    url, svc, limiter = served
+    client = ServiceClient(url, "tok-a", "m1")
+    app = open_service_practice(client, "practice", tmp_path)
+    store = app.store
+    assert isinstance(store, ServiceResponseStore)
+    paper = svc.paper("practice", "m1")
+    item = key_from_compact(paper, svc.key("practice"))[1]
+    right = [a[0] for a in item.answer] if item.type is QType.FILL else (
+        list(item.answer) if item.type is QType.MULTIPLE else item.answer)  # fmt: skip
+    limiter.rate, limiter.pause = 1, 0  # one request back a second; 429s answered at once
+    hasty = ServiceClient(url, "tok-a", "m1", busy_patience=0)
+    with pytest.raises(ServiceBusy):  # the member's bucket is empty
+        for _ in range(100):
+            hasty.state("practice")
+    store.set_answer(1, right)  # queued: the service says wait
+    t0 = time.perf_counter()
+    verdict = ServiceKey(store).check(1, right)
+    assert verdict.correct is True and time.perf_counter() - t0 >= 0.2
+    store.stop()
+
+
 def test_the_answer_queue_keeps_the_latest_answer_a_question(tmp_path: Path) -> None:
     q = AnswerQueue(tmp_path / "q.jsonl", ServiceClient("http://127.0.0.1:9", "t", "m"), "e", "p")
     for i in range(100):
