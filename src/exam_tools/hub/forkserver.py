@@ -13,9 +13,8 @@ token or environment, and no fork inherits another member's. The child checks th
 (``SO_PEERCRED``), reads the request, sets the file size limit and the niceness, drops to the
 member exactly as JupyterHub's LocalProcessSpawner does (``set_user_setuid``: groups, gid, uid,
 home), replaces its environment, answers with its pid and runs ``jupyterhub-singleuser``'s
-``main``. The
-fork server reaps its children at once, so JupyterHub's ``kill(pid, 0)`` sees a stopped server as
-gone, and exits when the hub that started it does.
+``main``. The fork server reaps its children at once, so JupyterHub's ``kill(pid, 0)`` sees a
+stopped server as gone, and exits when the hub that started it does.
 
     python -m exam_tools.hub.forkserver SOCKET   (run by the spawner, as root)
 """
@@ -173,17 +172,24 @@ def child(conn: socket.socket) -> None:
         os._exit(code)
 
 
+def drop_to(name: str, *, chdir: bool = True) -> None:
+    """Become ``name`` exactly as JupyterHub's LocalProcessSpawner does (``set_user_setuid``:
+    groups, gid, uid, home); never root afterwards, in any of the real, effective or saved ids.
+    Used by the fork server's children and by :mod:`exam_tools.hub.runas`."""
+    from jupyterhub.spawner import set_user_setuid  # type: ignore[import-not-found]  # hub venv
+
+    set_user_setuid(name, chdir=chdir)()
+    if 0 in os.getresuid() or 0 in os.getresgid():
+        raise ForkServerError(f"still root after dropping to {name}")
+
+
 def become(request: dict[str, Any]) -> None:
     """The file size limit and the niceness, then drop to the member (JupyterHub's own preexec
     function), then the environment the spawner made."""
     import random
 
-    from jupyterhub.spawner import set_user_setuid  # type: ignore[import-not-found]  # hub venv
-
     limits.limit_self(int(request.get("file_size") or 0), int(request.get("nice") or 0))
-    set_user_setuid(str(request["user"]))()
-    if os.getuid() == 0 or os.geteuid() == 0:
-        raise ForkServerError("still root after dropping to the member")
+    drop_to(str(request["user"]))
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in dict(request["env"]).items()})
     null = os.open(os.devnull, os.O_RDONLY)

@@ -20,8 +20,8 @@ Kernels talk to the server over Unix sockets in the member's own ``~/.kernels`` 
 transport), not over TCP ports on 127.0.0.1: a kernel's five ports were picked free and bound a
 moment later, and in a login storm another kernel or connection could take one first (the kernel
 died at its start, hub-notes 23); and no other account on the server can reach a member's
-kernel's channels. Where the socket's path would be too long for a Unix socket (a deep home folder), the
-kernel uses TCP as before.
+kernel's channels. Where the socket's path would be too long for a Unix socket (a deep home
+folder), the kernel uses TCP as before.
 
 Configured for members' servers only (``ServerApp.kernel_manager_class`` in
 :func:`exam_tools.hub.files.member_server_config`); imported there, in the hub's venv.
@@ -116,7 +116,7 @@ class MemberKernelManager(AsyncMappingKernelManager):
             extra_arguments=exec_lines_argument(list(self.warm_imports)),
         )
         self._waiting_id = kernel_id
-        self._first_to_go(kernel_id)
+        self._place(kernel_id)
         self.log.info("Kernel %s waits for the member's first page.", kernel_id)
         return kernel_id
 
@@ -145,7 +145,7 @@ class MemberKernelManager(AsyncMappingKernelManager):
                 await self.shutdown_kernel(kernel_id, now=True)
             return None
         self.log.info("Kernel %s (started with the server) serves the page.", kernel_id)
-        self._first_to_go(kernel_id)  # now serving a page: its full weight
+        self._place(kernel_id)  # now serving a page: its full weight
         return kernel_id
 
     async def start_kernel(  # type: ignore[override]  # the async manager's start is a coroutine
@@ -155,14 +155,14 @@ class MemberKernelManager(AsyncMappingKernelManager):
         if taken is not None:
             return taken
         kernel_id: str = await super().start_kernel(*args, **kwargs)
-        self._first_to_go(kernel_id)
+        self._place(kernel_id)
         return kernel_id
 
-    def _first_to_go(self, kernel_id: str) -> None:
-        """When the member's memory limit is reached (hub/limits.py), the kernel that used it up
-        is the one the kernel kills, never the member's server: kernels are marked first to go
-        (an account may raise its own processes' oom_score_adj). And a kernel's weight on the
-        CPU (:meth:`_weigh`). Both checked again on every cull round, for kernels restarted
+    def _place(self, kernel_id: str) -> None:
+        """Where a kernel stands: first to go when the member's memory limit is reached
+        (hub/limits.py: the kernel that used it up is the one the kernel kills, never the
+        member's server; an account may raise its own processes' oom_score_adj), and its weight
+        on the CPU (:meth:`_weigh`). Both set again on every cull round, for kernels restarted
         since."""
         pid = self._pid(kernel_id)
         if pid is not None:
@@ -184,7 +184,7 @@ class MemberKernelManager(AsyncMappingKernelManager):
         yield_cpu(os.getpriority(os.PRIO_PROCESS, 0) if waiting else 0, pid)
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
-        self._first_to_go(kernel_id)
+        self._place(kernel_id)
         if kernel_id == self._waiting_id:  # no page yet: it waits for one, up to warm_lifetime
             if time.monotonic() - self._waiting_since > float(self.warm_lifetime):
                 self.log.info("Kernel %s waited %.0f s for a page; shutting it down.", kernel_id,

@@ -129,7 +129,8 @@ def limit_self(file_size: int, nice: int) -> None:
     process that changed its uid cannot write its own ``/proc`` files until it runs a new
     program; and the member cannot take back what root set): the largest file it and its kernels
     may write (RLIMIT_FSIZE) and its niceness, also its session's (see :func:`yield_cpu`). Called
-    by the spawner's preexec function and by the fork server."""
+    by the spawner's preexec function, by the fork server and (niceness only, for the exam
+    service) by :mod:`exam_tools.hub.runas`."""
     if file_size:
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     if nice:

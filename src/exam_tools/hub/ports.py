@@ -67,4 +67,4 @@ def free_port(
         if check(port):
             return port
     raise NoFreePort(f"端口 {low}-{high} 中没有空闲的（系统自动分配的 {eph_low}-{eph_high} 不能用），"
-                     "成员的服务器无法启动：请检查 net.ipv4.ip_local_port_range 和占用这些端口的程序。")  # fmt: skip
+                     "党员的服务器无法启动：请检查 net.ipv4.ip_local_port_range 和占用这些端口的程序。")  # fmt: skip

@@ -21,15 +21,7 @@ import pwd
 import sys
 
 from exam_tools.hub import limits
-
-
-def drop_to(name: str) -> None:
-    """Become ``name`` as JupyterHub's LocalProcessSpawner does; never root afterwards."""
-    from jupyterhub.spawner import set_user_setuid  # type: ignore[import-not-found]  # hub venv
-
-    set_user_setuid(name, chdir=False)()
-    if 0 in os.getresuid() or 0 in os.getresgid():
-        raise SystemExit(f"runas: still root after dropping to {name}")
+from exam_tools.hub.forkserver import drop_to
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,10 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     if not command:
         parser.error("no program to run")
     account = pwd.getpwnam(args.user)
-    if args.nice:
-        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
-        limits.yield_cpu(args.nice)
-    drop_to(args.user)
+    limits.limit_self(0, args.nice)  # as root: its process and its session
+    drop_to(args.user, chdir=False)
     os.environ.update({"HOME": account.pw_dir, "USER": account.pw_name,
                        "LOGNAME": account.pw_name, "SHELL": account.pw_shell})  # fmt: skip
     sys.stdout.flush()
