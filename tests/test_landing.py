@@ -467,3 +467,51 @@ def test_start_exam_says_it_is_starting_before_the_service_answers(
     assert seen == [(True, "正在开始……", '<div class="et-warn">正在开始考试，请稍候……</div>')]
     assert not launcher.begin_button.disabled and launcher.begin_button.description == "开始考试"
     assert "暂时连不上考试服务" in launcher.message.value
+
+
+@pytest.mark.parametrize(
+    ("last", "reopened"),
+    [
+        (None, True),  # not begun: its 开始考试 screen again
+        ({"submitted_at": NOW - 60, "over": True}, False),  # handed in
+        ({"submitted_at": None, "over": True}, False),  # its time ran out while away
+        ({"submitted_at": None, "over": False}, True),  # under way: back into it
+    ],
+)
+def test_the_next_login_reopens_an_exam_only_while_it_is_not_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, last: dict[str, Any] | None, reopened: bool
+) -> None:
+    """The page remembers the exam that was open. Once the service says the member's attempt is
+    over, the next login shows the home page straight away, without building that quiz first."""
+    from exam_tools.quiz.landing import RESUME_FILE
+
+    class Ended(Service):
+        def state(self, exam: str) -> dict[str, Any]:
+            got = super().state(exam)
+            if last is not None:
+                got["attempts"] = [{"number": 1, "started_at": NOW - 600, "deadline": NOW + 600,
+                                    "answers": {}, "submitted_by": "member", **last}]  # fmt: skip
+            return got
+
+    built: list[Any] = []
+    real_init = QuizApp.__init__
+
+    def counted(self: QuizApp, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuizApp, "__init__", counted)
+    monkeypatch.delenv("EXAM_TOOLS_HOME", raising=False)
+    kept = tmp_path / ".exam-tools" / RESUME_FILE  # ~/.exam-tools, HOME being tmp_path
+    kept.parent.mkdir()
+    kept.write_text(json.dumps({"kind": "service-exam", "exam": "second"}), "utf-8")
+    service = Ended()
+    page = hub_page(tmp_path, service, monkeypatch)
+    assert page.resume_path == kept
+    if reopened:
+        assert page.launcher is not None or page.app is not None
+        assert kept.exists()
+    else:
+        assert built == [] and page.app is None and page.launcher is None
+        assert not kept.exists()  # and the login after that asks nothing
+        assert service.asked == ["second"]

@@ -118,6 +118,9 @@ class Landing:
         try:
             what = json.loads(self.resume_path.read_text(encoding="utf-8"))
             if what["kind"] == "service-exam":
+                if self._handed_in_at_service(str(what["exam"])):
+                    self._remember(None)
+                    return False  # handed in (or its time ran out): the home page, at once
                 self.open_service_exam(str(what["exam"]))
             elif what["kind"] == "exam":
                 entry = next(
@@ -141,6 +144,17 @@ class Landing:
         if self.app is not None and self.app.submitted and what["kind"] != "exam":
             self.show_home()
         return True
+
+    def _handed_in_at_service(self, exam: str) -> bool:
+        """Whether the member's latest attempt at ``exam`` is over by the service's word. A page
+        that reopened such an exam built its whole quiz (a widget per question and per card
+        button) only to show the home page instead: most of a prestarted login's CPU in the page's
+        kernel and in the server that renders its widgets (bench_hub, 2026-12-06)."""
+        if self.service is None:  # a record kept on the hub, on a computer without the service
+            raise ValueError("no exam service")
+        attempts = self.service.state(exam).get("attempts") or []
+        last = attempts[-1] if attempts else None
+        return bool(last and (last.get("submitted_at") is not None or last.get("over")))
 
     # ---- views -------------------------------------------------------------------------------
 
@@ -504,6 +518,7 @@ class Landing:
             return
         if isinstance(app.store, ServiceResponseStore):
             self._status("试卷已交给考试服务。成绩由老师发布后，在“我的学习”里查看。", "et-right")
+            self._remember(None)  # a reload shows the home page, as after an exchange hand-in
             self._handed_in()  # the service has it: a site PC (kiosk) logs out
             return
         entry = self.entry
