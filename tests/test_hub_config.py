@@ -237,6 +237,32 @@ def test_login_cards() -> None:
     assert html.escape("<b>支部") in page
 
 
+def test_the_hub_database_commits_to_a_write_ahead_log(tmp_path: Path) -> None:
+    import threading
+
+    from exam_tools.hub.jhconfig import hub_db_connection
+
+    con = hub_db_connection(str(tmp_path / "jupyterhub.sqlite"))
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    con.execute("CREATE TABLE t (a)")
+    con.commit()
+    errors: list[BaseException] = []
+
+    def other_thread() -> None:  # JupyterHub uses its connections from its executor's threads
+        try:
+            con.execute("INSERT INTO t VALUES (1)")
+            con.commit()
+        except BaseException as exc:  # reported by the assert below
+            errors.append(exc)
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    t.join()
+    assert not errors and con.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    con.close()
+
+
 def test_prestart_starts_a_few_at_a_time_and_names_failures() -> None:
     from exam_tools.hub.prestart import Outcome, PrestartError, prestart
 
