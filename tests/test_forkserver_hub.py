@@ -14,6 +14,7 @@ from __future__ import annotations
 import grp
 import pwd
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,6 +115,16 @@ def test_forked_servers_hold_nothing_of_anyone_else(hub: LocalHub) -> None:
     log = hub.log.read_text("utf-8", errors="replace")
     assert log.count("(started with the server) serves the page") >= 2, log[-3000:]
     assert "page templates compiled ahead of the first page" in log
+    assert "forkserver: ready on" in log and "could not preload" not in log
+    # a page checks no notebook signature on disk (NotebookNotary in memory): nothing in the
+    # member's home for it
+    assert not (Path(pwd.getpwnam(second).pw_dir) / ".local/share/jupyter/nbsignatures.db").exists()
+    # the hub's own database commits to a write-ahead log (jhconfig.hub_db_connection)
+    db = sqlite3.connect(hub.base / "hub" / "state" / "jupyterhub.sqlite")
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        db.close()
     # on ports of their own, apart from those kernels and connections get (exam_tools.hub.ports)
     served = [
         int(p)

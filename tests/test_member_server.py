@@ -12,7 +12,11 @@ import pytest
 from jinja2 import DictLoader, Environment
 
 from exam_tools.hub.kernels import MemberKernelManager, exec_lines_argument
-from exam_tools.hub.member_server import TemplateCache, install_template_cache
+from exam_tools.hub.member_server import (
+    TemplateCache,
+    install_page_config_cache,
+    install_template_cache,
+)
 
 
 def env(cache: TemplateCache, source: str, *, is_async: bool = False) -> Environment:
@@ -50,6 +54,35 @@ def test_nbconvert_environments_share_the_cache() -> None:
     before = len(cache)
     one.template  # noqa: B018  # loads (and compiles) the exporter's template
     assert len(cache) > before
+
+
+def test_voila_works_out_a_page_s_config_once_per_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    import voila.handler
+    from voila.configuration import VoilaConfiguration
+
+    real = voila.handler.get_page_config
+    calls: list[str] = []
+
+    def counted(base_url: str, **kwargs: Any) -> Any:
+        calls.append(base_url)
+        return real(base_url=base_url, **kwargs)
+
+    monkeypatch.setattr(voila.handler, "get_page_config", counted)  # restored after the test
+    configs = install_page_config_cache()
+    assert configs is not None and install_page_config_cache() is configs  # installed once
+    kwargs = {"settings": {}, "log": logging.getLogger("test"),
+              "voila_configuration": VoilaConfiguration()}  # fmt: skip
+    first = voila.handler.get_page_config(base_url="/user/dy1/", **kwargs)
+    assert first == real(base_url="/user/dy1/", **kwargs)  # what Voilà would have worked out
+    assert first["baseUrl"] == "/user/dy1/" and "federated_extensions" in first
+    first["federated_extensions"].append({"name": "changed by one page"})
+    second = voila.handler.get_page_config(base_url="/user/dy1/", **kwargs)
+    assert second == real(base_url="/user/dy1/", **kwargs)  # each page its own copy
+    assert calls == ["/user/dy1/"]
+    assert voila.handler.get_page_config(base_url="/user/dy2/", **kwargs)["baseUrl"] == "/user/dy2/"
+    assert calls == ["/user/dy1/", "/user/dy2/"]
 
 
 @pytest.fixture

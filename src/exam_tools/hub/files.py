@@ -239,6 +239,10 @@ def member_server_config(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "warm_lifetime": member["server_idle_timeout"],
         },
         "VoilaConfiguration": voila_config(cfg),
+        # Voilà reads the notebook through the contents manager, which checks its signature
+        # ("trusted") in an SQLite file in the member's home, made at the first page: a page never
+        # needs it (Voilà runs the page whatever it says), so in memory
+        "NotebookNotary": {"db_file": ":memory:"},
         # an expired or logged-out login is not served from the server's token cache for long
         "HubOAuth": {"cache_max_age": session.token_cache_seconds(cfg)},
     }

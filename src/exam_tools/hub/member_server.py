@@ -8,6 +8,13 @@
   the sitting when servers are prestarted) the landing notebook is rendered once without a kernel
   (:func:`warm_templates`: its cells are not run), so the member's first page finds every template
   compiled.
+- **The page's config worked out once per server.** For every page Voilà lists the JupyterLab
+  extensions on disk again (a walk over the labextensions folders, reading each package.json:
+  3.7 ms of CPU a page here, and ~30 % of the request's samples in a py-spy of a prestarted
+  login storm, 2026-12-06, where the disk's cache was cold). The list cannot change while the
+  server runs (extensions are installed in the hub's venv, and a new one needs a new server
+  anyway); :func:`install_page_config_cache` keeps it, and each page gets its own copy
+  (deploy/hub-notes.md 26).
 - **A kernel waits for the first page** (:class:`exam_tools.hub.kernels.MemberKernelManager`'s
   ``warm_kernel``): started here, once the server's loop runs.
 
@@ -17,13 +24,14 @@ imported in the member's server, in the hub's venv.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
-__all__ = ["TemplateCache", "install_template_cache", "warm_templates"]
+__all__ = ["TemplateCache", "install_page_config_cache", "install_template_cache", "warm_templates"]
 
 
 class TemplateCache(BytecodeCache):
@@ -80,6 +88,32 @@ def install_template_cache(log: Any = None) -> TemplateCache | None:
     return cache
 
 
+def install_page_config_cache(log: Any = None) -> dict[str, Any] | None:
+    """Make Voilà's page handler work out a page's config once per base URL (one per server) and
+    hand each page a deep copy; the cache, or None where Voilà no longer has the function this
+    wraps (pages then work it out each time, as before)."""
+    import voila.handler  # type: ignore[import-untyped]  # no py.typed
+
+    original = getattr(voila.handler, "get_page_config", None)
+    if original is None:
+        if log is not None:
+            log.warning("voila.handler has no get_page_config: the page's config is not kept")
+        return None
+    cache = getattr(original, "page_configs", None)
+    if isinstance(cache, dict):
+        return cache
+    configs: dict[str, Any] = {}
+
+    def get_page_config(base_url: str, **kwargs: Any) -> Any:
+        if base_url not in configs:
+            configs[base_url] = original(base_url=base_url, **kwargs)
+        return copy.deepcopy(configs[base_url])
+
+    get_page_config.page_configs = configs  # type: ignore[attr-defined]  # found again above
+    voila.handler.get_page_config = get_page_config  # the one patch, found again above
+    return configs
+
+
 async def warm_templates(server_app: Any, notebook: str, cache: TemplateCache) -> int:
     """Render ``notebook`` (a path from the server's root) through Voilà's exporter and template,
     as a page would be, without a kernel: no cell runs, nothing is sent anywhere; the templates it
@@ -118,6 +152,12 @@ async def warm_templates(server_app: Any, notebook: str, cache: TemplateCache) -
         async for _ in exporter.generate_from_notebook_node(nb, resources=resources,
                                                             extra_context=context):  # fmt: skip
             pass
+        import voila.handler  # (untyped: ignored at its first import above)
+
+        # the page's config too, where install_page_config_cache keeps it
+        voila.handler.get_page_config(base_url=server_app.base_url,
+                                      settings=server_app.web_app.settings, log=server_app.log,
+                                      voila_configuration=config)  # fmt: skip
     except Exception as exc:  # a warm-up only: the page renders as before
         server_app.log.warning("Templates not compiled ahead of the first page: %s", exc)
     server_app.log.info("%d page templates compiled ahead of the first page.", len(cache))
@@ -132,6 +172,7 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     from exam_tools.hub.kernels import MemberKernelManager
 
     cache = install_template_cache(server_app.log)
+    install_page_config_cache(server_app.log)
     manager = server_app.kernel_manager
     if isinstance(manager, MemberKernelManager):
         server_app.io_loop.add_callback(manager.start_waiting)
