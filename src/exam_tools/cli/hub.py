@@ -205,7 +205,7 @@ def hub_unlock(directory: Path, logins: tuple[str, ...]) -> None:
 @click.option("--org", default=None,
               help="花名册里这个党组织（及其下级）的党员，如 城关镇党委；和 LOGINS 可以一起用。")  # fmt: skip
 @click.option("--parallel", type=click.IntRange(1, 50), default=3, show_default=True,
-              help="同时启动几位党员的页面（每位约需 2 秒 CPU；两核的服务器 2-3 位为宜）。")  # fmt: skip
+              help="同时启动几位党员的页面（每位约需 1 秒 CPU；两核的服务器 2-3 位为宜）。")  # fmt: skip
 @db_option
 def hub_prestart(directory: Path, logins: tuple[str, ...], org: str | None, parallel: int,
                  db_file: Path | None) -> None:  # fmt: skip
