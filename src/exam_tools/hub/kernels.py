@@ -19,9 +19,9 @@ in its place afterwards: a member holds one kernel, as before. A kernel no page 
 Kernels talk to the server over Unix sockets in the member's own ``~/.kernels`` (ZeroMQ's ``ipc``
 transport), not over TCP ports on 127.0.0.1: a kernel's five ports were picked free and bound a
 moment later, and in a login storm another kernel or connection could take one first (the kernel
-died at its start, deploy/hub-notes.md 23); and no other account on the server can reach a member's
-kernel's channels. Where the socket's path would be too long for a Unix socket (a deep home
-folder), the kernel uses TCP as before.
+died at its start, deploy/hub-notes.md 23); and no other account on the server can reach a
+member's kernel's channels. Where the socket's path would be too long for a Unix socket (a deep
+home folder), the kernel uses TCP as before.
 
 Configured for members' servers only (``ServerApp.kernel_manager_class`` in
 :func:`exam_tools.hub.files.member_server_config`); imported there, in the hub's venv.

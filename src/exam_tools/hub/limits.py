@@ -146,8 +146,8 @@ def yield_cpu(nice: int, pid: int | str = "self") -> None:
     scheduled as one group of weight "nice 0" and niceness counts only inside it. Members'
     servers and their kernels each start a session of their own (``start_new_session``), as do
     the hub, its proxy and the exam service, so ``os.nice`` alone left a starting member's server
-    as heavy as the exam service (deploy/hub-notes.md 21). Nothing to do where the file is absent (no
-    autogroup scheduling). An account may set its own sessions' niceness back to 0: this orders
-    the work of a busy minute (answers before logins), it does not limit a member."""
+    as heavy as the exam service (deploy/hub-notes.md 21). Nothing to do where the file is absent
+    (no autogroup scheduling). An account may set its own sessions' niceness back to 0: this
+    orders the work of a busy minute (answers before logins), it does not limit a member."""
     with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/autogroup").write_text(str(nice))

@@ -120,6 +120,7 @@ async def warm_templates(server_app: Any, notebook: str, cache: TemplateCache) -
     uses end up compiled in ``cache``. Returns how many templates are compiled. A failure is
     logged and costs nothing but the warm-up (a page then compiles what it needs)."""
     import nbformat
+    import voila.handler  # (untyped: ignored at its first import, above)
     from voila.configuration import VoilaConfiguration  # type: ignore[import-untyped]  # no py.typed
     from voila.exporter import VoilaExporter  # type: ignore[import-untyped]  # no py.typed
     from voila.paths import collect_template_paths  # type: ignore[import-untyped]  # no py.typed
@@ -152,14 +153,12 @@ async def warm_templates(server_app: Any, notebook: str, cache: TemplateCache) -
         async for _ in exporter.generate_from_notebook_node(nb, resources=resources,
                                                             extra_context=context):  # fmt: skip
             pass
-        import voila.handler  # (untyped: ignored at its first import above)
-
         # the page's config too, where install_page_config_cache keeps it
         voila.handler.get_page_config(base_url=server_app.base_url,
                                       settings=server_app.web_app.settings, log=server_app.log,
                                       voila_configuration=config)  # fmt: skip
     except Exception as exc:  # a warm-up only: the page renders as before
-        server_app.log.warning("Templates not compiled ahead of the first page: %s", exc)
+        server_app.log.warning("Page not prepared ahead of the first page: %s", exc)
     server_app.log.info("%d page templates compiled ahead of the first page.", len(cache))
     return len(cache)
 

@@ -6,8 +6,9 @@ the same way, and every outgoing connection (a kernel to the exam service, a ser
 takes one from the same range (``net.ipv4.ip_local_port_range``). While a sitting logs in at once,
 a port let go was seen taken again before its server bound it: one member's server could not
 start ("not ready in time": the hub found a kernel's ZeroMQ socket on its port), another member's
-browser was sent to a third member's server (404) (deploy/hub-notes.md 24). Members' servers therefore get
-ports from a range of their own below that one, never one the hub has handed to a running server.
+browser was sent to a third member's server (404) (deploy/hub-notes.md 24). Members' servers
+therefore get ports from a range of their own below that one, never one the hub has handed to a
+running server.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 JupyterHub starts a managed service in a session of its own and drops to the service's account
 before the service's program runs. With the kernel's autogroup scheduling each session weighs as
-much as any other whatever its processes' niceness (deploy/hub-notes.md 21), and only root may give a
-session more weight than "nice 0". While thirty members log in at once, the exam service then
+much as any other whatever its processes' niceness (deploy/hub-notes.md 21), and only root may
+give a session more weight than "nice 0". While thirty members log in at once, the exam service then
 waited up to 75 ms for the CPU between two answers. The exam service's entry therefore runs
 this module as root (the hub's own account): it gives its session the niceness asked for, drops
 to the service's account exactly as JupyterHub does (``set_user_setuid``: groups, gid, uid), sets

@@ -119,9 +119,21 @@ class ServiceResponseStore(ResponseStore):
         self.attempts = attempts
         self.save()
 
-    def sync(self) -> bool:
+    def sync(self, patience: float = 0.0) -> bool:
         """Send what waits and read the service's state; False while the service is away.
-        The attempts are locked only to apply the reply, so taps meanwhile go on."""
+        The attempts are locked only to apply the reply, so taps meanwhile go on. With
+        ``patience``: when the service only asked to wait (429: a burst of taps, a busy minute),
+        wait as it asks and try again, up to that many seconds in all."""
+        waited = 0.0
+        while not self._sync_once():
+            wait = max(0.2, self.queue.busy_until - time.monotonic())
+            if not self.queue.busy or waited + wait > patience:
+                return False
+            time.sleep(wait)
+            waited += wait
+        return True
+
+    def _sync_once(self) -> bool:
         with self._syncing:
             if not self.queue.flush():
                 self._away()

@@ -44,7 +44,8 @@ class ServiceKey:
         key = (n, json.dumps(response, ensure_ascii=False, sort_keys=True))
         if key not in self._cache:
             store = self.store
-            if not self._synced():
+            # as a tap on any other button does, wait out a "too many requests" first
+            if not store.sync(patience=store.client.busy_patience):
                 raise QuizError("暂时连不上考试服务，无法核对答案，请稍后再点“核对答案”。")
             cur = store.current
             assert cur is not None
@@ -53,21 +54,6 @@ class ServiceKey:
             except ServiceAway:
                 raise QuizError("暂时连不上考试服务，无法核对答案，请稍后再试。") from None
         return self._cache[key]
-
-    def _synced(self) -> bool:
-        """Send what waits first. When the service only asked to wait (429: a burst of taps, a
-        busy minute), wait as it asks and try again, up to the client's patience, as a tap on any
-        other button does; False when the service is away or stays busy."""
-        store = self.store
-        waited = 0.0
-        while not store.sync():
-            queue = store.queue
-            wait = max(0.2, queue.busy_until - time.monotonic())
-            if not queue.busy or waited + wait > store.client.busy_patience:
-                return False
-            time.sleep(wait)
-            waited += wait
-        return True
 
     def check(self, n: int, response: Any) -> Verdict:
         d = self._ask(n, response)
