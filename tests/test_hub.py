@@ -86,6 +86,31 @@ def test_members_land_on_the_voila_page(hub: LocalHub, sessions: dict[str, HubSe
         assert session(hub, sessions, name).http.get(hub.url + fa, timeout=30).status_code == 200
 
 
+def test_a_login_goes_straight_to_the_page_of_a_running_server(
+    hub: LocalHub, sessions: dict[str, HubSession]
+) -> None:
+    """A member whose server runs (prestarted, or still up) is sent from the login to 我的学习
+    itself: no stop at /user/<login>/ on the way (one round trip less on a phone)."""
+    member = hub.logins[0]
+    session(hub, sessions, member)  # logged in once: the server runs
+    fresh = HubSession(hub.url, member)
+    r = fresh.http.post(fresh.base + "hub/login?next=", timeout=120, allow_redirects=False,
+                        data={"username": member, "password": hub.passwords[member],
+                              "_xsrf": fresh._hub_xsrf()})  # fmt: skip
+    landing = f"/user/{member}{landing_url({'member': {'landing': LANDING}})}"
+    assert (r.status_code, r.headers["Location"]) == (302, landing)
+    page = fresh.follow(r.headers["Location"])
+    assert page.status_code == 200 and "voila_finish" in page.text
+    assert [h.url for h in page.history if h.url.endswith(f"/user/{member}/")] == []
+    # an instructor keeps JupyterHub's own way to JupyterLab
+    t = session(hub, sessions, hub.teacher)
+    teacher = HubSession(hub.url, hub.teacher)
+    r = teacher.http.post(teacher.base + "hub/login?next=", timeout=120, allow_redirects=False,
+                          data={"username": hub.teacher, "password": hub.passwords[hub.teacher],
+                                "_xsrf": teacher._hub_xsrf()})  # fmt: skip
+    assert (r.status_code, r.headers["Location"]) == (302, f"/user/{hub.teacher}/"), t.name
+
+
 def test_only_members_and_instructors_with_the_right_password_get_in(
     hub: LocalHub, sessions: dict[str, HubSession]
 ) -> None:

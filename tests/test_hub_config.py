@@ -13,7 +13,7 @@ import pytest
 from traitlets.config import Config
 
 from exam_tools.errors import InvalidInputError
-from exam_tools.hub import files
+from exam_tools.hub import files, jhconfig
 from exam_tools.hub.accounts import (
     Account,
     first_password,
@@ -71,6 +71,50 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
 
 def test_landing_url_is_percent_encoded() -> None:
     assert landing_url(config()) == "/voila/render/%E6%88%91%E7%9A%84%E5%AD%A6%E4%B9%A0.ipynb"
+
+
+class _Spawner:
+    def __init__(self, active: bool) -> None:
+        self.active = active
+
+
+class _User:
+    def __init__(self, name: str, active: bool) -> None:
+        self.name, self.url, self.spawner = name, f"/user/{name}/", _Spawner(active)
+
+
+class _Handler:
+    def __init__(self, user: _User | None) -> None:
+        self._user = user
+
+    @property
+    def current_user(self) -> _User | None:
+        if self._user is _NOT_YET:
+            raise RuntimeError("Must call async get_current_user first!")  # JupyterHub's own
+        return self._user
+
+
+_NOT_YET = _User("-", False)
+
+
+def test_a_member_with_a_server_is_sent_straight_to_the_landing_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cfg = config()
+    groups = {"dy1": ["exam-members"], "dy2": ["exam-members"], "teacher1": ["exam-instructors"],
+              "both": ["exam-members", "exam-instructors"], "root": ["root"]}  # fmt: skip
+    monkeypatch.setattr(jhconfig, "unix_groups_of", lambda name: groups.get(name, []))
+    c = Config()
+    apply(c, cfg, Path("/srv/hub"))
+    default_url = c.JupyterHub.default_url
+    # running or starting: 我的学习 itself, not /user/dy1/ (which the server redirects there)
+    assert default_url(_Handler(_User("dy1", True))) == "/user/dy1" + landing_url(cfg)
+    # no server yet: JupyterHub's own way (/hub/spawn), as for anyone who is not only a member
+    assert default_url(_Handler(_User("dy2", False))) == ""
+    for name in ("teacher1", "both", "root"):
+        assert default_url(_Handler(_User(name, True))) == "", name
+    assert default_url(_Handler(None)) == ""
+    assert default_url(_Handler(_NOT_YET)) == ""
 
 
 def test_roles_from_unix_groups() -> None:
