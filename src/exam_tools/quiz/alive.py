@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-import ipywidgets as w
+from exam_tools.quiz import shared
 
 OFFLINE_TEXT = "连接已断开，请刷新页面"
 
@@ -51,7 +51,7 @@ class Heartbeat:
         self.interval = interval
         self.grace = grace
         self.beats = 0
-        self.widget = w.HTML(offline_html(0, grace))
+        self.widget = shared.html(offline_html(0, grace))
         self.widget.add_class("et-heartbeat")
         self._stop = threading.Event()
         threading.Thread(target=self._run, name="exam-tools-heartbeat", daemon=True).start()

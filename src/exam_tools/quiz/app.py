@@ -18,6 +18,7 @@ import ipywidgets as w
 from exam_tools.course.model import Mode
 from exam_tools.course.paper import Paper
 from exam_tools.errors import QuizError
+from exam_tools.quiz import shared
 from exam_tools.quiz.items import ItemView
 from exam_tools.quiz.session import touch
 from exam_tools.quiz.store import ResponseStore
@@ -250,8 +251,10 @@ class QuizApp:
 
     # ---- frame --------------------------------------------------------------------------------
 
-    def _button(self, text: str, handler: Callable[[], None], style: str = "") -> w.Button:
-        b = w.Button(description=text, button_style=style, tooltip=text)
+    def _button(
+        self, text: str, handler: Callable[[], None], style: str = "", **kwargs: Any
+    ) -> w.Button:
+        b = shared.button(description=text, button_style=style, tooltip=text, **kwargs)
 
         def tapped(_b: w.Button) -> None:
             touch()  # the member is here: the idle logout waits (issue 17 item 2)
@@ -280,13 +283,13 @@ class QuizApp:
 
     def _build(self) -> None:
         p = self.paper
-        self.header = w.HTML(self._header_html(p.member or ""))
-        self.progress = w.HTML()
-        self.clock_label = w.HTML()
+        self.header = shared.html(self._header_html(p.member or ""))
+        self.progress = shared.html()
+        self.clock_label = shared.html()
         self.question = w.Box(layout=w.Layout(width="100%"))
         self.question.add_class("et-question")
-        self.scroller = w.HTML()
-        self.feedback = w.HTML()
+        self.scroller = shared.html()
+        self.feedback = shared.html()
         self.prev_button = self._button("◀ 上一题", self.prev)
         self.next_button = self._button("下一题 ▶", self.next)
         self.check_button = self._button("核对答案", self.check_current, "info")
@@ -298,7 +301,7 @@ class QuizApp:
         self.nav = w.HBox(nav, layout=w.Layout(flex_flow="row wrap"))
         self.bar = w.HBox([self.progress, self.clock_label])
         self.bar.add_class("et-bar")
-        self.confirm_text = w.HTML()
+        self.confirm_text = shared.html()
         self.confirm_button = self._button("确定交卷", self.confirm_submit, "danger")
         self.cancel_button = self._button("继续答题", self.cancel_submit)
         self.confirm = w.VBox(
@@ -312,24 +315,26 @@ class QuizApp:
             layout=w.Layout(grid_template_columns="repeat(auto-fill, 56px)", grid_gap="6px"),
         )
         grid.add_class("et-card")
-        self.card_title = w.HTML()
-        self.message = w.HTML()
-        self.result = w.HTML()
+        self.card_title = shared.html()
+        self.message = shared.html()
+        self.result = shared.html()
         # not green, and not a start: it opens the rules page, whose button starts the next try
+        # these three are shown and hidden: Layouts of their own (quiz/shared.py)
         self.rules_button = self._button(
-            "查看练习说明" if self.practice else "查看考试说明", self.show_rules
+            "查看练习说明" if self.practice else "查看考试说明",
+            self.show_rules,
+            layout=w.Layout(display="none", width="auto"),
         )
-        self.rules_button.layout.display = "none"
-        self.rules_button.layout.width = "auto"
-        self.intro = w.HTML()
-        self.begin_button = self._button("开始考试", self.begin, "success")
-        self.begin_button.layout.width = "auto"
-        self.back_button = self._button("◀ 返回", self.back_to_result)
-        self.back_button.layout.display = "none"
-        self.back_button.layout.width = "auto"
+        self.intro = shared.html()
+        self.begin_button = self._button(
+            "开始考试", self.begin, "success", layout=w.Layout(width="auto")
+        )
+        self.back_button = self._button(
+            "◀ 返回", self.back_to_result, layout=w.Layout(display="none", width="auto")
+        )
         self.widget = w.VBox(
             [
-                w.HTML(CSS),
+                shared.html(CSS),
                 self.header,
                 self.bar,
                 self.scroller,

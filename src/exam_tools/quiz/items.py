@@ -15,6 +15,7 @@ import ipywidgets as w
 
 from exam_tools.bank.model import BLANK_RE, LETTERS, QType
 from exam_tools.course.paper import PaperItem
+from exam_tools.quiz import shared
 
 JUDGE_LABELS = {True: "✔ 正确", False: "✘ 错误"}
 
@@ -57,11 +58,11 @@ class ItemView:
         }[item.type]
         self.box = w.VBox(
             [
-                w.HTML(stem_html(item, total)),
-                w.HTML(f'<div class="et-hint">{hint}</div>'),
+                shared.html(stem_html(item, total)),
+                shared.html(f'<div class="et-hint">{hint}</div>'),
                 build(),
             ],
-            layout=w.Layout(width="100%"),
+            layout=shared.layout(width="100%"),
         )
         self.box.add_class("et-item")
 
@@ -72,25 +73,27 @@ class ItemView:
             self._on_change(self.item.n)
 
     def _single(self) -> w.Widget:
-        radio = w.RadioButtons(options=self.labels, index=None, layout=w.Layout(width="100%"))
+        radio = w.RadioButtons(options=self.labels, index=None, layout=shared.layout(width="100%"))
         radio.observe(self._changed, names="value")
         self.inputs = [radio]
         return radio
 
     def _multiple(self) -> w.Widget:
         boxes = [
-            w.Checkbox(value=False, description=label, indent=False, layout=w.Layout(width="100%"))
+            w.Checkbox(
+                value=False, description=label, indent=False, layout=shared.layout(width="100%")
+            )
             for label in self.labels
         ]
         for box in boxes:
             box.observe(self._changed, names="value")
         self.inputs = list(boxes)
-        return w.VBox(boxes, layout=w.Layout(width="100%"))
+        return w.VBox(boxes, layout=shared.layout(width="100%"))
 
     def _judge_buttons(self) -> w.Widget:
         buttons = []
         for truth in (True, False):
-            b = w.Button(description=JUDGE_LABELS[truth], tooltip=JUDGE_LABELS[truth][2:])
+            b = shared.button(description=JUDGE_LABELS[truth], tooltip=JUDGE_LABELS[truth][2:])
             b.add_class("et-judge")
             b.on_click(lambda _b, t=truth: self._click_judge(t))
             buttons.append(b)
@@ -122,16 +125,18 @@ class ItemView:
             text = w.Text(
                 placeholder=f"第{i}空的答案",
                 continuous_update=True,
-                layout=w.Layout(width="auto", flex="1 1 200px"),
+                layout=shared.layout(width="auto", flex="1 1 200px"),
             )
             text.observe(self._changed, names="value")
             texts.append(text)
-            rows.append(w.HBox([w.HTML(f'<span class="et-blank">第{i}空</span>'), text]))
+            rows.append(w.HBox([shared.html(f'<span class="et-blank">第{i}空</span>'), text]))
         self.inputs = texts
         return w.VBox(rows)
 
     def _short(self) -> w.Widget:
-        area = w.Textarea(placeholder="在这里写下你的回答", rows=6, layout=w.Layout(width="100%"))
+        area = w.Textarea(
+            placeholder="在这里写下你的回答", rows=6, layout=shared.layout(width="100%")
+        )
         area.observe(self._changed, names="value")
         self.inputs = [area]
         return area

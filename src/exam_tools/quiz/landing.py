@@ -25,6 +25,7 @@ import ipywidgets as w
 
 from exam_tools.errors import ExamToolsError, QuizError
 from exam_tools.fileio import write_atomic
+from exam_tools.quiz import shared
 from exam_tools.quiz.alive import Heartbeat
 from exam_tools.quiz.app import CSS, QuizApp
 from exam_tools.quiz.exchange import ExamEntry, MemberExchange
@@ -86,16 +87,16 @@ class Landing:
         self._lock = threading.RLock()
         self.heartbeat = Heartbeat()
         self.body = w.VBox(layout=w.Layout(width="100%"))
-        self.notice = w.HTML()
+        self.notice = shared.html()
         self.record: PublishedRecord | None = None
         # a tap that waits for the exam service runs here, the page stays live (issue 17 item 6)
         self.working: threading.Thread | None = None
-        self.wait = w.HTML()  # 正在打开… at once, then the outcome if it went wrong
+        self.wait = shared.html()  # 正在打开… at once, then the outcome if it went wrong
         # on the hub: 退出登录 above every view, idle and kiosk logouts (issue 17 item 2)
         self.session = member_session()
         top = [self.session.widget] if self.session is not None else []
         self.widget = w.VBox(
-            [w.HTML(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.wait, self.body]
+            [shared.html(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.wait, self.body]
         )
         self.widget.add_class("exam-tools-quiz")
         self.widget.add_class("et-landing")
@@ -158,8 +159,10 @@ class Landing:
 
     # ---- views -------------------------------------------------------------------------------
 
-    def _button(self, text: str, handler: Callable[[], None], style: str = "") -> w.Button:
-        b = w.Button(description=text, button_style=style, tooltip=text)
+    def _button(
+        self, text: str, handler: Callable[[], None], style: str = "", **kwargs: Any
+    ) -> w.Button:
+        b = shared.button(description=text, button_style=style, tooltip=text, **kwargs)
         b.add_class("et-tile")
         b.on_click(lambda _b: self._safely(handler))
         return b
@@ -167,7 +170,7 @@ class Landing:
     def _service_button(self, text: str, handler: Callable[[], None], css: str = "") -> w.Button:
         """A tile whose action waits for the exam service: on the hub it runs in the background
         (:meth:`_in_background`); without a service (local files only) it runs at once."""
-        b = w.Button(description=text, tooltip=text)
+        b = shared.button(description=text, tooltip=text)
         b.add_class("et-tile")
         for c in css.split():
             b.add_class(c)
@@ -255,13 +258,15 @@ class Landing:
         with self._lock:
             self._close_quiz()
             self._remember(None)
-            self.notice = w.HTML()
+            self.notice = shared.html()
             self.record = self.records.published_record(self.member)
             name = self.record.name if self.record is not None else ""
             # the name the organisers published from the roster, never the login (issue 17 item 4)
             hello = f"您好，{html.escape(name)}！" if name else "您好！"
             parts: list[w.Widget] = [
-                w.HTML(f'<div class="et-title">我的学习</div><div class="et-hello">{hello}</div>'),
+                shared.html(
+                    f'<div class="et-title">我的学习</div><div class="et-hello">{hello}</div>'
+                ),
                 self.notice,
             ]
             # a running 知识竞赛 first (the room is playing now), then exams: on exam day the exam
@@ -295,9 +300,14 @@ class Landing:
             return []  # no service, no points: the local page trusts its user and counts nothing
         if points is None:
             note = "暂时连不上考试服务，积分和每日一练稍后再看：请稍后刷新页面。"
-            return [section("学习积分"), w.HTML(f'<div class="et-warn">⚠ {note}</div>')]
+            return [section("学习积分"), shared.html(f'<div class="et-warn">⚠ {note}</div>')]
         tile = self._service_button(daily_text(points), self.open_daily, "et-daily")
-        return [w.HTML(POINTS_CSS), section("学习积分"), w.HTML(points_html(points)), tile]
+        return [
+            shared.html(POINTS_CSS),
+            section("学习积分"),
+            shared.html(points_html(points)),
+            tile,
+        ]
 
     def open_daily(self) -> None:
         """Today's 每日一练: the service draws it (the same five all day) and checks it."""
@@ -332,9 +342,9 @@ class Landing:
             exams = self.service.exams()
         except ServiceAway:
             note = "暂时连不上考试服务，考试稍后再看：请稍后刷新页面。"
-            return [w.HTML(f'<div class="et-warn">⚠ {note}</div>')], set()
+            return [shared.html(f'<div class="et-warn">⚠ {note}</div>')], set()
         except ExamToolsError as exc:
-            return [w.HTML(f'<div class="et-warn">⚠ {html.escape(str(exc))}</div>')], set()
+            return [shared.html(f'<div class="et-warn">⚠ {html.escape(str(exc))}</div>')], set()
         results: dict[tuple[str, str], ExamResult] = {
             (r.course_id, r.assessment_id): r
             for r in (self.record.exams if self.record is not None else ())
@@ -357,10 +367,13 @@ class Landing:
             else:
                 return [
                     section("待考"),
-                    w.HTML(f'<div class="et-wrong">{html.escape(str(exc))}</div>'),
+                    shared.html(f'<div class="et-wrong">{html.escape(str(exc))}</div>'),
                 ]
         if not exams and not held:
-            return [section("待考"), w.HTML('<div class="et-sub">现在没有要参加的考试。</div>')]
+            return [
+                section("待考"),
+                shared.html('<div class="et-sub">现在没有要参加的考试。</div>'),
+            ]
         tiles: list[w.Widget] = [section("待考"), *held]
         for entry in exams:
             title = entry_title(entry)
@@ -388,7 +401,7 @@ class Landing:
         try:
             courses = check_courses(self.courses_dir or find_bundled("courses"), None).courses
         except (ExamToolsError, OSError):
-            return [*tiles, w.HTML('<div class="et-wrong">课程暂时打不开，请联系老师。</div>')]
+            return [*tiles, shared.html('<div class="et-wrong">课程暂时打不开，请联系老师。</div>')]
         for course in courses:
             for a in course.assessments:
                 label = "练习" if a.mode is Mode.PRACTICE else "模拟考试"
@@ -410,12 +423,12 @@ class Landing:
         except ServiceAway:
             return [
                 *tiles,
-                w.HTML('<div class="et-warn">⚠ 暂时连不上考试服务，请稍后刷新页面。</div>'),
+                shared.html('<div class="et-warn">⚠ 暂时连不上考试服务，请稍后刷新页面。</div>'),
             ]
         except ExamToolsError as exc:
-            return [*tiles, w.HTML(f'<div class="et-warn">⚠ {html.escape(str(exc))}</div>')]
+            return [*tiles, shared.html(f'<div class="et-warn">⚠ {html.escape(str(exc))}</div>')]
         if not papers:
-            return [*tiles, w.HTML('<div class="et-sub">老师还没有发布练习。</div>')]
+            return [*tiles, shared.html('<div class="et-sub">老师还没有发布练习。</div>')]
         seen: dict[str, int] = {}
         for p in papers:
             course = f"（{p['course']}）" if p.get("course") else ""
@@ -433,7 +446,7 @@ class Landing:
             # on the hub the service keeps the book from its own verdicts (no key in this kernel)
             if progress is None:
                 note = "暂时连不上考试服务，错题本稍后再看。"
-                return [section("错题本"), w.HTML(f'<div class="et-sub">{note}</div>')]
+                return [section("错题本"), shared.html(f'<div class="et-sub">{note}</div>')]
             count = int(progress["count"])
             text = f"练错题本（{count} 题）" if count else "错题本是空的"
             b = self._service_button(text, self.open_service_review, "et-practice")
@@ -456,12 +469,12 @@ class Landing:
             t = (progress or {}).get("practice")
             live = practice_line(t["items"], t["correct"], t["graded"]) if t else "暂时无法读取"
             rows = profile_rows(record, live, live=True, points=by_kind_text(points))
-            return [section("我的档案"), w.HTML(rows)]
+            return [section("我的档案"), shared.html(rows)]
         from exam_tools.quiz.profile import practice_summary
 
         s = practice_summary()
         local = f"练习 {s.sessions} 次（完成 {s.submitted} 次），共作答 {s.answered} 题"
-        return [section("我的档案"), w.HTML(profile_rows(record, local))]
+        return [section("我的档案"), shared.html(profile_rows(record, local))]
 
     # ---- exams -------------------------------------------------------------------------------
 
@@ -621,9 +634,10 @@ class Landing:
                 app.show_member(self.record.name)
             if what["kind"] != "exam" and app.on_submitted is None:
                 app.on_submitted = self._handed_in  # practice: handed in when the store says so
-            self.status = w.HTML()
-            self.retry = self._button("重新提交", lambda: self._hand_in(app), "warning")
-            self.retry.layout.display = "none"
+            self.status = shared.html()
+            # shown and hidden: a Layout of its own (quiz/shared.py)
+            self.retry = self._button("重新提交", lambda: self._hand_in(app), "warning",
+                                      layout=w.Layout(display="none"))  # fmt: skip
             back = self._service_button("◀ 返回我的学习", self.show_home, "et-back")
             self.body.children = [back, self.status, self.retry, app.widget]
 
@@ -634,9 +648,12 @@ class Landing:
         back.add_class("et-back")
         self._close_quiz()
         if not pages:
-            self.body.children = [back, w.HTML('<div class="et-sub">成绩反馈还没有发布。</div>')]
+            self.body.children = [
+                back,
+                shared.html('<div class="et-sub">成绩反馈还没有发布。</div>'),
+            ]
             return
-        self.body.children = [back, w.HTML(feedback_page(entry_title(entry), pages[-1]))]
+        self.body.children = [back, shared.html(feedback_page(entry_title(entry), pages[-1]))]
 
 
 def show_landing(**options: Any) -> Landing:

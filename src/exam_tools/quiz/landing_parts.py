@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import ipywidgets as w
 
+from exam_tools.quiz import shared
 from exam_tools.quiz.exchange import ExamEntry
 from exam_tools.quiz.record_client import PLACEHOLDER, ExamResult, PublishedRecord
 
@@ -45,7 +46,7 @@ LANDING_CSS = """<style>
 
 
 def section(title: str) -> w.HTML:
-    return w.HTML(f'<div class="et-section">{html.escape(title)}</div>')
+    return shared.html(f'<div class="et-section">{html.escape(title)}</div>')
 
 
 def entry_title(entry: ExamEntry) -> str:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from exam_tools.quiz import shared
+
 LOGOUT_TEXT = "退出登录"
 KIOSK_DELAY = 8  # seconds between 已交卷 and the logout on a site PC
 
@@ -88,7 +90,7 @@ class MemberSession:
         self.pinged = float("-inf")
         self.pings = 0
         self.logged_out = False
-        self.bar = w.HTML(self._bar_html())
+        self.bar = shared.html(self._bar_html())
         self.bar.add_class("et-session")
         self.widget = w.VBox([self.bar])
         self._stop = threading.Event()

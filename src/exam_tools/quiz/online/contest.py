@@ -19,6 +19,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from exam_tools.quiz import shared
 from exam_tools.quiz.online.client import ServiceAway, ServiceClient, ServiceRefused
 
 POLL_SECONDS = 35.0  # the service answers a waiting request within 20 s
@@ -75,14 +76,14 @@ class ContestView:
         self.deadline = 0.0  # time.monotonic() when the open question's time is up
         self.closed = threading.Event()
         self._lock = threading.RLock()
-        self.head = w.HTML('<div class="et-c-head">知识竞赛</div>')
-        self.clock = w.HTML()
-        self.stem = w.HTML('<div class="et-c-stem">正在连接……</div>')
-        self.status = w.HTML()
-        self.pad = w.VBox(layout=w.Layout(width="100%"))
-        self.result = w.HTML()
-        self.widget = w.VBox([w.HTML(CSS), self.head, self.clock, self.stem, self.status,
-                              self.pad, self.result], layout=w.Layout(width="100%"))  # fmt: skip
+        self.head = shared.html('<div class="et-c-head">知识竞赛</div>')
+        self.clock = shared.html()
+        self.stem = shared.html('<div class="et-c-stem">正在连接……</div>')
+        self.status = shared.html()
+        self.pad = w.VBox(layout=shared.layout(width="100%"))
+        self.result = shared.html()
+        self.widget = w.VBox([shared.html(CSS), self.head, self.clock, self.stem, self.status,
+                              self.pad, self.result], layout=shared.layout(width="100%"))  # fmt: skip
         self.widget.add_class("et-contest")
         for target in (self._poll, self._tick):
             threading.Thread(target=target, daemon=True, name="contest").start()
@@ -219,7 +220,7 @@ class ContestView:
             keys = [(LETTERS[i], f"{LETTERS[i]}．{o}") for i, o in enumerate(q.get("options", []))]
         out = []
         for value, text in keys:
-            b = w.Button(description=text, tooltip=text, layout=w.Layout(width="100%"))
+            b = shared.button(description=text, tooltip=text, layout=shared.layout(width="100%"))
             b.add_class("et-c-key")
             b.et_value = value  # the value this key sends
             b.on_click(lambda _b, v=value: self.tap(v))

@@ -355,6 +355,7 @@ class ServiceExamLauncher:
 
         import ipywidgets as w
 
+        from exam_tools.quiz import shared
         from exam_tools.quiz.app import CSS
 
         self.client, self.exam, self.state, self.paper_file = client, exam, state, paper_file
@@ -364,7 +365,7 @@ class ServiceExamLauncher:
         self._lock = threading.Lock()
         s = state.get("summary") or {}
         limit = f"，限时 {s['time_limit']:g} 分钟" if s.get("time_limit") else ""
-        self.header = w.HTML(
+        self.header = shared.html(
             f'<div class="et-title">{html.escape(str(s.get("title", exam)))}</div>'
             f'<div class="et-sub">考试 · {html.escape(str(s.get("course", "")))} · '
             f"共 {s.get('questions', '?')} 题，满分 {float(s.get('total_points') or 0):g} 分"
@@ -379,13 +380,16 @@ class ServiceExamLauncher:
         lines.append(f"可以作答 {left} 次，交卷后不能修改。" if left is not None
                      else "交卷后不能修改。")  # fmt: skip
         lines.append(_grading_rule(s.get("grading")))
-        self.intro = w.HTML('<div class="et-box">'
-                            + "".join(f"<div>{html.escape(x)}</div>" for x in lines) + "</div>")  # fmt: skip
-        self.begin_button = w.Button(description="开始考试", button_style="success",
-                                     tooltip="开始考试", layout=w.Layout(width="auto"))  # fmt: skip
+        self.intro = shared.html(
+            '<div class="et-box">'
+            + "".join(f"<div>{html.escape(x)}</div>" for x in lines)
+            + "</div>"
+        )
+        self.begin_button = shared.button(description="开始考试", button_style="success",
+                                          tooltip="开始考试", layout=shared.layout(width="auto"))  # fmt: skip
         self.begin_button.on_click(lambda _b: self.begin())
-        self.message = w.HTML()
-        self.widget = w.VBox([w.HTML(CSS), self.header, self.intro, self.begin_button,
+        self.message = shared.html()
+        self.widget = w.VBox([shared.html(CSS), self.header, self.intro, self.begin_button,
                               self.message])  # fmt: skip
         self.widget.add_class("exam-tools-quiz")
 
