@@ -54,11 +54,28 @@ def test_widgets_share_one_layout_and_style_and_cannot_change_them() -> None:
     assert d.layout is not a.layout and d.layout.comm is not None
 
 
-def test_the_landing_page_is_few_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_landing_page_is_few_models_and_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+    real_send, real_open = w.Widget._send, w.Widget.open
+
+    def send(self: w.Widget, msg: dict[str, Any], buffers: Any = None) -> Any:
+        sent.append("update " + ",".join(msg.get("state", {})))
+        return real_send(self, msg, buffers)
+
+    def open_(self: w.Widget) -> Any:
+        sent.append("open")
+        return real_open(self)
+
+    monkeypatch.setattr(w.Widget, "_send", send)
+    monkeypatch.setattr(w.Widget, "open", open_)
     page = hub_page(tmp_path, Service(), monkeypatch)
     found = models(page.widget)
     # 64 models (36 of them an empty Layout or style) before they were shared
     assert len(found) <= 30 and kinds(found) <= 6, sorted(type(m).__name__ for m in found.values())
+    # and 85 messages, 18 of them a CSS class added to a widget just made
+    assert len(sent) <= 32 and not [m for m in sent if "_dom_classes" in m], sent
 
 
 def test_an_exam_page_is_few_models_and_hides_only_its_own_buttons(

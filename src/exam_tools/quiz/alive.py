@@ -51,8 +51,7 @@ class Heartbeat:
         self.interval = interval
         self.grace = grace
         self.beats = 0
-        self.widget = shared.html(offline_html(0, grace))
-        self.widget.add_class("et-heartbeat")
+        self.widget = shared.html(offline_html(0, grace), classes=("et-heartbeat",))
         self._stop = threading.Event()
         threading.Thread(target=self._run, name="exam-tools-heartbeat", daemon=True).start()
 

@@ -286,8 +286,7 @@ class QuizApp:
         self.header = shared.html(self._header_html(p.member or ""))
         self.progress = shared.html()
         self.clock_label = shared.html()
-        self.question = w.Box(layout=w.Layout(width="100%"))
-        self.question.add_class("et-question")
+        self.question = w.Box(layout=shared.layout(width="100%"), _dom_classes=("et-question",))
         self.scroller = shared.html()
         self.feedback = shared.html()
         self.prev_button = self._button("◀ 上一题", self.prev)
@@ -298,23 +297,23 @@ class QuizApp:
         if self.practice:
             nav.append(self.check_button)
         nav.append(self.submit_button)
-        self.nav = w.HBox(nav, layout=w.Layout(flex_flow="row wrap"))
-        self.bar = w.HBox([self.progress, self.clock_label])
-        self.bar.add_class("et-bar")
+        self.nav = w.HBox(nav, layout=shared.layout(flex_flow="row wrap"))
+        self.bar = w.HBox([self.progress, self.clock_label], layout=shared.layout(),
+                          _dom_classes=("et-bar",))  # fmt: skip
         self.confirm_text = shared.html()
         self.confirm_button = self._button("确定交卷", self.confirm_submit, "danger")
         self.cancel_button = self._button("继续答题", self.cancel_submit)
         self.confirm = w.VBox(
             [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
-            layout=w.Layout(display="none"),
+            layout=w.Layout(display="none"),  # shown and hidden: its own
+            _dom_classes=("et-box",),
         )
-        self.confirm.add_class("et-box")
         self.card_buttons = [self._card_button(n) for n in range(1, len(p) + 1)]
         grid = w.GridBox(
             self.card_buttons,
             layout=w.Layout(grid_template_columns="repeat(auto-fill, 56px)", grid_gap="6px"),
+            _dom_classes=("et-card",),
         )
-        grid.add_class("et-card")
         self.card_title = shared.html()
         self.message = shared.html()
         self.result = shared.html()
@@ -347,10 +346,10 @@ class QuizApp:
                 self.rules_button,
                 self.card_title,
                 grid,
-            ]
+            ],
+            _dom_classes=("exam-tools-quiz",),
         )
         self._children = self.widget.children
-        self.widget.add_class("exam-tools-quiz")
 
     def __repr__(self) -> str:
         return f"<QuizApp {self.paper.id}: {self.paper.mode.value}, {len(self.paper)} items>"

@@ -63,8 +63,8 @@ class ItemView:
                 build(),
             ],
             layout=shared.layout(width="100%"),
+            _dom_classes=("et-item",),
         )
-        self.box.add_class("et-item")
 
     # ---- builders -------------------------------------------------------------------------------
 
@@ -93,8 +93,8 @@ class ItemView:
     def _judge_buttons(self) -> w.Widget:
         buttons = []
         for truth in (True, False):
-            b = shared.button(description=JUDGE_LABELS[truth], tooltip=JUDGE_LABELS[truth][2:])
-            b.add_class("et-judge")
+            b = shared.button(description=JUDGE_LABELS[truth], tooltip=JUDGE_LABELS[truth][2:],
+                              classes=("et-judge",))  # fmt: skip
             b.on_click(lambda _b, t=truth: self._click_judge(t))
             buttons.append(b)
         self.inputs = buttons

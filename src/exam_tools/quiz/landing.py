@@ -96,10 +96,9 @@ class Landing:
         self.session = member_session()
         top = [self.session.widget] if self.session is not None else []
         self.widget = w.VBox(
-            [shared.html(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.wait, self.body]
+            [shared.html(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.wait, self.body],
+            _dom_classes=("exam-tools-quiz", "et-landing"),
         )
-        self.widget.add_class("exam-tools-quiz")
-        self.widget.add_class("et-landing")
         if not self._resume():
             self.show_home()
 
@@ -160,20 +159,22 @@ class Landing:
     # ---- views -------------------------------------------------------------------------------
 
     def _button(
-        self, text: str, handler: Callable[[], None], style: str = "", **kwargs: Any
+        self,
+        text: str,
+        handler: Callable[[], None],
+        style: str = "",
+        classes: tuple[str, ...] = (),
+        **kwargs: Any,
     ) -> w.Button:
-        b = shared.button(description=text, button_style=style, tooltip=text, **kwargs)
-        b.add_class("et-tile")
+        b = shared.button(description=text, button_style=style, tooltip=text,
+                          classes=("et-tile", *classes), **kwargs)  # fmt: skip
         b.on_click(lambda _b: self._safely(handler))
         return b
 
     def _service_button(self, text: str, handler: Callable[[], None], css: str = "") -> w.Button:
         """A tile whose action waits for the exam service: on the hub it runs in the background
         (:meth:`_in_background`); without a service (local files only) it runs at once."""
-        b = shared.button(description=text, tooltip=text)
-        b.add_class("et-tile")
-        for c in css.split():
-            b.add_class(c)
+        b = shared.button(description=text, tooltip=text, classes=("et-tile", *css.split()))
         if self.service is None:
             b.on_click(lambda _b: self._safely(handler))
         else:
@@ -378,9 +379,9 @@ class Landing:
         for entry in exams:
             title = entry_title(entry)
             state = exam_state(entry, self.home)
-            b = self._button(f"考试：{title}\n{state}", partial(self.open_exam, entry))
-            b.add_class("et-exam")
-            b.add_class("et-done" if entry.submitted else "et-new")  # an exam to take stands out
+            # an exam to take stands out
+            classes = ("et-exam", "et-done" if entry.submitted else "et-new")
+            b = self._button(f"考试：{title}\n{state}", partial(self.open_exam, entry), "", classes)
             tiles.append(b)
             if entry.feedback or entry.feedback_ready:
                 tiles.append(
@@ -571,8 +572,7 @@ class Landing:
                 view.close()
                 self.show_home()
 
-            back = self._button("◀ 返回我的学习", home)
-            back.add_class("et-back")
+            back = self._button("◀ 返回我的学习", home, classes=("et-back",))
             self.body.children = [back, view.widget]
 
     # ---- practice ----------------------------------------------------------------------------
@@ -644,8 +644,7 @@ class Landing:
     def show_feedback(self, entry: ExamEntry) -> None:
         pages = self.exchange.fetch_feedback(entry) if entry.feedback_ready else []
         pages = pages or list(entry.feedback)
-        back = self._button("◀ 返回我的学习", self.show_home)
-        back.add_class("et-back")
+        back = self._button("◀ 返回我的学习", self.show_home, classes=("et-back",))
         self._close_quiz()
         if not pages:
             self.body.children = [

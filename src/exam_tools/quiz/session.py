@@ -90,8 +90,7 @@ class MemberSession:
         self.pinged = float("-inf")
         self.pings = 0
         self.logged_out = False
-        self.bar = shared.html(self._bar_html())
-        self.bar.add_class("et-session")
+        self.bar = shared.html(self._bar_html(), classes=("et-session",))
         self.widget = w.VBox([self.bar])
         self._stop = threading.Event()
         _sessions.add(self)

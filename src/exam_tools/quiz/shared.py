@@ -1,21 +1,24 @@
-"""Widgets that share one Layout and one style model per kernel.
+"""Widgets that share one Layout and one style model per kernel, with their CSS classes from the
+start.
 
 ipywidgets gives every widget a Layout and a style of its own, and each is a model of its own: the
 member's kernel sends it, the member's server reads it (Voilà's executor takes in every widget
 message of the first page) and the phone fetches and draws it. 我的学习 was 64 models, 36 of them
-an empty Layout or style; an exam of ten questions 115, 73 of them. In a login storm each model
-costs CPU in the kernel and in the server (about 0.7 ms together, measured with nbclient), and on
-an old phone each is one more view to build before the page answers a tap.
+an empty Layout or style, and 85 messages (18 of them a CSS class added to a widget just made); an
+exam of ten questions 115 models. In a login storm each costs CPU in the kernel and in the server
+(about 0.7 ms together per model, measured with nbclient), and on an old phone each model is one
+more view to build before the page answers a tap.
 
 The widgets made here share, per kernel, one Layout for each set of layout traits and one style per
 widget kind. A shared model is sealed: setting one of its synced traits raises
 :class:`SharedModelError`, since hiding one button through its shared Layout would hide them all. A
 widget whose Layout changes (shown and hidden) is given one of its own (``layout=w.Layout(...)``).
+Their ``classes`` go into the first message (``_dom_classes``), not one ``add_class`` message each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as w
@@ -68,13 +71,17 @@ def layout(**traits: str) -> w.Layout:
     return _shared(("layout", *sorted(traits.items())), lambda: SharedLayout(**traits))
 
 
-def html(value: str = "", **kwargs: Any) -> w.HTML:
-    """``w.HTML`` with the shared Layout (unless ``layout=`` is given) and the shared style."""
+def html(value: str = "", *, classes: Sequence[str] = (), **kwargs: Any) -> w.HTML:
+    """``w.HTML`` with the shared Layout (unless ``layout=`` is given) and the shared style, and
+    its CSS ``classes`` from the start (each ``add_class`` after it is made is a message more)."""
     kwargs.setdefault("layout", layout())
-    return w.HTML(value, style=_shared(("html-style",), SharedHTMLStyle), **kwargs)
+    style = _shared(("html-style",), SharedHTMLStyle)
+    return w.HTML(value, style=style, _dom_classes=tuple(classes), **kwargs)
 
 
-def button(**kwargs: Any) -> w.Button:
-    """``w.Button`` with the shared Layout (unless ``layout=`` is given) and the shared style."""
+def button(*, classes: Sequence[str] = (), **kwargs: Any) -> w.Button:
+    """``w.Button`` with the shared Layout (unless ``layout=`` is given), the shared style and
+    its CSS ``classes`` from the start."""
     kwargs.setdefault("layout", layout())
-    return w.Button(style=_shared(("button-style",), SharedButtonStyle), **kwargs)
+    style = _shared(("button-style",), SharedButtonStyle)
+    return w.Button(style=style, _dom_classes=tuple(classes), **kwargs)

@@ -83,8 +83,8 @@ class ContestView:
         self.pad = w.VBox(layout=shared.layout(width="100%"))
         self.result = shared.html()
         self.widget = w.VBox([shared.html(CSS), self.head, self.clock, self.stem, self.status,
-                              self.pad, self.result], layout=shared.layout(width="100%"))  # fmt: skip
-        self.widget.add_class("et-contest")
+                              self.pad, self.result], layout=shared.layout(width="100%"),
+                             _dom_classes=("et-contest",))  # fmt: skip
         for target in (self._poll, self._tick):
             threading.Thread(target=target, daemon=True, name="contest").start()
 
@@ -220,8 +220,8 @@ class ContestView:
             keys = [(LETTERS[i], f"{LETTERS[i]}．{o}") for i, o in enumerate(q.get("options", []))]
         out = []
         for value, text in keys:
-            b = shared.button(description=text, tooltip=text, layout=shared.layout(width="100%"))
-            b.add_class("et-c-key")
+            b = shared.button(description=text, tooltip=text, layout=shared.layout(width="100%"),
+                              classes=("et-c-key",))  # fmt: skip
             b.et_value = value  # the value this key sends
             b.on_click(lambda _b, v=value: self.tap(v))
             out.append(b)

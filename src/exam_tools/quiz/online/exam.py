@@ -390,8 +390,7 @@ class ServiceExamLauncher:
         self.begin_button.on_click(lambda _b: self.begin())
         self.message = shared.html()
         self.widget = w.VBox([shared.html(CSS), self.header, self.intro, self.begin_button,
-                              self.message])  # fmt: skip
-        self.widget.add_class("exam-tools-quiz")
+                              self.message], _dom_classes=("exam-tools-quiz",))  # fmt: skip
 
     @property
     def attempt(self) -> Any:
