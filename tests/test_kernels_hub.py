@@ -1,7 +1,7 @@
 """A member holds only the kernels of the pages open now (issue 17, item 8; hub-notes 17).
 
 On a real JupyterHub on localhost (root; ports 18320-18324, accounts ``etcul-…``), a member logs
-in in headless Chromium and opens 我的学习 (a Voilà page whose heartbeat updates a widget every two
+in in headless Chromium and opens 我的学习 (a Voilà page whose heartbeat updates a widget every few
 seconds). A browser killed without closing its page (a phone's browser swept away, a PC switched
 off) must not leave its kernel behind once the cull time has passed, while the kernel of a page that
 stays open, with a member reading a question for longer than the cull time, is never taken away.

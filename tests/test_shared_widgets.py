@@ -103,3 +103,22 @@ def test_an_exam_page_is_few_models_and_hides_only_its_own_buttons(
     hidden = {app.rules_button, app.back_button, app.begin_button}
     for b in (m for m in models(app.widget).values() if isinstance(m, w.Button)):
         assert b in hidden or b.layout.display is None, b.description
+
+
+def test_a_heartbeat_carries_the_notice_alone_and_the_page_its_style(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A beat goes to the phone for as long as the page is open: the notice only (its style, the
+    same every time, is on the page once), at least three beats within the grace."""
+    from exam_tools.quiz.alive import OFFLINE_TEXT
+
+    page = hub_page(tmp_path, Service(), monkeypatch)
+    beat = page.heartbeat
+    first = beat.widget.value
+    beat.beat()
+    assert beat.widget.value != first  # a new element: its animation starts again
+    assert OFFLINE_TEXT in beat.widget.value and "<style" not in beat.widget.value
+    assert len(beat.widget.value.encode("utf-8")) < 400  # 1.5 KB more with the style
+    assert beat.interval * 3 <= beat.grace
+    css = page.widget.children[0].value
+    assert ".et-offline" in css and f"animation: et-offline-show 0.1s linear {beat.grace:g}s" in css

@@ -2,7 +2,7 @@
 
 jupyter_server culls a kernel after ``cull_idle_timeout`` seconds without activity, and any message
 the kernel sends counts as activity. The member page's heartbeat (:mod:`exam_tools.quiz.alive`)
-updates a widget every two seconds, so a page closed or reloaded left a kernel that looked busy
+updates a widget every few seconds, so a page closed or reloaded left a kernel that looked busy
 forever: one member was seen holding seven kernels of 128 MB (hub-notes 17). What matters for a
 member is whether a page is still connected. This manager shuts a kernel down once no page has been
 connected to it for ``cull_idle_timeout`` seconds, whatever it sends; a connected page's kernel is

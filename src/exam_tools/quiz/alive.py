@@ -5,7 +5,12 @@ element, which restarts a CSS animation that would reveal a full-screen notice a
 seconds. While the kernel lives the notice never appears; once it is gone (kernel restarted or
 killed, server stopped, network lost) nothing re-creates the element and the notice covers the dead
 controls with an instruction and a 刷新 link (``href=""`` reloads the page). No JavaScript, no
-Voilà template: it works wherever ipywidgets render.
+Voilà template: it works wherever ipywidgets render, with :attr:`Heartbeat.css` on the page.
+
+A beat carries the notice alone (244 bytes), not its style (1.5 KB more, the same every time): a
+member's phone receives a beat for as long as the page is open, on a mobile data plan. Every five
+seconds, three beats within the grace: 0.5 ms of CPU per beat in the kernel and the server together
+(measured with nbclient), 0.2 MB an hour on the phone (was 1.8 KB every two seconds, 3.3 MB).
 """
 
 from __future__ import annotations
@@ -35,9 +40,15 @@ _STYLE = """<style>
 </style>"""
 
 
-def offline_html(beat: int, grace: float) -> str:
+def style_html(grace: float) -> str:
+    """The notice's style: on the page once (the notice shows ``grace`` s after the last beat)."""
+    return _STYLE.replace("{grace}", f"{grace:g}")
+
+
+def offline_html(beat: int) -> str:
+    """One beat: the notice, hidden until its animation runs out (a new element restarts it)."""
     return (
-        _STYLE.replace("{grace}", f"{grace:g}") + f'<div class="et-offline" data-beat="{beat}">'
+        f'<div class="et-offline" data-beat="{beat}">'
         f'<div class="et-offline-title">{OFFLINE_TEXT}</div>'
         '<div class="et-offline-hint">答案已经自动保存，刷新后会接着答。</div>'
         '<a class="et-reload" href="">刷新页面</a></div>'
@@ -45,19 +56,21 @@ def offline_html(beat: int, grace: float) -> str:
 
 
 class Heartbeat:
-    """The widget to put on the page; its thread beats until :meth:`stop` or the kernel ends."""
+    """The widget to put on the page, with :attr:`css` in the page's style; its thread beats until
+    :meth:`stop` or the kernel ends."""
 
-    def __init__(self, interval: float = 2.0, grace: float = 15.0) -> None:
+    def __init__(self, interval: float = 5.0, grace: float = 15.0) -> None:
         self.interval = interval
         self.grace = grace
         self.beats = 0
-        self.widget = shared.html(offline_html(0, grace), classes=("et-heartbeat",))
+        self.css = style_html(grace)
+        self.widget = shared.html(offline_html(0), classes=("et-heartbeat",))
         self._stop = threading.Event()
         threading.Thread(target=self._run, name="exam-tools-heartbeat", daemon=True).start()
 
     def beat(self) -> None:
         self.beats += 1
-        self.widget.value = offline_html(self.beats, self.grace)
+        self.widget.value = offline_html(self.beats)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -96,7 +96,13 @@ class Landing:
         self.session = member_session()
         top = [self.session.widget] if self.session is not None else []
         self.widget = w.VBox(
-            [shared.html(CSS + LANDING_CSS), self.heartbeat.widget, *top, self.wait, self.body],
+            [
+                shared.html(CSS + LANDING_CSS + self.heartbeat.css),
+                self.heartbeat.widget,
+                *top,
+                self.wait,
+                self.body,
+            ],
             _dom_classes=("exam-tools-quiz", "et-landing"),
         )
         if not self._resume():
