@@ -249,19 +249,25 @@ def test_files_from_before_the_field_are_read_as_highest(bank: Bank, tmp_path: P
 # ---- a service exam: the same flow, the service keeps the attempts --------------------------------
 
 
-def test_a_service_exam_starts_attempt_two_only_from_its_rules_page(
-    tmp_path: Path, clock: FakeClock
-) -> None:
-    from exam_tools.quiz.app import QuizApp
-    from exam_tools.quiz.online.exam import ServiceExamLauncher, open_service_exam
-
+def cert_at_service(tmp_path: Path, clock: FakeClock) -> tuple[Any, Any]:
+    """The test course's certification exam held by an exam service, open now; (store, the
+    client member dy1's page uses)."""
     from .test_integrity import StoreClient, _store
     from .test_service import cli
 
     course_dir = tmp_path / "course"
     cli("assign", "rice", "cert", "--course-dir", str(course_dir), "--courses", str(COURSES))
     s = _store(course_dir, tmp_path, clock, opens=None)
-    client = StoreClient(s, "dy1")
+    return s, StoreClient(s, "dy1")
+
+
+def test_a_service_exam_starts_attempt_two_only_from_its_rules_page(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from exam_tools.quiz.app import QuizApp
+    from exam_tools.quiz.online.exam import ServiceExamLauncher, open_service_exam
+
+    s, client = cert_at_service(tmp_path, clock)
     paper_file = tmp_path / "member" / "exam.paper.json"
 
     def reopen() -> QuizApp | ServiceExamLauncher | None:

@@ -12,10 +12,8 @@ import pytest
 
 from exam_tools.quiz import shared
 
-from .conftest import DATA, FakeClock
+from .conftest import FakeClock
 from .test_landing import Service, hub_page
-
-COURSES = DATA / "courses"
 
 
 def models(root: w.Widget) -> dict[str, w.Widget]:
@@ -83,13 +81,10 @@ def test_an_exam_page_is_few_models_and_hides_only_its_own_buttons(
 ) -> None:
     from exam_tools.quiz.online.exam import open_service_exam
 
-    from .test_integrity import StoreClient, _store
-    from .test_service import cli
+    from .test_attempts import cert_at_service
 
-    course_dir = tmp_path / "course"
-    cli("assign", "rice", "cert", "--course-dir", str(course_dir), "--courses", str(COURSES))
-    s = _store(course_dir, tmp_path, clock, opens=None)
-    launcher: Any = open_service_exam(StoreClient(s, "dy1"), "cert", tmp_path / "m.paper.json",  # type: ignore[arg-type]
+    _store, client = cert_at_service(tmp_path, clock)
+    launcher: Any = open_service_exam(client, "cert", tmp_path / "m.paper.json",
                                       clock=clock, intro=True, timer=False)  # fmt: skip
     launcher.begin_button.click()
     app = launcher.app

@@ -387,7 +387,8 @@ class Landing:
             state = exam_state(entry, self.home)
             # an exam to take stands out
             classes = ("et-exam", "et-done" if entry.submitted else "et-new")
-            b = self._button(f"考试：{title}\n{state}", partial(self.open_exam, entry), "", classes)
+            b = self._button(f"考试：{title}\n{state}", partial(self.open_exam, entry),
+                             classes=classes)  # fmt: skip
             tiles.append(b)
             if entry.feedback or entry.feedback_ready:
                 tiles.append(
