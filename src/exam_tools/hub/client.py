@@ -152,8 +152,8 @@ class HubSession:
         return str(r.json()["id"])
 
     def execute(self, kernel_id: str, code: str, timeout: float = 60) -> dict[str, Any]:
-        """Run ``code`` in the kernel over its websocket; returns stdout, stderr and the error
-        name (if any) of the execution."""
+        """Run ``code`` in the kernel over its websocket; returns stdout, stderr, and the error's
+        name (``error``, None when the code ran) and message (``evalue``) of the execution."""
         import websocket
 
         ws_url = self.user_url(f"api/kernels/{kernel_id}/channels").replace("http", "ws", 1)
@@ -170,7 +170,7 @@ class HubSession:
         message = {"header": header, "parent_header": {}, "metadata": {}, "channel": "shell",
                    "buffers": [], "content": content}  # fmt: skip
         ws.send(json.dumps(message))
-        out: dict[str, Any] = {"stdout": "", "stderr": "", "error": None}
+        out: dict[str, Any] = {"stdout": "", "stderr": "", "error": None, "evalue": ""}
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
@@ -187,8 +187,9 @@ class HubSession:
                 kind, content = msg["msg_type"], msg["content"]
                 if kind == "stream":
                     out[content["name"]] += content["text"]
-                elif kind == "error":
+                elif kind == "error":  # the exception's name, and its message for the reader
                     out["error"] = content["ename"]
+                    out["evalue"] = content.get("evalue", "")
                 elif kind == "status" and content["execution_state"] == "idle":
                     return out
         finally:
