@@ -5,6 +5,7 @@ per server (exam_tools.hub.member_server) and the kernel that waits for the firs
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +276,66 @@ def test_kernels_talk_over_unix_sockets_in_the_member_s_own_folder(tmp_path: Pat
         asyncio.run(scenario())
     finally:
         shutil.rmtree(short, ignore_errors=True)
+
+
+def test_a_page_leaves_in_a_few_writes_and_shows_its_start_while_the_kernel_works() -> None:
+    """Voilà flushed every snippet its template yields (57 for 我的学习 before the cell ran);
+    stream_page flushes each stretch once, and what came before a wait for the kernel reaches
+    the phone during the wait, not after it."""
+    import socket
+
+    from tornado.web import Application, RequestHandler
+
+    from exam_tools.hub.member_server import FLUSH_AFTER, stream_page
+    from tests.conftest import serving
+
+    flushes: list[int] = []
+
+    async def snippets() -> Any:
+        for i in range(60):  # the page's head and the cell's frame: no wait between them
+            yield f"<div>{i}</div>"
+        await asyncio.sleep(1.0)  # the kernel runs the cell
+        for i in range(60, 80):
+            yield f"<div>{i}</div>"
+
+    class Page(RequestHandler):  # type: ignore[misc]  # untyped base (tornado in the venv)
+        def flush(self, include_footers: bool = False) -> Any:
+            flushes.append(1)
+            return super().flush(include_footers)
+
+        async def get(self) -> None:
+            await stream_page(self, snippets())
+
+    with serving(Application([("/page", Page)])) as port:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(b"GET /page HTTP/1.1\r\nHost: x\r\n\r\n")
+        t0, received = time.monotonic(), b""
+        first_seen = None
+        while not received.endswith(b"0\r\n\r\n"):  # the chunked body's end
+            data = sock.recv(65536)
+            assert data, received[-200:]
+            received += data
+            if first_seen is None and b"<div>59</div>" in received:
+                first_seen = time.monotonic() - t0
+        sock.close()
+    body = received.split(b"\r\n\r\n", 1)[1]
+    assert all(f"<div>{i}</div>".encode() in body for i in range(80))
+    assert body.index(b"<div>59</div>") < body.index(b"<div>60</div>")
+    assert first_seen is not None and first_seen < 0.5  # during the kernel's second
+    assert len(flushes) <= 3, flushes  # one per stretch (the end flushes with finish), not 80
+    assert FLUSH_AFTER <= 0.05  # a delay nobody sees
+
+
+def test_voila_s_page_handler_writes_through_stream_page() -> None:
+    import voila.tornado.handler
+
+    from exam_tools.hub.member_server import install_coalesced_flush
+
+    original = voila.tornado.handler.TornadoVoilaHandler.get
+    try:
+        assert install_coalesced_flush() and install_coalesced_flush()  # once, found again
+        patched = voila.tornado.handler.TornadoVoilaHandler.get
+        assert patched is not original and getattr(patched, "coalesced", False)
+        assert voila.tornado.handler.TornadoVoilaHandler.get is patched
+    finally:
+        voila.tornado.handler.TornadoVoilaHandler.get = original
