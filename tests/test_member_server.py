@@ -326,6 +326,42 @@ def test_a_page_leaves_in_a_few_writes_and_shows_its_start_while_the_kernel_work
     assert FLUSH_AFTER <= 0.05  # a delay nobody sees
 
 
+def test_a_member_s_kernel_keeps_no_history(
+    manager: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IPython wrote each cell Voilà ran into a SQLite file in the member's home, from a thread,
+    committing each time; members' kernels are started without it, the waiting kernel too."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    code = "import os\nh = get_ipython().history_manager\nprint(h.enabled, os.path.exists(h.hist_file))"
+
+    async def run(kernel_id: str) -> str:
+        client = manager.get_kernel(kernel_id).client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            out: list[str] = []
+            reply = await client.execute_interactive(
+                code, timeout=60,
+                output_hook=lambda m: out.append(m["content"].get("text", "")),
+            )  # fmt: skip
+            assert reply["content"]["status"] == "ok", reply["content"]
+            return "".join(out).strip()
+        finally:
+            client.stop_channels()
+
+    async def scenario() -> list[str]:
+        manager.start_waiting()
+        waiting = await manager._waiting
+        other = await manager.start_kernel(kernel_name="python3", path="")
+        try:
+            return [await run(waiting), await run(other)]
+        finally:
+            await manager.shutdown_all()
+
+    assert asyncio.run(scenario()) == ["False False", "False False"]
+    assert not list((tmp_path / "ipython").rglob("history.sqlite"))
+
+
 def test_voila_s_page_handler_writes_through_stream_page() -> None:
     import voila.tornado.handler
 
