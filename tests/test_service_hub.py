@@ -346,17 +346,19 @@ def test_queued_answers_are_judged_by_the_service_clock(
 ) -> None:
     """Answers queued before the deadline while the service was unreachable count if they arrive
     within the grace, and not after it, whatever the member's computer says."""
-    # both members must have answered question 1 before the deadline: on a loaded machine their
-    # set-up (two CLI runs, two kernels opening the exam) once took longer than 12 s
-    closes = time.time() + 30
+    # both members must have answered question 1 before the deadline; the service may first ask
+    # one to wait (429: in CI one was refused 1.4 s into this test), so give them time to
+    closes = time.time() + 45
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(closes))  # with its offset
     open_exam(hub, "lag", "--closes", stamp, "--grace", "4")
     early, late = members[hub.logins[0]], members[hub.logins[2]]
     for m in (early, late):
         put_spec(hub, m, "lag")
         m.run(QUIZ.format(exam="lag") + "app.store.set_answer(1, 'A')\n"
-              # what the member saw, and how far from the deadline
-              f"assert app.store.drain(), (app.store.notice, __import__('time').time() - {closes})\n"
+              # sent, if need be after the service's 429s (drain() stops at a notice, busy or away)
+              "import time\nend = time.time() + 25\n"
+              "while app.store.queue.pending and time.time() < end:\n    time.sleep(0.1)\n"
+              f"assert not app.store.queue.pending, (app.store.notice, time.time() - {closes})\n"
               "real = app.store.client.url\napp.store.client.url = 'http://127.0.0.1:9/x'\n"
               "app.store.stop()\napp.store.set_answer(2, 'B')")  # fmt: skip
     time.sleep(max(0.0, closes + 1.5 - time.time()))  # past the deadline, within the grace
