@@ -19,6 +19,8 @@ from exam_tools.hub.member_server import (
     install_template_cache,
 )
 
+from .conftest import serving
+
 
 def env(cache: TemplateCache, source: str, *, is_async: bool = False) -> Environment:
     return Environment(loader=DictLoader({"page.j2": source}), bytecode_cache=cache,
@@ -287,7 +289,6 @@ def test_a_page_leaves_in_a_few_writes_and_shows_its_start_while_the_kernel_work
     from tornado.web import Application, RequestHandler
 
     from exam_tools.hub.member_server import FLUSH_AFTER, stream_page
-    from tests.conftest import serving
 
     flushes: list[int] = []
 
@@ -298,7 +299,7 @@ def test_a_page_leaves_in_a_few_writes_and_shows_its_start_while_the_kernel_work
         for i in range(60, 80):
             yield f"<div>{i}</div>"
 
-    class Page(RequestHandler):  # type: ignore[misc]  # untyped base (tornado in the venv)
+    class Page(RequestHandler):
         def flush(self, include_footers: bool = False) -> Any:
             flushes.append(1)
             return super().flush(include_footers)

@@ -346,8 +346,8 @@ def test_queued_answers_are_judged_by_the_service_clock(
 ) -> None:
     """Answers queued before the deadline while the service was unreachable count if they arrive
     within the grace, and not after it, whatever the member's computer says."""
-    # both members must have answered question 1 before the deadline; the service may first ask
-    # one to wait (429: in CI one was refused 1.4 s into this test), so give them time to
+    # both members must have answered question 1 before the deadline, and the service may first
+    # ask one to wait (429: in CI one was refused 1.4 s into this test): time enough for both
     closes = time.time() + 45
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(closes))  # with its offset
     open_exam(hub, "lag", "--closes", stamp, "--grace", "4")
