@@ -112,6 +112,24 @@ def test_the_waiting_kernel_serves_the_first_page_only(manager: Any) -> None:
     asyncio.run(scenario())
 
 
+def test_a_page_asked_for_while_the_waiting_kernel_starts_gets_it_for_good(manager: Any) -> None:
+    """A member whose page is asked for before the waiting kernel has started (a quick login on a
+    busy server) gets that kernel, and it is a page's kernel from then on: not shut down when a
+    waiting kernel's lifetime is up (30 minutes after the server's start, in the middle of an
+    exam)."""
+
+    async def scenario() -> None:
+        manager.start_waiting()
+        page = await manager.start_kernel(kernel_name="python3", path="pages")  # not awaited first
+        assert len(manager.list_kernels()) == 1 and manager._waiting is None
+        manager.warm_lifetime = 0.0
+        await manager.cull_kernel_if_idle(page)
+        assert page in manager and await manager.get_kernel(page).is_alive()
+        await manager.shutdown_all()
+
+    asyncio.run(scenario())
+
+
 def test_a_waiting_kernel_that_died_is_not_handed_to_a_page(manager: Any) -> None:
     """Kernels started at once may be given the same free port; one then dies at its start."""
 
@@ -179,6 +197,9 @@ async def scenario():
     print("page", page == waiting, autogroup(page))
     other = await manager.start_kernel(kernel_name="python3", path="")
     print("other", autogroup(other))
+    manager.start_waiting()  # a page asked for before the waiting kernel has started
+    early = await manager.start_kernel(kernel_name="python3", path="pages")
+    print("early", autogroup(early))
     await manager.shutdown_all()
 
 asyncio.run(scenario())
@@ -198,7 +219,8 @@ def test_a_kernel_yields_the_cpu_until_it_serves_a_page(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", WEIGHED, str(tmp_path)], capture_output=True,
                          text=True, timeout=120, check=False)  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split("\n")[:4] == ["waiting 5", "culled 5", "page True 0", "other 0"]
+    seen = out.stdout.split("\n")[:5]
+    assert seen == ["waiting 5", "culled 5", "page True 0", "other 0", "early 0"]
 
 
 def test_a_member_server_yields_the_cpu_in_its_session() -> None:

@@ -126,6 +126,11 @@ class MemberKernelManager(AsyncMappingKernelManager):
             path=ApiPath(self.warm_path),
             extra_arguments=exec_lines_argument(list(self.warm_imports)),
         )
+        if self._waiting is not asyncio.current_task():
+            # a page took it while it started (_take_waiting): it serves that page and is placed
+            # there; marked as waiting it would keep the server's niceness and be shut down
+            # warm_lifetime after the server's start, in the middle of the member's exam
+            return kernel_id
         self._waiting_id = kernel_id
         self._place(kernel_id)
         self.log.info("Kernel %s waits for the member's first page.", kernel_id)
