@@ -472,7 +472,7 @@ def rows(f: Figures) -> dict[str, tuple[float, str]]:
     return {
         "login → 我的学习 p50, cold (s)": (med(f.cold) if f.cold else float("nan"), "{:.1f}"),
         "login → 我的学习 p95, cold (s)": (percentile(f.cold, 95), "{:.1f}"),
-        # to the hundredth: the goal for these is 3 s, and a tenth is what a sitting's storm varies
+        # to the hundredth: their goal is 3 s, and at one decimal 3.04 s would print as 3.0
         "login → 我的学习 p50, prestarted (s)": (med(f.warm) if f.warm else float("nan"), "{:.2f}"),
         "login → 我的学习 p95, prestarted (s)": (percentile(f.warm, 95), "{:.2f}"),
         "CPU-s per login (server + page kernel)": (med(f.cpu) if f.cpu else float("nan"), "{:.2f}"),
