@@ -147,6 +147,10 @@ def test_forked_servers_hold_nothing_of_anyone_else(hub: LocalHub) -> None:
 
     assert weight(server2) == "5"
     kernels2 = [pid for pid, cmd in processes(account.pw_uid).items() if "ipykernel" in cmd]
+    # (a write the machine refused for now is tried again: hub-notes 33)
+    end = time.monotonic() + 30
+    while {weight(k) for k in kernels2} != {"0"} and time.monotonic() < end:
+        time.sleep(0.1)
     assert kernels2 and [weight(k) for k in kernels2] == ["0"] * len(kernels2)
     # kernels' channels are Unix sockets in the member's own folder (exam_tools.hub.kernels)
     own = Path(account.pw_dir) / ".kernels"

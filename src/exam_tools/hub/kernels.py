@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import os
 import posixpath
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,12 @@ IPC_PATH_MAX = 107
 #: Kernels' ``oom_score_adj``: +500 counts half the memory limit against a kernel, so a runaway
 #: kernel (or any kernel) goes before the member's server does.
 OOM_SCORE_ADJ = "500"
+
+#: A kernel's weight on the CPU refused by the machine for now (it takes one such write every
+#: 100 ms from all members together; :func:`exam_tools.hub.limits.yield_cpu`) is tried again
+#: after ~20 ms, then half as long again each time up to 250 ms: for about a minute at most
+#: (and again in every cull round).
+WEIGH_FIRST, WEIGH_LONGEST, WEIGH_TRIES = 0.02, 0.25, 240
 
 
 def alone_too_long(alone_since: float | None, connections: int, now: float, timeout: float) -> bool:
@@ -93,6 +100,7 @@ class MemberKernelManager(AsyncMappingKernelManager):
         self._waiting: asyncio.Task[str] | None = None
         self._waiting_id: str | None = None
         self._waiting_since = 0.0
+        self._weighing: dict[str, asyncio.TimerHandle] = {}
 
     def pre_start_kernel(self, kernel_name: str | None, kwargs: Any) -> tuple[Any, str, str]:
         """The kernel's manager, set to use Unix sockets in ``ipc_dir``, and the kernel's
@@ -190,14 +198,39 @@ class MemberKernelManager(AsyncMappingKernelManager):
         pid = getattr(getattr(self._kernels.get(kernel_id), "provisioner", None), "pid", None)
         return pid if isinstance(pid, int) else None
 
-    def _weigh(self, kernel_id: str, pid: int) -> None:
+    def _weigh(self, kernel_id: str, pid: int, tries: int = 0) -> None:
         """The kernel waiting for a page starts and imports with the server's niceness, yielding
         to the hub, the exam service and members already in; a kernel serving a page (the member
         is in, answering) weighs as much as the hub, so that while others log in their answers
         are still saved at once. A kernel starts a session of its own, which the server's
-        niceness does not reach (:func:`exam_tools.hub.limits.yield_cpu`)."""
+        niceness does not reach (:func:`exam_tools.hub.limits.yield_cpu`). A write the machine
+        refuses for now is tried again shortly (:data:`WEIGH_FIRST`), by what the kernel is
+        then: once taken by a page while a try was pending, it weighs as serving the page."""
         waiting = kernel_id == self._waiting_id
-        yield_cpu(os.getpriority(os.PRIO_PROCESS, 0) if waiting else 0, pid)
+        if yield_cpu(os.getpriority(os.PRIO_PROCESS, 0) if waiting else 0, pid):
+            self._weighing.pop(kernel_id, None)
+            return
+        if not tries and kernel_id in self._weighing:
+            return  # a try is pending already, and weighs by the kernel's state then
+        if tries >= WEIGH_TRIES:
+            self._weighing.pop(kernel_id, None)
+            self.log.warning("Kernel %s: its weight on the CPU refused %d times; the cull round "
+                             "tries again.", kernel_id, tries)  # fmt: skip
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (not in the server): the cull round tries again
+            return
+        jitter = random.uniform(0.5, 1.5)  # members' servers do not try in step
+        delay = min(WEIGH_LONGEST, WEIGH_FIRST * 1.5**tries) * jitter
+        self._weighing[kernel_id] = loop.call_later(delay, self._weigh_again, kernel_id, pid,
+                                                    tries + 1)  # fmt: skip
+
+    def _weigh_again(self, kernel_id: str, pid: int, tries: int) -> None:
+        if self._pid(kernel_id) == pid:  # the same kernel, still running
+            self._weigh(kernel_id, pid, tries)
+        else:
+            self._weighing.pop(kernel_id, None)
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         self._place(kernel_id)

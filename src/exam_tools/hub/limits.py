@@ -16,6 +16,7 @@ Works with cgroup v2 (``/sys/fs/cgroup`` unified, as on Debian 12 and later) and
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import resource
@@ -138,7 +139,7 @@ def limit_self(file_size: int, nice: int) -> None:
         yield_cpu(nice)
 
 
-def yield_cpu(nice: int, pid: int | str = "self") -> None:
+def yield_cpu(nice: int, pid: int | str = "self") -> bool:
     """Give process ``pid``'s session the niceness ``nice`` (raising it needs no privilege).
 
     A process's niceness alone weighs nothing against other sessions: with the kernel's autogroup
@@ -148,6 +149,23 @@ def yield_cpu(nice: int, pid: int | str = "self") -> None:
     the hub, its proxy and the exam service, so ``os.nice`` alone left a starting member's server
     as heavy as the exam service (deploy/hub-notes.md 21). Nothing to do where the file is absent
     (no autogroup scheduling). An account may set its own sessions' niceness back to 0: this
-    orders the work of a busy minute (answers before logins), it does not limit a member."""
-    with contextlib.suppress(OSError):
-        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+    orders the work of a busy minute (answers before logins), it does not limit a member.
+
+    Returns False when the kernel refused the write *for now*: it takes one such write every
+    100 ms from the whole machine's accounts without ``CAP_SYS_ADMIN`` (``EAGAIN``; root is
+    exempt), so in a login storm most members' kernels are refused at the first try
+    (deploy/hub-notes.md 33); the caller tries again later (:mod:`exam_tools.hub.kernels`).
+    A session that has the niceness already is left alone (reading costs no write), and a
+    process that is gone, or no autogroup scheduling, is nothing to do (True)."""
+    path = Path(f"/proc/{pid}/autogroup")
+    try:
+        if path.read_text("ascii").split()[-1:] == [str(nice)]:  # "/autogroup-123 nice 5"
+            return True
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, str(nice).encode())
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return exc.errno != errno.EAGAIN
+    return True
