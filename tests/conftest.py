@@ -135,15 +135,21 @@ def write_exam(bank: Bank, folder: Path, member: str) -> Paper:
 def running_hub(local: LocalHub) -> Iterator[LocalHub]:
     """Run a throwaway localhost hub for a module's tests (``yield from`` in a fixture); where one
     cannot run, skip, except under CI (root, with the hub venv), where the tests must run."""
-    from exam_tools.hub.localhub import unavailable
+    require_hub(local.venv)
+    with local:
+        yield local
 
-    reason = unavailable(local.venv)
+
+def require_hub(venv: Path | None = None) -> None:
+    """Skip where a hub cannot run (not root, no hub venv), except under CI (root, with the hub
+    venv), where the test must run: fail there."""
+    from exam_tools.hub.localhub import DEFAULT_VENV, unavailable
+
+    reason = unavailable(venv or DEFAULT_VENV)
     if reason:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    with local:
-        yield local
 
 
 @contextlib.contextmanager

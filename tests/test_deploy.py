@@ -45,7 +45,7 @@ from exam_tools.hub.config import DEFAULTS, read_config
 from exam_tools.hub.setup import InitReport, unwritten_settings, write_config, write_files
 from exam_tools.service.store import ServiceStore
 
-from .conftest import ROOT, FakeClock
+from .conftest import ROOT, FakeClock, require_hub
 from .test_practice_records import cli, practise, records, rows, service
 from .test_roster import xlsx as roster_xlsx
 
@@ -299,13 +299,7 @@ def shell(script: str, cwd: Path, env: dict[str, str]) -> str:
 
 @pytest.fixture
 def fresh_root() -> Iterator[Path]:
-    from exam_tools.hub.localhub import unavailable
-
-    reason = unavailable(VENV)
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_hub(VENV)
     remove_accounts(None)
     t = Path(tempfile.mkdtemp(prefix=PREFIX, dir="/tmp"))
     t.chmod(0o755)  # members' servers reach their homes and the hub's jupyter/ folders

@@ -20,7 +20,7 @@ from exam_tools.hub.member_server import (
     install_template_cache,
 )
 
-from .conftest import serving
+from .conftest import require_hub, serving
 
 
 def env(cache: TemplateCache, source: str, *, is_async: bool = False) -> Environment:
@@ -230,7 +230,7 @@ while True:
 """
 
 
-def test_a_kernel_yields_the_cpu_until_it_serves_a_page(tmp_path: Path) -> None:
+def test_a_kernel_yields_the_cpu_until_it_serves_a_page() -> None:
     """Each kernel is a session of its own, and with autogroup scheduling a session weighs as much
     as the exam service whatever its processes' niceness: the waiting kernel (imports, before any
     page) is given the server's niceness, a kernel serving a page the hub's, so that answers are
@@ -243,15 +243,13 @@ def test_a_kernel_yields_the_cpu_until_it_serves_a_page(tmp_path: Path) -> None:
     import subprocess
     import tempfile
 
-    from exam_tools.hub.localhub import DEFAULT_VENV, unavailable
+    from exam_tools.hub.localhub import DEFAULT_VENV
 
     from .conftest import ROOT
 
     if not Path("/proc/self/autogroup").exists():
         pytest.fail("this kernel has no autogroup scheduling (CONFIG_SCHED_AUTOGROUP)")
-    reason = unavailable(DEFAULT_VENV)  # root, with the hub venv (members' Python)
-    if reason:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
+    require_hub()  # root, with the hub venv (members' Python)
     nobody = pwd.getpwnam("nobody")
     base = Path(tempfile.mkdtemp(prefix="et-weigh-"))
     try:

@@ -100,7 +100,7 @@ class MemberKernelManager(AsyncMappingKernelManager):
         self._waiting: asyncio.Task[str] | None = None
         self._waiting_id: str | None = None
         self._waiting_since = 0.0
-        self._weighing: dict[str, asyncio.TimerHandle] = {}
+        self._weighing: set[str] = set()  # kernels with a try pending
 
     def pre_start_kernel(self, kernel_name: str | None, kwargs: Any) -> tuple[Any, str, str]:
         """The kernel's manager, set to use Unix sockets in ``ipc_dir``, and the kernel's
@@ -208,12 +208,12 @@ class MemberKernelManager(AsyncMappingKernelManager):
         then: once taken by a page while a try was pending, it weighs as serving the page."""
         waiting = kernel_id == self._waiting_id
         if yield_cpu(os.getpriority(os.PRIO_PROCESS, 0) if waiting else 0, pid):
-            self._weighing.pop(kernel_id, None)
+            self._weighing.discard(kernel_id)
             return
         if not tries and kernel_id in self._weighing:
             return  # a try is pending already, and weighs by the kernel's state then
         if tries >= WEIGH_TRIES:
-            self._weighing.pop(kernel_id, None)
+            self._weighing.discard(kernel_id)
             self.log.warning("Kernel %s: its weight on the CPU refused %d times; the cull round "
                              "tries again.", kernel_id, tries)  # fmt: skip
             return
@@ -223,14 +223,14 @@ class MemberKernelManager(AsyncMappingKernelManager):
             return
         jitter = random.uniform(0.5, 1.5)  # members' servers do not try in step
         delay = min(WEIGH_LONGEST, WEIGH_FIRST * 1.5**tries) * jitter
-        self._weighing[kernel_id] = loop.call_later(delay, self._weigh_again, kernel_id, pid,
-                                                    tries + 1)  # fmt: skip
+        self._weighing.add(kernel_id)
+        loop.call_later(delay, self._weigh_again, kernel_id, pid, tries + 1)
 
     def _weigh_again(self, kernel_id: str, pid: int, tries: int) -> None:
         if self._pid(kernel_id) == pid:  # the same kernel, still running
             self._weigh(kernel_id, pid, tries)
         else:
-            self._weighing.pop(kernel_id, None)
+            self._weighing.discard(kernel_id)
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         self._place(kernel_id)
